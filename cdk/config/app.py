@@ -1,0 +1,75 @@
+"""The whole app's configuration: the project, its environments and which one(s) to synthesize."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cdk.config.environment import (
+    ENVIRONMENT_NAME_PATTERN,
+    PROJECT_PATTERN,
+    EnvironmentConfig,
+    parse_environment,
+    resolve_extends,
+)
+from cdk.config.fields import ConfigError
+
+# Context keys this app reads. Anything else in context is CDK's own (feature flags, etc.).
+CONTEXT_KEYS = ("project", "environments", "env")
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    project: str
+    environments: tuple[EnvironmentConfig, ...]
+    selected_name: str | None = None
+
+    def environment(self, name: str) -> EnvironmentConfig:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        raise ConfigError("env", f"{name!r} is not an environment; allowed values: {', '.join(self.names)}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(env.name for env in self.environments)
+
+    def selected(self) -> tuple[EnvironmentConfig, ...]:
+        """The environments to synthesize: the one named by ``-c env=NAME``, or all of them."""
+        if self.selected_name is None:
+            return self.environments
+        return (self.environment(self.selected_name),)
+
+
+def load_app_config(context: Mapping[str, Any]) -> AppConfig:
+    """Parse and validate the app's context; raises :class:`ConfigError` naming the bad key."""
+    project = context.get("project", "genai")
+    if not isinstance(project, str) or not re.fullmatch(PROJECT_PATTERN, project):
+        raise ConfigError("project", f"{project!r} is not valid; expected lower-case letters, digits and '-'")
+    environments = context.get("environments")
+    if not isinstance(environments, Mapping) or not environments:
+        raise ConfigError("environments", "is required: an object of environment name -> settings")
+    parsed = []
+    for name in environments:
+        path = f"environments.{name}"
+        if not re.fullmatch(ENVIRONMENT_NAME_PATTERN, name):
+            raise ConfigError(path, "environment names are 1-20 lower-case letters, digits and '-', starting with a letter")
+        parsed.append(parse_environment(name, project, resolve_extends(environments, name, "environments"), path))
+    selected = context.get("env")
+    config = AppConfig(project=project, environments=tuple(parsed), selected_name=selected)
+    if selected is not None:
+        config.environment(selected)  # fail now, with the allowed names
+    _validate_across_environments(config)
+    return config
+
+
+def _validate_across_environments(config: AppConfig) -> None:
+    """Rules that involve more than one environment."""
+    stack_names: dict[str, str] = {}
+    for env in config.environments:
+        key = env.stack_name("")
+        if key in stack_names:
+            raise ConfigError(f"environments.{env.name}", f"stack names collide with environments.{stack_names[key]}")
+        stack_names[key] = env.name

@@ -1,0 +1,99 @@
+"""The per-environment configuration: one typed, frozen, validated object per entry of
+``cdk.json`` -> ``context.environments``.
+
+Each component owns a section (``bedrock``, ``sagemaker``, ...) parsed by its own module; this module
+parses the keys every environment has and composes the sections.
+"""
+
+from __future__ import annotations
+
+import copy
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdk.config.fields import ConfigError, Section
+
+ENVIRONMENT_NAME_PATTERN = r"[a-z][a-z0-9-]{0,19}"
+REGION_PATTERN = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]"
+ACCOUNT_PATTERN = r"[0-9]{12}"
+PROJECT_PATTERN = r"[a-z][a-z0-9-]{1,19}"
+
+# The values CloudWatch Logs accepts for a log group's retention (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+REMOVAL_POLICIES = ("retain", "destroy")
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """Everything one environment (dev, staging, prod, dev-alice, ...) is deployed with."""
+
+    name: str
+    project: str
+    region: str
+    account: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    log_retention_days: int = 30
+    removal_policy: str = "retain"
+
+    @property
+    def retain_data(self) -> bool:
+        """Whether stateful resources (buckets, tables, keys, log groups) outlive their stack."""
+        return self.removal_policy == "retain"
+
+    def stack_name(self, component: str) -> str:
+        """Stack names carry the environment so that environments can share an account."""
+        return f"{self.project}-{self.name}-{component}"
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base.get(key), value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(override)
+
+
+def resolve_extends(environments: Mapping[str, Any], name: str, path: str) -> dict[str, Any]:
+    """Resolve ``"extends": "dev"`` so that a per-developer copy is a few lines of config."""
+    seen: list[str] = []
+    current = name
+    layers: list[Mapping[str, Any]] = []
+    while True:
+        raw = environments[current]
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{path}.{current}", "expected an object")
+        layers.append(raw)
+        seen.append(current)
+        parent = raw.get("extends")
+        if parent is None:
+            break
+        if not isinstance(parent, str) or parent not in environments:
+            raise ConfigError(f"{path}.{current}.extends",
+                              f"{parent!r} is not an environment; allowed values: {', '.join(environments)}")
+        if parent in seen:
+            raise ConfigError(f"{path}.{current}.extends", f"cycle: {' -> '.join([*seen, parent])}")
+        current = parent
+    resolved: dict[str, Any] = {}
+    for layer in reversed(layers):
+        resolved = _merge(resolved, layer)
+    resolved.pop("extends", None)
+    return resolved
+
+
+def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str) -> EnvironmentConfig:
+    section = Section(raw, path)
+    config = EnvironmentConfig(
+        name=name,
+        project=project,
+        region=section.string("region", pattern=REGION_PATTERN, pattern_hint="an AWS region such as eu-west-1"),
+        account=section.string("account", None, pattern=ACCOUNT_PATTERN, pattern_hint="a 12-digit AWS account id"),
+        tags=types.MappingProxyType(section.string_map("tags", {})),
+        log_retention_days=section.integer("log_retention_days", 30, choices=LOG_RETENTION_DAYS),
+        removal_policy=section.string("removal_policy", "retain", choices=REMOVAL_POLICIES),
+    )
+    section.finish()
+    return config

@@ -1,0 +1,28 @@
+"""Builds the app from context: validated config -> one Stage per selected environment -> policy gates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import App
+
+from cdk.config import AppConfig, load_app_config
+from cdk.config.app import CONTEXT_KEYS
+from cdk.policy import apply_policy_gates
+
+
+def read_context(app: App) -> dict[str, Any]:
+    return {key: app.node.try_get_context(key) for key in CONTEXT_KEYS if app.node.try_get_context(key) is not None}
+
+
+def build_app(app: App | None = None, *, context: Mapping[str, Any] | None = None) -> App:
+    """Build every selected environment's Stage on ``app``; raises ConfigError on bad config."""
+    from stacks.stage import GenAiStage  # after config parses, so a bad cdk.json fails fast
+
+    app = app or App()
+    config: AppConfig = load_app_config(context if context is not None else read_context(app))
+    for env in config.selected():
+        GenAiStage(app, env.name, config=env)
+    apply_policy_gates(app)
+    return app

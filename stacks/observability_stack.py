@@ -1,0 +1,20 @@
+"""Observability for one environment: where alarms go (dashboards and alarms are added as components arrive)."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy, Stack
+from constructs import Construct
+
+from cdk.components.alarm_topic import AlarmTopic
+from cdk.config import EnvironmentConfig
+
+
+class ObservabilityStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.alarm_topic = AlarmTopic(
+            self,
+            "AlarmTopic",
+            emails=(),
+            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+        )

@@ -1,0 +1,101 @@
+"""Synthesize the whole app (every environment in cdk.json, policy gates attached) once per test session."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cdk_context() -> dict[str, Any]:
+    return json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+@dataclass(frozen=True)
+class StackTemplate:
+    environment: str
+    construct_id: str
+    stack_name: str
+    template_file: Path
+
+    @cached_property
+    def template(self) -> dict[str, Any]:
+        return json.loads(self.template_file.read_text())
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return self.template.get("Resources", {})
+
+    def resources_of_type(self, resource_type: str) -> dict[str, Any]:
+        return {lid: r for lid, r in self.resources.items() if r["Type"] == resource_type}
+
+    def assertions(self):
+        from aws_cdk.assertions import Template
+
+        return Template.from_json(self.template)
+
+
+@dataclass
+class SynthesizedApp:
+    outdir: Path
+    validation_error: str | None
+    stacks: list[StackTemplate] = field(default_factory=list)
+
+    def stack(self, environment: str, construct_id: str) -> StackTemplate:
+        for stack in self.stacks:
+            if stack.environment == environment and stack.construct_id == construct_id:
+                return stack
+        known = ", ".join(f"{s.environment}/{s.construct_id}" for s in self.stacks)
+        raise KeyError(f"no stack {environment}/{construct_id}; synthesized: {known}")
+
+    def environments(self) -> list[str]:
+        return sorted({s.environment for s in self.stacks})
+
+    def validation_report(self) -> dict[str, Any] | None:
+        report = self.outdir / "validation-report.json"
+        return json.loads(report.read_text()) if report.is_file() else None
+
+    def manifests(self) -> list[dict[str, Any]]:
+        return [json.loads(p.read_text()) for p in self.outdir.glob("assembly-*/manifest.json")]
+
+
+def synthesize(outdir: Path, context: dict[str, Any] | None = None) -> SynthesizedApp:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from aws_cdk import App
+    from build_lambda_assets import build_all
+
+    from cdk.main import build_app
+
+    build_all()
+    context = dict(cdk_context() if context is None else context)
+    app = App(outdir=str(outdir), context=context, analytics_reporting=False)
+    build_app(app, context=context)
+    try:
+        app.synth()
+        error = None
+    except RuntimeError as exc:  # policy validation failures surface as a jsii RuntimeError
+        error = str(exc)
+    return SynthesizedApp(outdir=outdir, validation_error=error, stacks=list(_stacks(outdir)))
+
+
+def _stacks(outdir: Path):
+    for manifest_path in sorted(outdir.glob("assembly-*/manifest.json")):
+        environment = manifest_path.parent.name.removeprefix("assembly-")
+        manifest = json.loads(manifest_path.read_text())
+        for artifact in manifest.get("artifacts", {}).values():
+            if artifact.get("type") != "aws:cloudformation:stack":
+                continue
+            props = artifact["properties"]
+            display = artifact.get("displayName", "")
+            yield StackTemplate(
+                environment=environment,
+                construct_id=display.split("/")[-1].split(" ")[0],
+                stack_name=props.get("stackName", display),
+                template_file=manifest_path.parent / props["templateFile"],
+            )
