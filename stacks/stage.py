@@ -10,7 +10,7 @@ from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from cdk.config import EnvironmentConfig
-from stacks.observability_stack import ObservabilityStack
+from stacks.alerting_stack import AlertingStack
 
 
 class GenAiStage(Stage):
@@ -27,10 +27,11 @@ class GenAiStage(Stage):
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
-        self.observability = ObservabilityStack(
+        # Order matters only for readability: CDK derives deployment order from references.
+        self.alerting = AlertingStack(
             self,
-            "Observability",
-            stack_name=config.stack_name("observability"),
-            description=f"{config.project} {config.name}: dashboards, alarms and audit trail",
+            "Alerting",
+            stack_name=config.stack_name("alerting"),
+            description=f"{config.project} {config.name}: the alarm notification topic",
             config=config,
         )

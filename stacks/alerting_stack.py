@@ -1,4 +1,4 @@
-"""Observability for one environment: where alarms go (dashboards and alarms are added as components arrive)."""
+"""Where one environment's alarms go. Deployed first, so every other stack can notify it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from cdk.components.alarm_topic import AlarmTopic
 from cdk.config import EnvironmentConfig
 
 
-class ObservabilityStack(Stack):
+class AlertingStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.alarm_topic = AlarmTopic(
