@@ -125,9 +125,7 @@ class SafetySettings:
 
     pii_mode: str = DEFAULT_SAFETY_SETTINGS["pii_mode"]
     pii_default_action: str = DEFAULT_SAFETY_SETTINGS["pii_default_action"]
-    pii_actions: Mapping[str, str] = field(
-        default_factory=lambda: _frozen_map(DEFAULT_SAFETY_SETTINGS["pii_actions"])
-    )
+    pii_actions: Mapping[str, str] = field(default_factory=lambda: _frozen_map(DEFAULT_SAFETY_SETTINGS["pii_actions"]))
     pii_min_score: float = DEFAULT_SAFETY_SETTINGS["pii_min_score"]
     toxicity_threshold: float = DEFAULT_SAFETY_SETTINGS["toxicity_threshold"]
     toxicity_label_thresholds: Mapping[str, float] = field(
@@ -153,9 +151,7 @@ class SafetySettings:
         prefix = f"{source}." if source else ""
         unknown = sorted(set(data) - _CONFIG_KEYS - _EXTRA_KEYS)
         if unknown:
-            raise ValueError(
-                f"{prefix}{unknown[0]}: unknown key; allowed keys are {sorted(_CONFIG_KEYS | _EXTRA_KEYS)}"
-            )
+            raise ValueError(f"{prefix}{unknown[0]}: unknown key; allowed keys are {sorted(_CONFIG_KEYS | _EXTRA_KEYS)}")
 
         def get(key: str) -> Any:
             return data.get(key, DEFAULT_SAFETY_SETTINGS.get(key))

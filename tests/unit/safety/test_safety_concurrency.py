@@ -1,0 +1,71 @@
+"""Input checks run concurrently on one reused thread pool: latency is the slowest check's."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from safety import ServiceLimits
+from safety.text import split_text
+
+from .helpers import add_clean_input, guardrail_response, sleeper, toxicity_response
+
+TEXT = "Could you summarise the attached minutes for the board, keeping it under a page?"
+
+
+def test_pii_and_toxicity_run_at_the_same_time(make_filter, comprehend, comprehend_stub):
+    sleeper(comprehend, "DetectPiiEntities", 0.2)
+    sleeper(comprehend, "DetectToxicContent", 0.3)
+    safety_filter = make_filter()
+    add_clean_input(comprehend_stub, TEXT)
+    started = time.perf_counter()
+    safety_filter.screen_input(TEXT, language="en")
+    elapsed = time.perf_counter() - started
+    assert 0.29 <= elapsed < 0.45, f"input screening took {elapsed:.3f}s; sequential would be 0.5s"
+
+
+def test_the_guardrail_runs_alongside_too(make_filter, comprehend, bedrock, comprehend_stub, bedrock_stub):
+    sleeper(comprehend, "DetectPiiEntities", 0.2)
+    sleeper(comprehend, "DetectToxicContent", 0.3)
+    sleeper(bedrock, "ApplyGuardrail", 0.25)
+    add_clean_input(comprehend_stub, TEXT)
+    bedrock_stub.add_response("apply_guardrail", guardrail_response(False), None)
+    started = time.perf_counter()
+    make_filter().screen_input(TEXT, language="en", guardrail=True)
+    assert time.perf_counter() - started < 0.45
+
+
+def test_chunks_and_batches_are_concurrent_as_well(make_filter, comprehend, comprehend_stub):
+    limits = ServiceLimits(pii_max_bytes=200, pii_overlap_chars=20, toxicity_segment_bytes=50, toxicity_batch_size=2)
+    text = " ".join(["A calm sentence about the quarterly plan."] * 12)
+    chunks = split_text(text, limits.pii_max_bytes, overlap_chars=limits.pii_overlap_chars)
+    segments = split_text(text, limits.toxicity_segment_bytes)
+    assert len(chunks) >= 3 and len(segments) >= 6
+    for _ in chunks:
+        comprehend_stub.add_response("detect_pii_entities", {"Entities": []}, None)
+    for i in range(0, len(segments), limits.toxicity_batch_size):
+        comprehend_stub.add_response("detect_toxic_content", toxicity_response(len(segments[i : i + 2])), None)
+    sleeper(comprehend, "DetectPiiEntities", 0.15)
+    sleeper(comprehend, "DetectToxicContent", 0.15)
+    safety_filter = make_filter(limits=ServiceLimits(**{**limits.__dict__, "max_workers": 16}))
+    started = time.perf_counter()
+    safety_filter.screen_input(text, language="en")
+    assert time.perf_counter() - started < 0.4  # sequential: well over 1 s
+    comprehend_stub.assert_no_pending_responses()
+
+
+def test_one_pool_is_created_and_reused(make_filter, comprehend, comprehend_stub):
+    seen: set[str] = set()
+
+    def record(**_kwargs):
+        seen.add(threading.current_thread().name)
+
+    comprehend.meta.events.register_first("before-call.*.*", record)
+    safety_filter = make_filter()
+    pool = safety_filter._executor
+    for _ in range(3):
+        add_clean_input(comprehend_stub, TEXT)
+        safety_filter.screen_input(TEXT, language="en")
+    assert safety_filter._executor is pool
+    assert seen and all(name.startswith("safety") for name in seen)
+    assert len(seen) <= safety_filter.limits.max_workers
