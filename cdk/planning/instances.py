@@ -37,9 +37,7 @@ SPECS_FOUND_ON = "2026-11-27"
 
 _TRN1_ARCH = "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/general/arch/neuron-hardware/trn1-arch.html"
 _TRN2_ARCH = "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/general/arch/neuron-hardware/trn2-arch.html"
-_TRAINIUM2 = (
-    "https://awsdocs-neuron.readthedocs-hosted.com/en/v2.29.0/about-neuron/arch/neuron-hardware/trainium2.html"
-)
+_TRAINIUM2 = "https://awsdocs-neuron.readthedocs-hosted.com/en/v2.29.0/about-neuron/arch/neuron-hardware/trainium2.html"
 _LNC = "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/training/best-practices.html"
 _INF2_ARCH = "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/general/arch/neuron-hardware/inf2-arch.html"
 
@@ -107,9 +105,7 @@ _ENTRIES = (
 
 CATALOG: Mapping[str, NeuronInstance] = MappingProxyType({entry.instance_type: entry for entry in _ENTRIES})
 
-TRAINIUM_TRAINING_TYPES: frozenset[str] = frozenset(
-    name for name, entry in CATALOG.items() if entry.family == "training"
-)
+TRAINIUM_TRAINING_TYPES: frozenset[str] = frozenset(name for name, entry in CATALOG.items() if entry.family == "training")
 INFERENTIA2_TYPES: frozenset[str] = frozenset(name for name, entry in CATALOG.items() if entry.family == "inference")
 
 
