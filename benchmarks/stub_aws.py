@@ -1,0 +1,74 @@
+"""In-process AWS for the benchmarks: a botocore ``before-send`` hook answers every call with a
+canned, valid response at zero latency. Requests are still built, validated, signed and the
+responses parsed by botocore, exactly as against AWS; only the HTTP exchange is skipped.
+
+``install()`` adds the hook to botocore's built-in handlers, so every session and client created
+afterwards (the handler's, boto3's, LangChain's) is answered. Stdlib + botocore only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+
+ANSWER = "The board approved the budget on Monday. Spending rises 4% next year."
+
+
+class _Raw(io.BytesIO):
+    def stream(self, **_):
+        chunk = self.read()
+        while chunk:
+            yield chunk
+            chunk = self.read()
+
+
+def _response(request, body: dict):
+    from botocore.awsrequest import AWSResponse
+
+    headers = {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())}
+    return AWSResponse(request.url, 200, headers, _Raw(json.dumps(body).encode()))
+
+
+def _payload(request) -> dict:
+    body = request.body
+    if hasattr(body, "read"):
+        body = body.read()
+    try:
+        return json.loads(body) if body else {}
+    except ValueError:
+        return {}
+
+
+def _answer(request, **_):
+    target = request.headers.get("X-Amz-Target")
+    operation = (target.decode() if isinstance(target, bytes) else target or "").split(".")[-1]
+    url = request.url.split("?")[0]
+    if url.endswith("/converse"):
+        return _response(
+            request,
+            {
+                "output": {"message": {"role": "assistant", "content": [{"text": ANSWER}]}},
+                "stopReason": "end_turn",
+                "usage": {"inputTokens": 1100, "outputTokens": 20, "totalTokens": 1120},
+                "metrics": {"latencyMs": 0},
+            },
+        )
+    if operation == "DetectDominantLanguage":
+        return _response(request, {"Languages": [{"LanguageCode": "en", "Score": 0.99}]})
+    if operation == "DetectPiiEntities":
+        return _response(request, {"Entities": []})
+    if operation == "DetectToxicContent":
+        segments = _payload(request).get("TextSegments", [])
+        return _response(
+            request, {"ResultList": [{"Labels": [{"Name": "INSULT", "Score": 0.01}], "Toxicity": 0.01} for _ in segments]}
+        )
+    if "/guardrail/" in url:
+        return _response(request, {"usage": {}, "action": "NONE", "outputs": [], "assessments": []})
+    raise RuntimeError(f"benchmark stub: unexpected AWS call {url} {operation}")
+
+
+def install() -> None:
+    import botocore.handlers
+
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _answer))

@@ -1,0 +1,48 @@
+"""Lambda entry point for the genai-stack API (API Gateway REST proxy events).
+
+Thin: settings, catalog and safety settings are parsed once here at cold start (a bad variable
+fails the init with one clear log line); requests go to ``orchestrator.routes``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from orchestrator import clients, routes
+from orchestrator.catalog import CatalogError, load_catalog
+from orchestrator.observability import configure, count_request, logger, metrics, tracer
+from orchestrator.service import Service
+from orchestrator.settings import Settings
+
+try:
+    SETTINGS = Settings.from_env(os.environ)
+    CATALOG = load_catalog()
+    from safety import SafetySettings
+
+    SafetySettings.from_env()  # SAFETY_CONFIG, GUARDRAIL_ID/VERSION: fail now, not per request
+except (ValueError, CatalogError) as exc:
+    logger.critical("invalid configuration; fix the variable named in 'reason'", extra={"reason": str(exc)})
+    raise
+
+configure(
+    environment=SETTINGS.environment,
+    log_level=SETTINGS.log_level,
+    service=SETTINGS.service,
+    namespace=SETTINGS.metrics_namespace,
+)
+clients.configure(model_read_timeout=SETTINGS.request_deadline_seconds)
+routes.configure(Service(SETTINGS, CATALOG))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    response = routes.handle(event, context)
+    count_request(int(response.get("statusCode", 500)))
+    return response
+
+
+if tracer() is not None:  # only inside Lambda with tracing on: the X-Ray SDK is costly to import
+    handler = tracer().capture_lambda_handler(handler, capture_response=False, capture_error=False)

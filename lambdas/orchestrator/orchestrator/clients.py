@@ -1,0 +1,76 @@
+"""AWS clients: one per service per process, created lazily on first use from one shared
+botocore session (so the endpoint rules and service models load once).
+
+* botocore is used directly: ``import boto3`` also imports s3transfer (~tens of ms of cold
+  start) and this function needs nothing from boto3 but ``create_client``.
+* ``endpoint_url`` is never passed: botocore honours ``AWS_ENDPOINT_URL`` and
+  ``AWS_ENDPOINT_URL_<SERVICE>`` on its own.
+* Retries use botocore's ``standard`` mode with bounded attempts, so throttling is retried with
+  backoff before the API answers 429; the request deadline (``deadline.py``) bounds the total.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+#: Model calls: the read timeout is the request deadline (set by ``configure``); connects fail
+#: fast. 3 attempts = 1 call + 2 retries with standard-mode exponential backoff and jitter.
+MODEL_ATTEMPTS = 3
+CONNECT_TIMEOUT_SECONDS = 2.0
+#: Comprehend and DynamoDB: short calls, short timeouts.
+AUX_READ_TIMEOUT_SECONDS = 5.0
+AUX_ATTEMPTS = 3
+MAX_POOL_CONNECTIONS = 10  # compare runs up to 4 models at once
+
+_lock = threading.Lock()
+_session: Any = None
+_clients: dict[str, Any] = {}
+_model_read_timeout = 60.0
+
+
+def configure(model_read_timeout: float) -> None:
+    """Set the model clients' read timeout (seconds) before they are created."""
+    global _model_read_timeout
+    _model_read_timeout = float(model_read_timeout)
+
+
+def _config(service: str) -> Any:
+    from botocore.config import Config
+
+    model_call = service in ("bedrock-runtime", "sagemaker-runtime")
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=_model_read_timeout if model_call else AUX_READ_TIMEOUT_SECONDS,
+        # total_max_attempts counts the first call too (botocore's "max_attempts" counts retries only).
+        retries={"mode": "standard", "total_max_attempts": MODEL_ATTEMPTS if model_call else AUX_ATTEMPTS},
+        max_pool_connections=MAX_POOL_CONNECTIONS,
+        user_agent_extra="genai-stack-orchestrator",
+    )
+
+
+def client(service: str) -> Any:
+    """The process-wide client for ``service`` (bedrock-runtime, sagemaker-runtime,
+    comprehend, dynamodb)."""
+    existing = _clients.get(service)
+    if existing is not None:
+        return existing
+    global _session
+    with _lock:
+        existing = _clients.get(service)
+        if existing is None:
+            if _session is None:
+                import botocore.session
+
+                _session = botocore.session.get_session()
+            existing = _session.create_client(service, config=_config(service))
+            _clients[service] = existing
+    return existing
+
+
+def reset() -> None:
+    """Forget every client (tests)."""
+    global _session
+    with _lock:
+        _clients.clear()
+        _session = None

@@ -1,0 +1,133 @@
+"""API errors: every failure the client can see is one of these, rendered as
+``{"error": {"code", "message", "field"?}, "request_id"}``.
+
+Messages name fields, ranges, counts and sizes; they never echo request or model text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        status: int | None = None,
+        retry_after: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.retry_after = retry_after
+        self.extra = dict(extra or {})
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            error["field"] = self.field
+        error.update(self.extra)
+        return error
+
+    def headers(self) -> dict[str, str]:
+        if self.retry_after is not None:
+            return {"Retry-After": str(self.retry_after)}
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status}, code={self.code!r}, field={self.field!r})"
+
+
+class ValidationError(ApiError):
+    status = 400
+    code = "validation_error"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    code = "method_not_allowed"
+
+
+class Blocked(ApiError):
+    """A safety check (ours, the safety package's or the Bedrock guardrail) blocked the text."""
+
+    status = 422
+    code = "blocked_by_safety"
+
+
+class Throttled(ApiError):
+    status = 429
+    code = "throttled"
+
+
+class ModelError(ApiError):
+    status = 502
+    code = "model_error"
+
+
+class DependencyUnavailable(ApiError):
+    status = 503
+    code = "dependency_unavailable"
+
+
+class ModelTimeout(ApiError):
+    status = 504
+    code = "model_timeout"
+
+
+#: Seconds a throttled client is told to wait (AWS model APIs send no Retry-After of their own).
+DEFAULT_RETRY_AFTER_SECONDS = 2
+
+
+def from_safety_error(exc: Any, *, field_map: dict[str, str] | None = None) -> ApiError:
+    """Map a ``safety.SafetyError`` (by its documented attributes, not its class, so a fake
+    or a newer safety package works the same) to an :class:`ApiError`."""
+    status = int(getattr(exc, "status", 503) or 503)
+    field = getattr(exc, "field", None)
+    if field is not None and field_map:
+        field = field_map.get(field, field)
+    extra: dict[str, Any] = {}
+    check = getattr(exc, "check", None)
+    if check:
+        extra["check"] = check
+    details = getattr(exc, "details", None)
+    if details:
+        # The safety package promises types, labels, counts and policy names only.
+        extra["details"] = details
+    retry_after = None
+    if status == 429:
+        retry_after = DEFAULT_RETRY_AFTER_SECONDS
+    return ApiError(
+        str(getattr(exc, "message", "safety check failed")),
+        field=field,
+        code=str(getattr(exc, "code", "safety_error")),
+        status=status,
+        retry_after=retry_after,
+        extra=extra,
+    )

@@ -1,0 +1,181 @@
+"""HTTP layer: Powertools ``APIGatewayRestResolver`` routes -> :class:`~orchestrator.service.Service`.
+
+Every response is JSON; every error is ``{"error": {"code", "message", "field"?}, "request_id"}``.
+A known path with another method is a 405 with ``Allow``; an unknown path a 404; anything
+unexpected a 500 ``internal_error`` logged with the exception type only (never a trace, never
+text).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+from .deadline import Deadline
+from .errors import ApiError, Forbidden, MethodNotAllowed, NotFound
+from .observability import logger
+from .service import RequestContext, Service
+from .validation import parse_json_body
+
+JSON = "application/json"
+ROUTES: dict[str, tuple[str, ...]] = {
+    "/v1/use-cases": ("GET",),
+    "/v1/models": ("GET",),
+    "/v1/generate": ("POST",),
+    "/v1/chat": ("POST",),
+    "/v1/compare": ("POST",),
+    "/v1/moderate": ("POST",),
+}
+
+app = APIGatewayRestResolver()
+_service: Service | None = None
+
+
+def configure(service: Service) -> None:
+    global _service
+    _service = service
+
+
+def _svc() -> Service:
+    if _service is None:  # pragma: no cover - handler.py configures at cold start
+        raise RuntimeError("routes.configure() was not called")
+    return _service
+
+
+# --------------------------------------------------------------------------- helpers
+def request_id_of(event: Mapping[str, Any], context: Any) -> str:
+    request_context = event.get("requestContext") or {}
+    return str(request_context.get("requestId") or getattr(context, "aws_request_id", None) or uuid.uuid4())
+
+
+def caller_of(event: Mapping[str, Any]) -> str | None:
+    """The principal API Gateway authenticated: the Cognito user's ``sub`` claim under a user-pool
+    authorizer (which leaves ``identity`` empty), else the IAM principal (IAM auth fills ``identity``)."""
+    context = event.get("requestContext") or {}
+    claims = (context.get("authorizer") or {}).get("claims") or {}
+    if claims.get("sub"):
+        return f"cognito:{claims['sub']}"
+    identity = context.get("identity") or {}
+    return identity.get("userArn") or identity.get("caller") or None
+
+
+def _dumps(body: Mapping[str, Any]) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def error_body(exc: ApiError, request_id: str) -> dict[str, Any]:
+    return {"error": exc.body(), "request_id": request_id}
+
+
+def error_proxy_response(exc: ApiError, request_id: str) -> dict[str, Any]:
+    """An API Gateway proxy response for errors raised outside the resolver."""
+    return {
+        "statusCode": exc.status,
+        "headers": {"Content-Type": JSON, **exc.headers()},
+        "body": _dumps(error_body(exc, request_id)),
+        "isBase64Encoded": False,
+    }
+
+
+def _ok(body: Mapping[str, Any]) -> Response:
+    return Response(status_code=200, content_type=JSON, body=_dumps(body))
+
+
+def _context() -> RequestContext:
+    event = app.current_event
+    return RequestContext(
+        request_id=request_id_of(event.raw_event, app.lambda_context),
+        caller=caller_of(event.raw_event) or "",
+        deadline=Deadline.for_request(_svc().settings.request_deadline_seconds, app.lambda_context),
+    )
+
+
+def _body() -> dict[str, Any]:
+    event = app.current_event
+    return parse_json_body(event.body, bool(event.is_base64_encoded), _svc().settings)
+
+
+# --------------------------------------------------------------------------- routes
+@app.get("/v1/use-cases")
+def get_use_cases() -> Response:
+    return _ok({**_svc().use_cases(), "request_id": _context().request_id})
+
+
+@app.get("/v1/models")
+def get_models() -> Response:
+    return _ok({**_svc().models(), "request_id": _context().request_id})
+
+
+@app.post("/v1/generate")
+def post_generate() -> Response:
+    ctx = _context()
+    return _ok(_svc().generate(_body(), ctx))
+
+
+@app.post("/v1/chat")
+def post_chat() -> Response:
+    ctx = _context()
+    return _ok(_svc().chat(_body(), ctx))
+
+
+@app.post("/v1/compare")
+def post_compare() -> Response:
+    ctx = _context()
+    return _ok(_svc().compare(_body(), ctx))
+
+
+@app.post("/v1/moderate")
+def post_moderate() -> Response:
+    ctx = _context()
+    return _ok(_svc().moderate(_body(), ctx))
+
+
+# --------------------------------------------------------------------------- errors
+@app.exception_handler(ApiError)
+def handle_api_error(exc: ApiError) -> Response:
+    request_id = request_id_of(app.current_event.raw_event, app.lambda_context)
+    log = logger.warning if exc.status >= 500 else logger.info
+    log("request failed", extra={"status": exc.status, "code": exc.code, "field": exc.field})
+    return Response(status_code=exc.status, content_type=JSON, body=_dumps(error_body(exc, request_id)), headers=exc.headers())
+
+
+@app.not_found
+def handle_not_found(_: NotFoundError) -> Response:
+    event = app.current_event
+    allowed = ROUTES.get(event.path)
+    if allowed:
+        exc: ApiError = MethodNotAllowed(f"{event.http_method} is not allowed on {event.path}; allowed: {', '.join(allowed)}")
+        headers = {"Allow": ", ".join(allowed)}
+    else:
+        exc, headers = NotFound(f"no route for {event.path}; routes: {sorted(ROUTES)}"), {}
+    request_id = request_id_of(event.raw_event, app.lambda_context)
+    logger.info("request failed", extra={"status": exc.status, "code": exc.code})
+    return Response(status_code=exc.status, content_type=JSON, body=_dumps(error_body(exc, request_id)), headers=headers)
+
+
+@app.exception_handler(Exception)
+def handle_unexpected(exc: Exception) -> Response:
+    # Type only: a message or traceback could carry prompt text.
+    logger.error("unhandled error", extra={"error_type": type(exc).__name__})
+    request_id = request_id_of(app.current_event.raw_event, app.lambda_context)
+    error = ApiError("internal error; quote the request_id when reporting it")
+    return Response(status_code=500, content_type=JSON, body=_dumps(error_body(error, request_id)))
+
+
+# --------------------------------------------------------------------------- entry
+def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    request_id = request_id_of(event, context)
+    try:
+        if not caller_of(event):
+            # API Gateway's IAM authorization fills requestContext.identity; without it the
+            # request did not come through an IAM-authorized method.
+            return error_proxy_response(Forbidden("the request is not signed by an IAM principal (SigV4)"), request_id)
+        return app.resolve(event, context)
+    except Exception as exc:  # noqa: BLE001 - a malformed event: the resolver could not even start
+        logger.error("unhandled error", extra={"error_type": type(exc).__name__})
+        return error_proxy_response(ApiError("internal error; quote the request_id when reporting it"), request_id)

@@ -1,0 +1,133 @@
+"""The orchestrator's side of the safety package (``lambdas/orchestrator/safety``).
+
+All user text of a request (input, context, examples, instructions) is screened in **one**
+``screen_input`` call, joined with a private-use separator, so the request has one placeholder
+vault: two screenings would both hand out ``[NAME_1]`` for different people. The masked text is
+split back into its parts; what the model sees is only masked text.
+
+For chats the placeholders already in the stored history are appended as one more part, so a
+new screening numbers past them instead of reusing ``[NAME_1]`` for someone else.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import DependencyUnavailable, from_safety_error
+
+SEPARATOR_CHAR = "\ue000"  # Unicode private use: never meaningful in user text (stripped from it)
+SEPARATOR = "\n" + SEPARATOR_CHAR + "\n"
+_PLACEHOLDER_RE = re.compile(r"\[[A-Z][A-Z_]*_\d+\]")
+
+_lock = threading.Lock()
+_filter: Any = None
+
+
+def safety_module() -> Any:
+    import safety
+
+    return safety
+
+
+def get_filter() -> Any:
+    """The process-wide ``SafetyFilter`` (settings from SAFETY_CONFIG, GUARDRAIL_ID/VERSION)."""
+    global _filter
+    if _filter is None:
+        with _lock:
+            if _filter is None:
+                from . import clients
+                from .observability import metrics
+
+                safety = safety_module()
+                _filter = safety.SafetyFilter(
+                    safety.SafetySettings.from_env(),
+                    comprehend=clients.client("comprehend"),
+                    bedrock_runtime=clients.client("bedrock-runtime"),
+                    metrics=metrics,
+                )
+    return _filter
+
+
+def set_filter(value: Any) -> None:
+    """Install a filter (tests, benchmarks)."""
+    global _filter
+    _filter = value
+
+
+def clean(text: str) -> str:
+    return text.replace(SEPARATOR_CHAR, "")
+
+
+def history_placeholders(texts: Sequence[str]) -> str:
+    """The distinct placeholders used so far in a conversation, as one line (no PII: only
+    tokens such as ``[NAME_1]``)."""
+    seen = dict.fromkeys(match for text in texts for match in _PLACEHOLDER_RE.findall(text))
+    return " ".join(seen)
+
+
+def _is_safety_error(exc: Exception) -> bool:
+    try:
+        return isinstance(exc, safety_module().SafetyError)
+    except ImportError:
+        return False
+
+
+def screen_parts(
+    parts: Sequence[str], *, primary_field: str, guardrail: bool, language: str | None = None
+) -> tuple[list[str], Any]:
+    """Screen ``parts`` as one text; return (masked parts, the InputScreening)."""
+    joined = SEPARATOR.join(clean(part) for part in parts)
+    try:
+        screening = get_filter().screen_input(joined, language=language, guardrail=guardrail)
+    except Exception as exc:
+        if _is_safety_error(exc):
+            raise from_safety_error(exc, field_map={"text": primary_field}) from None
+        raise
+    masked = screening.text.split(SEPARATOR_CHAR)
+    if len(masked) != len(parts):
+        raise DependencyUnavailable("the safety screening could not be applied to this request; try again")
+    for index, part in enumerate(masked):
+        if index > 0 and part.startswith("\n"):
+            part = part[1:]
+        if index < len(masked) - 1 and part.endswith("\n"):
+            part = part[:-1]
+        masked[index] = part
+    return masked, screening
+
+
+class KeepPlaceholders:
+    """An InputScreening whose ``restore`` is the identity: screening output through it gives
+    the text to *store* (new PII masked, the user's pseudonyms still placeholders); the caller's
+    copy is then ``screening.restore(stored)``."""
+
+    __slots__ = ("_screening",)
+
+    def __init__(self, screening: Any) -> None:
+        self._screening = screening
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._screening, name)
+
+    def restore(self, text: str) -> str:
+        return text
+
+
+def screen_output(text: str, screening: Any, *, guardrail: bool) -> Any:
+    try:
+        return get_filter().screen_output(text, screening=screening, guardrail=guardrail)
+    except Exception as exc:
+        if _is_safety_error(exc):
+            raise from_safety_error(exc, field_map={"text": "output"}) from None
+        raise
+
+
+def moderate(text: str, language: str | None) -> dict[str, Any]:
+    try:
+        return get_filter().moderate(text, language=language)
+    except Exception as exc:
+        if _is_safety_error(exc):
+            raise from_safety_error(exc) from None
+        raise

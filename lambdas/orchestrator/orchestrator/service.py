@@ -1,0 +1,221 @@
+"""The API's logic: validate -> screen -> build the prompt -> call the model(s) -> screen the
+output -> record metrics. Adapters (backends, safety, chat store) do the I/O."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import backends, safety_gate
+from .backends import ModelRequest, ModelResult
+from .catalog import UseCase
+from .chat_store import ChatStore, estimate_tokens, trim_history
+from .deadline import Deadline
+from .errors import ApiError
+from .observability import logger, record_model_call
+from .parameters import Parameters, resolve
+from .prompts import Example, Instructions, Prompt, build_prompt, chat_system_prompt
+from .settings import ModelSpec, Settings
+from .validation import GenerateInput, parse_chat, parse_generate, parse_moderate
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    request_id: str
+    caller: str
+    deadline: Deadline
+
+
+def estimated_cost(model: ModelSpec, result: ModelResult) -> float:
+    return round(result.input_tokens / 1000.0 * model.price_in + result.output_tokens / 1000.0 * model.price_out, 8)
+
+
+class Service:
+    def __init__(self, settings: Settings, catalog: Mapping[str, UseCase], store: ChatStore | None = None) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.store = store or ChatStore(settings.conversation_table, settings.conversation_ttl_seconds)
+
+    # ------------------------------------------------------------------ read-only routes
+    def use_cases(self) -> dict[str, Any]:
+        return {"use_cases": [uc.describe(self.settings.default_models[uc.family]) for uc in self.catalog.values()]}
+
+    def models(self) -> dict[str, Any]:
+        return {
+            "models": [spec.describe() for spec in self.settings.models.values()],
+            "defaults": dict(self.settings.default_models),
+        }
+
+    # ------------------------------------------------------------------ generate / compare
+    def generate(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        req = parse_generate(data, self.settings, self.catalog)
+        model = req.models[0]
+        params = resolve(req.use_case.default_parameters, req.parameters, model)
+        sagemaker = model.backend == "sagemaker"
+        prompt, screening = self._prepare(req, guardrail=sagemaker)
+        result = backends.invoke(model, _model_request(prompt, req, params), ctx.deadline, self.settings)
+        output = safety_gate.screen_output(result.text, screening, guardrail=sagemaker)
+        self._record(model, req.use_case.id, result, input_chars=len(req.input), output_chars=len(output.text))
+        return {
+            "output": output.text,
+            "model": model.id,
+            "use_case": req.use_case.id,
+            "usage": result.usage(),
+            "stop_reason": result.stop_reason,
+            "latency_ms": result.latency_ms,
+            "estimated_cost_usd": estimated_cost(model, result),
+            "parameters": params.describe(),
+            "safety": {"input": screening.analysis, "output": output.analysis},
+            "request_id": ctx.request_id,
+        }
+
+    def compare(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        """The same prompt on 2..4 models concurrently ("experiment and select")."""
+        req = parse_generate(data, self.settings, self.catalog, compare=True)
+        params = {m.id: resolve(req.use_case.default_parameters, req.parameters, m) for m in req.models}
+        any_sagemaker = any(m.backend == "sagemaker" for m in req.models)
+        prompt, screening = self._prepare(req, guardrail=any_sagemaker)
+        outcomes = backends.invoke_many(
+            req.models, lambda m: _model_request(prompt, req, params[m.id]), ctx.deadline, self.settings
+        )
+        results = []
+        for model, outcome in zip(req.models, outcomes, strict=True):
+            slot: dict[str, Any] = {"model": model.id, "backend": model.backend}
+            if isinstance(outcome, ModelResult):
+                try:
+                    output = safety_gate.screen_output(outcome.text, screening, guardrail=model.backend == "sagemaker")
+                except ApiError as exc:
+                    outcome = exc
+                else:
+                    self._record(model, req.use_case.id, outcome, input_chars=len(req.input), output_chars=len(output.text))
+                    slot.update(
+                        output=output.text,
+                        latency_ms=outcome.latency_ms,
+                        usage=outcome.usage(),
+                        tokens=outcome.input_tokens + outcome.output_tokens,
+                        stop_reason=outcome.stop_reason,
+                        estimated_cost_usd=estimated_cost(model, outcome),
+                        parameters=params[model.id].describe(),
+                        safety={"output": output.analysis},
+                    )
+            if isinstance(outcome, ApiError):
+                logger.warning("compare slot failed", extra={"model": model.id, "status": outcome.status, "code": outcome.code})
+                slot.update(status=outcome.status, error=outcome.body())
+            results.append(slot)
+        return {
+            "use_case": req.use_case.id,
+            "results": results,
+            "succeeded": sum(1 for slot in results if "output" in slot),
+            "safety": {"input": screening.analysis},
+            "request_id": ctx.request_id,
+        }
+
+    def _prepare(self, req: GenerateInput, *, guardrail: bool) -> tuple[Prompt, Any]:
+        """Screen every piece of user text in one call, then build the prompt from masked text."""
+        parts = [req.input, req.context or ""]
+        for example in req.examples:
+            parts += [example.input, example.output]
+        ins = req.instructions
+        parts += [ins.tone or "", ins.language or "", ins.output_format or "", *ins.constraints]
+        masked, screening = safety_gate.screen_parts(parts, primary_field="input", guardrail=guardrail)
+        it = iter(masked)
+        input_text, context = next(it), next(it)
+        examples = tuple(Example(input=next(it), output=next(it)) for _ in req.examples)
+        tone, language, output_format = next(it), next(it), next(it)
+        instructions = Instructions(
+            tone=tone or None,
+            constraints=tuple(it),
+            language=language or None,
+            output_format=output_format or None,
+        )
+        prompt = build_prompt(
+            req.use_case,
+            input_text=input_text,
+            context=context or None,
+            instructions=instructions,
+            examples=examples,
+            chain_of_thought=req.chain_of_thought,
+        )
+        return prompt, screening
+
+    # ------------------------------------------------------------------ chat
+    def chat(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        req = parse_chat(data, self.settings)
+        use_case = self.catalog["chat"]
+        model = req.model
+        params = resolve(use_case.default_parameters, req.parameters, model)
+        budget = self.settings.chat_history_max_tokens
+        if req.conversation_id:
+            history, next_turn = self.store.load(req.conversation_id, ctx.caller, budget_chars=budget * 4)
+            conversation_id = req.conversation_id
+        else:
+            history, next_turn, conversation_id = [], 0, str(uuid.uuid4())
+        reserved = safety_gate.history_placeholders([turn.text for turn in history])
+        sagemaker = model.backend == "sagemaker"
+        masked, screening = safety_gate.screen_parts(
+            [req.message, *([reserved] if reserved else [])], primary_field="message", guardrail=sagemaker
+        )
+        message = masked[0]
+        kept = trim_history(history, budget - estimate_tokens(message))
+        turns = (*((turn.role, turn.text) for turn in kept), ("user", message))
+        request = ModelRequest(system=chat_system_prompt(use_case), turns=turns, params=params)
+        result = backends.invoke(model, request, ctx.deadline, self.settings)
+        output = safety_gate.screen_output(result.text, safety_gate.KeepPlaceholders(screening), guardrail=sagemaker)
+        # History keeps what the model saw and wrote (placeholders, new PII masked), never the
+        # restored values; the caller gets the restored reply.
+        self.store.append_pair(conversation_id, ctx.caller, next_turn, message, output.text, model.id)
+        reply = screening.restore(output.text)
+        self._record(model, use_case.id, result, input_chars=len(req.message), output_chars=len(reply))
+        return {
+            "conversation_id": conversation_id,
+            "reply": reply,
+            "model": model.id,
+            "turn": next_turn + 1,
+            "history_turns_sent": len(kept),
+            "usage": result.usage(),
+            "stop_reason": result.stop_reason,
+            "latency_ms": result.latency_ms,
+            "estimated_cost_usd": estimated_cost(model, result),
+            "safety": {"input": screening.analysis, "output": output.analysis},
+            "request_id": ctx.request_id,
+        }
+
+    # ------------------------------------------------------------------ moderate
+    def moderate(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        text, language = parse_moderate(data, self.settings)
+        result = safety_gate.moderate(safety_gate.clean(text), language)
+        return {"moderation": result, "request_id": ctx.request_id}
+
+    # ------------------------------------------------------------------ observability
+    def _record(self, model: ModelSpec, use_case: str, result: ModelResult, *, input_chars: int, output_chars: int) -> None:
+        cost = estimated_cost(model, result)
+        record_model_call(
+            model=model.id,
+            use_case=use_case,
+            input_tokens=result.input_tokens,
+            output_tokens=result.output_tokens,
+            latency_ms=result.latency_ms,
+            cost_usd=cost,
+        )
+        logger.info(
+            "model call completed",
+            extra={
+                "model": model.id,
+                "backend": model.backend,
+                "use_case": use_case,
+                "input_chars": input_chars,
+                "output_chars": output_chars,
+                "input_tokens": result.input_tokens,
+                "output_tokens": result.output_tokens,
+                "latency_ms": result.latency_ms,
+                "stop_reason": result.stop_reason,
+                "estimated_cost_usd": cost,
+            },
+        )
+
+
+def _model_request(prompt: Prompt, req: GenerateInput, params: Parameters) -> ModelRequest:
+    image = (req.image.format, req.image.data) if req.image else None
+    return ModelRequest(system=prompt.system, turns=(("user", prompt.user),), params=params, image=image)

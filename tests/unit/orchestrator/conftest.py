@@ -1,0 +1,153 @@
+"""Fixtures for the orchestrator tests. Nothing reaches AWS: real botocore clients whose HTTP
+exchange is answered by :class:`fakes.FakeAws` (requests still validated, signed, retried and
+parsed by botocore), moto for DynamoDB, and a fake of the safety contract (the real safety
+package is exercised in test_orchestrator_safety_integration.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from . import fakes
+
+_SERVICES = ("bedrock-runtime", "sagemaker-runtime", "comprehend", "dynamodb")
+
+
+class _Dispatch:
+    """One hook per session client, forwarding to the current test's FakeAws."""
+
+    current: fakes.FakeAws | None = None
+
+    def __call__(self, request: Any, **kwargs: Any) -> Any:
+        if self.current is None:
+            raise AssertionError("no FakeAws installed for this test")
+        return self.current._before_send(request, **kwargs)
+
+
+_DISPATCH = _Dispatch()
+
+
+@pytest.fixture(autouse=True)
+def orchestrator_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in fakes.ENV.items():
+        monkeypatch.setenv(key, value)
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+        "LAMBDA_TASK_ROOT",
+        "POWERTOOLS_TRACE_DISABLED",
+        "AWS_SAM_LOCAL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def _session_clients() -> dict[str, Any]:
+    """botocore clients configured exactly as in Lambda (orchestrator.clients), created once."""
+    import os
+
+    saved = dict(os.environ)
+    os.environ.update({k: v for k, v in fakes.ENV.items() if k.startswith("AWS_")})
+    try:
+        from orchestrator import clients
+
+        clients.reset()
+        clients.configure(model_read_timeout=27.0)
+        created = {name: clients.client(name) for name in _SERVICES}
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    for client in created.values():
+        client.meta.events.register_first("before-send", _DISPATCH)
+    return created
+
+
+@pytest.fixture
+def aws(_session_clients: dict[str, Any]) -> Iterator[fakes.FakeAws]:
+    from orchestrator import clients
+
+    fake = fakes.FakeAws()
+    _DISPATCH.current = fake
+    clients._clients.clear()
+    clients._clients.update(_session_clients)
+    yield fake
+    _DISPATCH.current = None
+
+
+@pytest.fixture
+def safety_fake() -> Iterator[fakes.FakeSafetyFilter]:
+    from orchestrator import safety_gate
+
+    fake = fakes.FakeSafetyFilter()
+    safety_gate.set_filter(fake)
+    yield fake
+    safety_gate.set_filter(None)
+
+
+@pytest.fixture
+def handler_module(aws: fakes.FakeAws, safety_fake: fakes.FakeSafetyFilter) -> Any:
+    import handler
+
+    return handler
+
+
+Call = Callable[..., tuple[int, dict[str, Any], dict[str, str]]]
+
+
+@pytest.fixture
+def call(handler_module: Any) -> Call:
+    """call(method, path, body=None, **event_kwargs) -> (status, json body, headers)."""
+
+    def invoke(method: str, path: str, body: Any = None, *, context: Any = None, **kwargs: Any):
+        event = fakes.api_event(method, path, body, **kwargs)
+        response = handler_module.handler(event, context or fakes.LambdaContext())
+        headers = dict(response.get("headers") or {})
+        for key, values in (response.get("multiValueHeaders") or {}).items():
+            headers.setdefault(key, values[-1] if isinstance(values, list) else values)
+        return response["statusCode"], json.loads(response["body"]), headers
+
+    return invoke
+
+
+@pytest.fixture
+def no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record botocore's retry back-off instead of sleeping through it."""
+    import botocore.endpoint
+
+    slept: list[float] = []
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", slept.append)
+    return slept
+
+
+@pytest.fixture
+def captured_output(handler_module: Any, capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], str]]:
+    """Everything a request writes: the Powertools logger's JSON lines, every stdlib logger at
+    DEBUG (botocore, urllib3, the safety package) and stdout (EMF metrics)."""
+    import io
+    import logging
+
+    from orchestrator.observability import logger
+
+    buffer = io.StringIO()
+    ours = logging.StreamHandler(buffer)
+    ours.setFormatter(logger.registered_formatter)
+    logger._logger.addHandler(ours)
+    everything = logging.StreamHandler(buffer)
+    everything.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s %(args)s"))
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(everything)
+    root.setLevel(logging.DEBUG)
+
+    def read() -> str:
+        out = capsys.readouterr()
+        return buffer.getvalue() + out.out + out.err
+
+    yield read
+    root.removeHandler(everything)
+    root.setLevel(previous)
+    logger._logger.removeHandler(ours)

@@ -1,0 +1,47 @@
+"""Metrics (EMF) and tracing switches."""
+
+from __future__ import annotations
+
+import json
+
+from . import fakes
+
+
+def emf_documents(text: str) -> list[dict]:
+    docs = []
+    for line in text.splitlines():
+        if line.startswith('{"_aws"'):
+            docs.append(json.loads(line))
+    return docs
+
+
+def test_model_metrics_and_request_counts(call, aws, captured_output) -> None:
+    aws.on("bedrock-runtime", "Converse", fakes.converse_reply("ok", input_tokens=1000, output_tokens=200, latency_ms=512))
+    assert call("POST", "/v1/generate", {"use_case": "summarize", "input": "hello"})[0] == 200
+    assert call("GET", "/v1/nothing")[0] == 404
+    docs = emf_documents(captured_output())
+    model_doc = next(d for d in docs if "InputTokens" in d)
+    directive = model_doc["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == "GenAiStack"
+    assert {"environment", "model", "use_case"} <= set(directive["Dimensions"][0])
+    assert (model_doc["environment"], model_doc["model"], model_doc["use_case"]) == ("dev", fakes.HAIKU, "summarize")
+    assert model_doc["InputTokens"] == [1000.0] and model_doc["OutputTokens"] == [200.0]
+    assert model_doc["ModelLatency"] == [512.0]
+    assert model_doc["EstimatedCost"][0] == round(1000 / 1000 * 0.00025 + 200 / 1000 * 0.00125, 8)
+    classes = [d["status_class"] for d in docs if "Requests" in d]
+    assert classes == ["2xx", "4xx"]
+
+
+def test_tracing_runs_only_in_lambda_and_can_be_disabled() -> None:
+    from orchestrator.observability import tracing_enabled
+
+    assert not tracing_enabled({})
+    assert tracing_enabled({"LAMBDA_TASK_ROOT": "/var/task"})
+    assert not tracing_enabled({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "true"})
+    assert not tracing_enabled({"LAMBDA_TASK_ROOT": "/var/task", "AWS_SAM_LOCAL": "true"})
+
+
+def test_no_xray_import_outside_lambda(handler_module) -> None:
+    from orchestrator.observability import tracer
+
+    assert tracer() is None

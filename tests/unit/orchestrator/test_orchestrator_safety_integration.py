@@ -1,0 +1,128 @@
+"""The orchestrator with the real safety package (lambdas/orchestrator/safety): Comprehend and
+Bedrock answered at the HTTP edge, so requests are validated against the service models."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from . import fakes
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def comprehend_handlers(aws: fakes.FakeAws, *, toxic: bool = False) -> None:
+    aws.on(
+        "comprehend",
+        "DetectDominantLanguage",
+        lambda req, p: fakes.aws_response(req, 200, {"Languages": [{"LanguageCode": "en", "Score": 0.99}]}),
+    )
+
+    def pii(req: Any, payload: dict) -> Any:
+        entities = [
+            {"Type": "EMAIL", "BeginOffset": m.start(), "EndOffset": m.end(), "Score": 0.99}
+            for m in _EMAIL.finditer(payload["Text"])
+        ]
+        return fakes.aws_response(req, 200, {"Entities": entities})
+
+    def toxicity(req: Any, payload: dict) -> Any:
+        score = 0.97 if toxic else 0.01
+        results = [{"Labels": [{"Name": "INSULT", "Score": score}], "Toxicity": score} for _ in payload["TextSegments"]]
+        return fakes.aws_response(req, 200, {"ResultList": results})
+
+    aws.on("comprehend", "DetectPiiEntities", pii)
+    aws.on("comprehend", "DetectToxicContent", toxicity)
+    aws.on(
+        "bedrock-runtime",
+        "ApplyGuardrail",
+        lambda req, p: fakes.aws_response(
+            req,
+            200,
+            {
+                "usage": {
+                    "topicPolicyUnits": 1,
+                    "contentPolicyUnits": 1,
+                    "wordPolicyUnits": 1,
+                    "sensitiveInformationPolicyUnits": 1,
+                    "sensitiveInformationPolicyFreeUnits": 0,
+                    "contextualGroundingPolicyUnits": 0,
+                },
+                "action": "NONE",
+                "outputs": [],
+                "assessments": [],
+            },
+        ),
+    )
+
+
+@pytest.fixture
+def real_safety(handler_module: Any, _session_clients: dict[str, Any]):
+    from orchestrator import safety_gate
+
+    safety_gate.set_filter(None)
+    real = safety_gate.get_filter()  # built from SAFETY_CONFIG + GUARDRAIL_* like in Lambda
+    yield real
+    real.close()
+    safety_gate.set_filter(None)
+
+
+def test_generate_with_the_real_filter_masks_and_restores(call, aws, real_safety) -> None:
+    comprehend_handlers(aws)
+    aws.on("bedrock-runtime", "Converse", fakes.echo_converse)
+    status, body, _ = call(
+        "POST",
+        "/v1/generate",
+        {"use_case": "summarize", "input": "Write to erin@example.com today.", "context": "Erin's backup is frank@example.org."},
+    )
+    assert status == 200, body
+    sent = aws.payloads("bedrock-runtime", "Converse")[0]["messages"][0]["content"][0]["text"]
+    assert "erin@example.com" not in sent and "frank@example.org" not in sent
+    assert "[EMAIL_1]" in sent and "[EMAIL_2]" in sent
+    assert "erin@example.com" in body["output"] and "frank@example.org" in body["output"]
+    assert body["safety"]["input"]["pii"]["masked_count"] == 2
+    # one input screening: one PII call for input + context together (plus the output's)
+    assert aws.count("comprehend", "DetectPiiEntities") == 2
+
+
+def test_toxic_input_is_422_from_the_real_filter(call, aws, real_safety) -> None:
+    comprehend_handlers(aws, toxic=True)
+    status, body, _ = call("POST", "/v1/generate", {"use_case": "summarize", "input": "You are a complete idiot, all of you."})
+    assert status == 422 and body["error"]["check"] == "toxicity"
+    assert "idiot" not in json.dumps(body)
+    assert aws.count("bedrock-runtime", "Converse") == 0
+
+
+def test_moderate_with_the_real_filter(call, aws, real_safety) -> None:
+    comprehend_handlers(aws)
+    status, body, _ = call("POST", "/v1/moderate", {"text": "Contact me at gina@example.com please", "language": "en"})
+    assert status == 200 and body["moderation"]["verdict"] == "allowed"
+    assert body["moderation"]["pii"]["types"] == ["EMAIL"]
+
+
+def test_inferentia_generate_applies_the_guardrail_to_input_and_output(call, aws, real_safety) -> None:
+    comprehend_handlers(aws)
+    aws.on(
+        "sagemaker-runtime",
+        "InvokeEndpoint",
+        fakes.sagemaker_reply([{"generated_text": "Fine.", "details": {"finish_reason": "eos_token", "generated_tokens": 1}}]),
+    )
+    status, body, _ = call(
+        "POST", "/v1/generate", {"use_case": "summarize", "input": "All is well here today.", "model": fakes.TGI}
+    )
+    assert status == 200, body
+    sources = [p["source"] for p in aws.payloads("bedrock-runtime", "ApplyGuardrail")]
+    assert sources == ["INPUT", "OUTPUT"]
+
+
+def test_real_filter_output_storage_keeps_placeholders(call, aws, real_safety) -> None:
+    """KeepPlaceholders gives the text to store; restore() the caller's copy."""
+    from orchestrator import safety_gate
+
+    comprehend_handlers(aws)
+    screening = real_safety.screen_input("Mail hank@example.com now please")
+    stored = safety_gate.screen_output("Sent to [EMAIL_1].", safety_gate.KeepPlaceholders(screening), guardrail=False)
+    assert stored.text == "Sent to [EMAIL_1]."
+    assert screening.restore(stored.text) == "Sent to hank@example.com."
