@@ -5,6 +5,9 @@
 
 Dependencies come from ``lambdas/<function>/requirements.txt`` as binary wheels for Lambda's
 platform (manylinux, arm64, the runtime's Python), so the asset is the same on any build machine.
+They are installed with ``--no-deps``: each requirements file pins its full closure, less what the
+runtime already provides (boto3, botocore and their dependencies), which would otherwise be vendored
+through a transitive requirement (aws-xray-sdk -> botocore) and shadow the runtime's copy.
 A stamp of the inputs' hash skips a rebuild when nothing changed.
 """
 
@@ -19,14 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_ROOT = ROOT / "lambdas"
 BUILD_ROOT = ROOT / ".build" / "lambdas"
-# Keep in step with cdk/components/lambda_function (LAMBDA_RUNTIME, LAMBDA_ARCHITECTURE).
+# Keep in step with cdk/components/python_function (LAMBDA_RUNTIME, LAMBDA_ARCHITECTURE).
 TARGET_PYTHON = "3.14"
 TARGET_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "requirements.txt", ".pytest_cache")
 
 
 def _inputs_digest(source: Path) -> str:
-    digest = hashlib.sha256(f"{TARGET_PYTHON}{TARGET_PLATFORMS}".encode())
+    digest = hashlib.sha256(Path(__file__).read_bytes())  # a change to how assets are built rebuilds them
     for path in sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(source)).encode())
         digest.update(path.read_bytes())
@@ -50,7 +53,7 @@ def build(function: str) -> Path:
         platforms = [arg for platform in TARGET_PLATFORMS for arg in ("--platform", platform)]
         subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "--no-compile", "--only-binary=:all:", "--implementation", "cp", "--python-version", TARGET_PYTHON,
+             "--no-compile", "--no-deps", "--only-binary=:all:", "--implementation", "cp", "--python-version", TARGET_PYTHON,
              *platforms, "--target", str(target), "-r", str(requirements)],
             check=True,
         )
