@@ -20,7 +20,7 @@ CDK_FLAGS := --no-notices --ci
 # Synthesis must not need the network: where the kernel allows it, run it with no network at all.
 OFFLINE := $(shell unshare -rn true >/dev/null 2>&1 && echo "unshare -rn")
 
-.PHONY: help setup synth test lint assets manifest deploy diff destroy clean
+.PHONY: help setup synth test lint assets manifest deploy diff destroy rehearse clean
 
 help:
 	@echo "make synth | test | lint | manifest | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
@@ -57,5 +57,28 @@ manifest: setup
 diff: setup
 	$(CDK) diff $(CDK_FLAGS) -c env=$(ENV) '$(ENV)/*'
 
+# Workstation deploys: the same Stage the pipeline deploys. A preflight fails fast (seconds, no retries) without
+# credentials, or with credentials for another account than environments.<ENV>.account.
+#   make deploy ENV=dev [DEPLOY_FLAGS=--require-approval=never]
+#   make destroy ENV=dev | make destroy ENV=prod CONFIRM=destroy-prod   (prod, or any env that retains data)
+deploy: setup
+	$(PY) scripts/preflight.py deploy --env '$(ENV)'
+	$(CDK) deploy $(CDK_FLAGS) -c env=$(ENV) '$(ENV)/*' --outputs-file cdk.out/outputs-$(ENV).json $(DEPLOY_FLAGS)
+
+destroy: setup
+	$(PY) scripts/preflight.py destroy --env '$(ENV)' --confirm '$(CONFIRM)'
+	$(CDK) destroy $(CDK_FLAGS) -c env=$(ENV) '$(ENV)/*' $(DESTROY_FLAGS)
+
+# Offline deploy rehearsal: the real `cdk deploy` of ENV (default dev) into a local AWS emulator (moto) on
+# 127.0.0.1, deployed twice (the second must change nothing), destroyed, and the emulator stopped.
+rehearse: setup
+	$(PY) scripts/rehearse.py --env $(ENV)
+
 clean:
 	rm -rf cdk.out .build .pytest_cache .ruff_cache
+
+# Fixed monthly cost of each environment's SageMaker endpoint (instance-hours at the configured counts and
+# scale-down schedule) from the planning price table; planned fine-tuning runs are listed separately.
+.PHONY: cost-report
+cost-report: $(VENV)/.installed
+	$(PY) scripts/cost_report.py

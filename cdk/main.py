@@ -22,7 +22,10 @@ def build_app(app: App | None = None, *, context: Mapping[str, Any] | None = Non
 
     app = app or App()
     config: AppConfig = load_app_config(context if context is not None else read_context(app))
-    for env in config.selected():
-        GenAiStage(app, env.name, config=env)
+    stages = {env.name: GenAiStage(app, env.name, config=env) for env in config.selected()}
+    if config.selected_name is None:  # delivery wraps every environment; `-c env=NAME` builds one environment only
+        from stacks.pipeline_stack import add_delivery_stacks
+
+        add_delivery_stacks(app, config, stages)
     apply_policy_gates(app)
     return app

@@ -15,6 +15,6 @@ class AlertingStack(Stack):
         self.alarm_topic = AlarmTopic(
             self,
             "AlarmTopic",
-            emails=(),
+            emails=config.observability.alarm_emails,
             removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
         )

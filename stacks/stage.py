@@ -11,6 +11,10 @@ from constructs import Construct
 
 from cdk.config import EnvironmentConfig
 from stacks.alerting_stack import AlertingStack
+from stacks.bedrock_stack import BedrockStack
+from stacks.observability_stack import ObservabilityStack
+from stacks.orchestration_stack import OrchestrationStack
+from stacks.sagemaker_stack import SageMakerStack
 
 
 class GenAiStage(Stage):
@@ -34,4 +38,48 @@ class GenAiStage(Stage):
             stack_name=config.stack_name("alerting"),
             description=f"{config.project} {config.name}: the alarm notification topic",
             config=config,
+        )
+        self.bedrock = BedrockStack(
+            self,
+            "Bedrock",
+            stack_name=config.stack_name("bedrock"),
+            description=f"{config.project} {config.name}: Bedrock model access, guardrail, prompts, inference profiles",
+            config=config,
+            alarm_topic=self.alerting.alarm_topic,
+        )
+        # Only an environment that runs an Inferentia endpoint or Trainium fine-tuning gets this stack.
+        self.sagemaker: SageMakerStack | None = None
+        if config.sagemaker.endpoint.enabled or config.sagemaker.training.enabled:
+            self.sagemaker = SageMakerStack(
+                self,
+                "SageMaker",
+                stack_name=config.stack_name("sagemaker"),
+                description=f"{config.project} {config.name}: Inferentia2 LLM endpoint and Trainium fine-tuning pipeline",
+                config=config,
+            )
+        self.api = OrchestrationStack(
+            self,
+            "Api",
+            stack_name=config.stack_name("api"),
+            description=f"{config.project} {config.name}: prompt orchestration API, its function, chat history and WAF",
+            config=config,
+            model_access=self.bedrock.model_access,
+            model_descriptors=self.bedrock.model_descriptors,
+            default_models=self.bedrock.default_models,
+            guardrail_id=self.bedrock.guardrail_id,
+            guardrail_version=self.bedrock.guardrail_version,
+            endpoint=self.sagemaker.endpoint if self.sagemaker is not None else None,
+        )
+
+        # Last: reads what the stacks above expose (pass each one as it exists), nothing depends on it.
+        self.observability = ObservabilityStack(
+            self,
+            "Observability",
+            stack_name=config.stack_name("observability"),
+            description=f"{config.project} {config.name}: dashboard, alarms, CloudTrail and its security alarms",
+            config=config,
+            alarm_topic=self.alerting.alarm_topic,
+            bedrock=self.bedrock,
+            sagemaker=self.sagemaker,
+            api=self.api,
         )

@@ -14,10 +14,11 @@ from cdk.config.environment import (
     parse_environment,
     resolve_extends,
 )
-from cdk.config.fields import ConfigError
+from cdk.config.fields import ConfigError, Section
+from cdk.config.pipeline import GitHubConfig, PipelineConfig, parse_github, parse_pipeline
 
 # Context keys this app reads. Anything else in context is CDK's own (feature flags, etc.).
-CONTEXT_KEYS = ("project", "environments", "env")
+CONTEXT_KEYS = ("project", "environments", "env", "pipeline", "github")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class AppConfig:
     project: str
     environments: tuple[EnvironmentConfig, ...]
     selected_name: str | None = None
+    pipeline: PipelineConfig | None = None  # top-level `pipeline` key: the CDK pipeline (delivery)
+    github: GitHubConfig | None = None  # top-level `github` key: GitHub Actions OIDC deploy roles
 
     def environment(self, name: str) -> EnvironmentConfig:
         for env in self.environments:
@@ -58,7 +61,10 @@ def load_app_config(context: Mapping[str, Any]) -> AppConfig:
             raise ConfigError(path, "environment names are 1-20 lower-case letters, digits and '-', starting with a letter")
         parsed.append(parse_environment(name, project, resolve_extends(environments, name, "environments"), path))
     selected = context.get("env")
-    config = AppConfig(project=project, environments=tuple(parsed), selected_name=selected)
+    pipeline = parse_pipeline(Section(context["pipeline"], "pipeline"), parsed) if "pipeline" in context else None
+    github = parse_github(Section(context["github"], "github"), parsed) if "github" in context else None
+    config = AppConfig(project=project, environments=tuple(parsed), selected_name=selected,
+                       pipeline=pipeline, github=github)
     if selected is not None:
         config.environment(selected)  # fail now, with the allowed names
     _validate_across_environments(config)
@@ -73,3 +79,18 @@ def _validate_across_environments(config: AppConfig) -> None:
         if key in stack_names:
             raise ConfigError(f"environments.{env.name}", f"stack names collide with environments.{stack_names[key]}")
         stack_names[key] = env.name
+    # Bedrock has one model invocation logging configuration per account and Region: one owner each.
+    # An environment without an explicit account deploys to the CLI's default account: they all share it.
+    logging_owners: dict[tuple[str, str], str] = {}
+    for env in config.environments:
+        if not env.bedrock.owns_invocation_logging:
+            continue
+        place = (env.account or "default", env.region)
+        if place in logging_owners:
+            raise ConfigError(
+                f"environments.{env.name}.bedrock.owns_invocation_logging",
+                f"environments.{logging_owners[place]} already owns model invocation logging in account "
+                f"{place[0]}, region {place[1]} (one logging configuration per account and region); "
+                "set it to true in exactly one of the environments that share an account and region",
+            )
+        logging_owners[place] = env.name

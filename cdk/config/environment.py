@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdk.config.api import ApiConfig, parse_api
+from cdk.config.bedrock import BedrockConfig, parse_bedrock
 from cdk.config.fields import ConfigError, Section
+from cdk.config.network import NetworkConfig, parse_network
+from cdk.config.observability import ObservabilityConfig, parse_observability
+from cdk.config.safety import SafetyConfig, parse_safety
+from cdk.config.sagemaker import SageMakerConfig, parse_sagemaker
 
 ENVIRONMENT_NAME_PATTERN = r"[a-z][a-z0-9-]{0,19}"
 REGION_PATTERN = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]"
@@ -37,6 +43,12 @@ class EnvironmentConfig:
     tags: Mapping[str, str] = field(default_factory=dict)
     log_retention_days: int = 30
     removal_policy: str = "retain"
+    network: NetworkConfig = field(default_factory=NetworkConfig)  # optional existing VPC
+    bedrock: BedrockConfig = field(default_factory=BedrockConfig)
+    safety: SafetyConfig = field(default_factory=SafetyConfig)
+    api: ApiConfig = field(default_factory=ApiConfig)
+    sagemaker: SageMakerConfig = field(default_factory=SageMakerConfig)
+    observability: ObservabilityConfig = field(default_factory=ObservabilityConfig)
 
     @property
     def retain_data(self) -> bool:
@@ -94,6 +106,14 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
         tags=types.MappingProxyType(section.string_map("tags", {})),
         log_retention_days=section.integer("log_retention_days", 30, choices=LOG_RETENTION_DAYS),
         removal_policy=section.string("removal_policy", "retain", choices=REMOVAL_POLICIES),
+        network=parse_network(section.section("network"), region=section.raw("region")),
+        bedrock=parse_bedrock(section.section("bedrock"), region=section.raw("region"),
+                              log_retention_days=section.raw("log_retention_days", 30)),
+        safety=(safety := parse_safety(section.section("safety"))),
+        api=parse_api(section.section("api"), safety=safety),  # checks limits shared with safety
+        sagemaker=parse_sagemaker(section.section("sagemaker"),
+                                  has_vpc=bool((section.raw("network", None) or {}).get("vpc_id"))),
+        observability=parse_observability(section.section("observability")),
     )
     section.finish()
     return config

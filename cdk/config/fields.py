@@ -66,7 +66,7 @@ class Section:
         return default
 
     def _unknown_close_to(self, key: str) -> str | None:
-        unknown = [k for k in self._raw if k != key]
+        unknown = [k for k in self._raw if k != key and k not in self._read]
         close = difflib.get_close_matches(key, unknown, n=1, cutoff=0.75)
         return close[0] if close else None
 

@@ -85,3 +85,13 @@ def test_app_prints_one_clear_line_and_no_stack_trace(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip() and "node" not in line.lower()]
     assert lines == ["genai-stack: invalid configuration: env: 'qa' is not an environment; "
                      "allowed values: dev, staging, prod"]
+
+
+def test_a_missing_key_is_not_blamed_on_a_similar_key_already_read():
+    from cdk.config.fields import Section
+
+    section = Section({"vpc_id": "vpc-1"}, "network")
+    section.string("vpc_id")
+    with pytest.raises(ConfigError) as error:
+        section.string("vpc_cidr")
+    assert (error.value.path, str(error.value)) == ("network.vpc_cidr", "network.vpc_cidr: is required")

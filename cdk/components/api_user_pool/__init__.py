@@ -1,0 +1,3 @@
+from cdk.components.api_user_pool.construct import ApiUserPool
+
+__all__ = ["ApiUserPool"]

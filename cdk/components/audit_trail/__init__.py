@@ -1,0 +1,3 @@
+from cdk.components.audit_trail.construct import AuditTrail, TrailRetention
+
+__all__ = ["AuditTrail", "TrailRetention"]

@@ -1,0 +1,129 @@
+"""A typed, validated view of ``lambdas/orchestrator/prompt_catalog.json`` for the CDK side.
+
+The orchestrator owns the file (its runtime reads it too); this loader checks only what Bedrock Prompt
+Management needs, against the limits of the ``bedrock-agent`` CreatePrompt API (botocore service model):
+prompt and variable names ``([0-9a-zA-Z][_-]?){1,100}``, description 1..200 characters, at most 20 input
+variables, temperature and top_p 0..1, at most 4 stop sequences.
+
+    catalog = load_prompt_catalog(Path("lambdas/orchestrator/prompt_catalog.json"))
+    [use_case.id for use_case in catalog.use_cases]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdk.config.fields import ConfigError, Section
+
+FAMILIES = ("text", "chat", "code", "vision")
+SAMPLING = ("greedy", "random")
+NAME_PATTERN = r"([0-9a-zA-Z][_-]?){1,100}"
+VARIABLE_RE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+MAX_VARIABLES = 20
+MAX_STOP_SEQUENCES = 4
+
+
+@dataclass(frozen=True)
+class DefaultParameters:
+    max_new_tokens: int
+    temperature: float
+    top_p: float
+    sampling: str
+    stop_sequences: tuple[str, ...]
+
+    @property
+    def effective_temperature(self) -> float:
+        """Greedy decoding is temperature 0 in Bedrock's inference configuration."""
+        return 0.0 if self.sampling == "greedy" else self.temperature
+
+
+@dataclass(frozen=True)
+class PromptUseCase:
+    id: str
+    description: str
+    family: str
+    accepts_image: bool
+    system: str
+    instruction: str
+    template: str
+    default_parameters: DefaultParameters
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The template's ``{{variable}}`` names, in order of first use."""
+        return tuple(dict.fromkeys(VARIABLE_RE.findall(self.template)))
+
+
+@dataclass(frozen=True)
+class PromptCatalog:
+    schema_version: int
+    use_cases: tuple[PromptUseCase, ...]
+
+    def use_case(self, use_case_id: str) -> PromptUseCase:
+        for use_case in self.use_cases:
+            if use_case.id == use_case_id:
+                return use_case
+        raise KeyError(use_case_id)
+
+
+def load_prompt_catalog(path: Path) -> PromptCatalog:
+    """Parse and validate the catalog; a bad entry raises :class:`ConfigError` naming it."""
+    where = path.name
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(where, f"cannot be read as JSON: {exc}") from None
+    root = Section(raw, where)
+    version = root.integer("schema_version", choices=(1,))
+    use_cases = []
+    for entry in root.list_of_sections("use_cases"):
+        use_cases.append(_use_case(entry))
+        entry.finish()
+    root.raw("notes", None)
+    root.finish()
+    ids = [u.id for u in use_cases]
+    if not ids:
+        raise ConfigError(f"{where}.use_cases", "expected at least one use case")
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ConfigError(f"{where}.use_cases", f"duplicate ids: {', '.join(duplicates)}")
+    return PromptCatalog(schema_version=version, use_cases=tuple(use_cases))
+
+
+def _use_case(entry: Section) -> PromptUseCase:
+    use_case_id = entry.string("id", pattern=NAME_PATTERN,
+                               pattern_hint="1 to 100 letters and digits, single '_' or '-' between them")
+    description = entry.string("description")
+    if not 1 <= len(description) <= 200:
+        raise ConfigError(entry.child_path("description"), f"must be 1 to 200 characters, got {len(description)}")
+    template = entry.string("template")
+    for raw_name in re.findall(r"\{\{(.*?)\}\}", template):
+        name = raw_name.strip()
+        if not re.fullmatch(NAME_PATTERN, name):
+            raise ConfigError(entry.child_path("template"), f"variable {{{{{name}}}}} is not a valid name "
+                                                            f"({NAME_PATTERN})")
+    variables = tuple(dict.fromkeys(VARIABLE_RE.findall(template)))
+    if len(variables) > MAX_VARIABLES:
+        raise ConfigError(entry.child_path("template"), f"has {len(variables)} variables; at most {MAX_VARIABLES}")
+    params = entry.section("default_parameters", required=True)
+    defaults = DefaultParameters(
+        max_new_tokens=params.integer("max_new_tokens", minimum=1, maximum=1_000_000),
+        temperature=params.number("temperature", minimum=0, maximum=1),
+        top_p=params.number("top_p", minimum=0, maximum=1),
+        sampling=params.string("sampling", choices=SAMPLING),
+        stop_sequences=params.string_list("stop_sequences", (), max_items=MAX_STOP_SEQUENCES, unique=False),
+    )
+    params.finish()
+    return PromptUseCase(
+        id=use_case_id,
+        description=description,
+        family=entry.string("family", choices=FAMILIES),
+        accepts_image=entry.boolean("accepts_image"),
+        system=entry.string("system"),
+        instruction=entry.string("instruction"),
+        template=template,
+        default_parameters=defaults,
+    )

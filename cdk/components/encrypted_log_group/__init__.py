@@ -1,0 +1,3 @@
+from cdk.components.encrypted_log_group.construct import EncryptedLogGroup, LogsEncryptionKey, retention_days
+
+__all__ = ["EncryptedLogGroup", "LogsEncryptionKey", "retention_days"]

@@ -1,0 +1,3 @@
+from cdk.components.github_oidc.construct import GitHubDeployTarget, GitHubOidcDeployRoles
+
+__all__ = ["GitHubDeployTarget", "GitHubOidcDeployRoles"]

@@ -1,0 +1,503 @@
+"""A SageMaker real-time endpoint on AWS Inferentia2 serving an LLM from an AWS Neuron deep-learning container.
+
+What it builds:
+
+- a ``Model`` (aws-sagemaker-alpha) from a Neuron DLC (TGI ``huggingface-pytorch-tgi-inference`` or LMI
+  ``djl-inference``), with the Neuron serving settings as container environment, from a Hugging Face Hub id or S3
+  artifacts (then with network isolation);
+- an ``EndpointConfig`` with one ``ml.inf2.*`` variant, a KMS key for the storage volume and for captured data, and
+  data capture into an encrypted, SSL-only, versioned bucket with a lifecycle;
+- an ``Endpoint`` whose updates are blue/green (all at once or canary, with a baking wait) and roll back
+  automatically when one of ``rollback_alarms`` (5xx errors, p99 model latency) fires;
+- target tracking on ``SageMakerVariantInvocationsPerInstance`` and, optionally, scheduled actions that cap the
+  capacity outside working hours;
+- a least-privilege execution role (no ``AmazonSageMakerFullAccess``) whose statements are written out here.
+
+The alpha L2s lack a few properties, added with escape hatches on their L1 resources (each marked below):
+``VolumeSizeInGB``, ``ContainerStartupHealthCheckTimeoutInSeconds``, ``ModelDataDownloadTimeoutInSeconds`` and
+``DataCaptureConfig`` on the endpoint configuration, ``ModelDataSource`` (uncompressed S3 artifacts) on the model,
+and ``DeploymentConfig`` (blue/green with auto-rollback) on the endpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk.aws_sagemaker_alpha as sagemaker
+from aws_cdk import Duration, Names, RemovalPolicy, Stack, TimeZone
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker_cfn
+from constructs import Construct
+
+from cdk.components.encrypted_log_group import EncryptedLogGroup
+from cdk.components.least_privilege import allow, allow_kms
+from cdk.components.managed_policy_role import ManagedPolicyRole
+from cdk.components.neuron_dlc import dlc_repository
+from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
+from cdk.planning.instances import CATALOG, INFERENTIA2_TYPES
+
+VARIANT_NAME = "AllTraffic"  # blue/green updates need the same variant name in the old and new configuration
+MODEL_DIR = "/opt/ml/model"  # where SageMaker puts S3 model artifacts in the container
+CONTAINERS = ("tgi", "lmi")
+_DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Typed arguments
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeuronServing:
+    """How the container compiles and serves the model on NeuronCores.
+
+    ``num_cores`` is the tensor-parallel degree (TGI ``HF_NUM_CORES``, LMI ``OPTION_TENSOR_PARALLEL_DEGREE``);
+    ``batch_size`` the static/rolling batch; ``max_total_tokens`` the compiled sequence length (input + output).
+    """
+
+    container: str = "tgi"
+    num_cores: int = 2
+    batch_size: int = 4
+    max_input_tokens: int = 3072
+    max_total_tokens: int = 4096
+    auto_cast_type: str = "bf16"
+
+    def validate(self, instance_type: str) -> None:
+        if self.container not in CONTAINERS:
+            raise ValueError(f"unknown container kind {self.container!r}; allowed: {', '.join(CONTAINERS)}")
+        if instance_type not in INFERENTIA2_TYPES:
+            raise ValueError(f"instance type {instance_type!r} is not an Inferentia2 type; allowed: "
+                             f"{', '.join(sorted(INFERENTIA2_TYPES))}")
+        cores = CATALOG[instance_type].neuron_cores
+        if not 1 <= self.num_cores <= cores:
+            raise ValueError(f"num_cores {self.num_cores} does not fit {instance_type}, which has {cores} NeuronCores")
+        if not 0 < self.max_input_tokens < self.max_total_tokens:
+            raise ValueError(f"max_input_tokens {self.max_input_tokens} must be below max_total_tokens "
+                             f"{self.max_total_tokens}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.auto_cast_type not in ("bf16", "fp16"):
+            raise ValueError(f"auto_cast_type {self.auto_cast_type!r}; allowed: bf16, fp16")
+
+    def environment(self, model_id: str) -> dict[str, str]:
+        """The container environment for ``model_id`` (a Hub id, or ``/opt/ml/model`` for S3 artifacts)."""
+        if self.container == "tgi":
+            # optimum-neuron TGI: HF_* configure the Neuron export, MAX_* the router; HF_BATCH_SIZE and
+            # HF_SEQUENCE_LENGTH are the names older images read, MAX_BATCH_SIZE / MAX_TOTAL_TOKENS the newer ones.
+            return {
+                "HF_MODEL_ID": model_id,
+                "HF_NUM_CORES": str(self.num_cores),
+                "HF_AUTO_CAST_TYPE": self.auto_cast_type,
+                "HF_BATCH_SIZE": str(self.batch_size),
+                "HF_SEQUENCE_LENGTH": str(self.max_total_tokens),
+                "MAX_BATCH_SIZE": str(self.batch_size),
+                "MAX_INPUT_TOKENS": str(self.max_input_tokens),
+                "MAX_TOTAL_TOKENS": str(self.max_total_tokens),
+            }
+        # LMI (DJL Serving) with transformers-neuronx and rolling batch.
+        return {
+            "HF_MODEL_ID": model_id,
+            "OPTION_TENSOR_PARALLEL_DEGREE": str(self.num_cores),
+            "OPTION_ROLLING_BATCH": "auto",
+            "OPTION_MAX_ROLLING_BATCH_SIZE": str(self.batch_size),
+            "OPTION_N_POSITIONS": str(self.max_total_tokens),
+            "OPTION_DTYPE": self.auto_cast_type,
+        }
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where the weights come from: a Hugging Face Hub id, or S3 (``key`` ends in ``.tar.gz`` or ``/``)."""
+
+    hf_model_id: str | None = None
+    bucket: s3.IBucket | None = None
+    key: str | None = None
+    encryption_key: kms.IKey | None = None
+
+    @staticmethod
+    def hugging_face(model_id: str) -> ModelSource:
+        return ModelSource(hf_model_id=model_id)
+
+    @staticmethod
+    def from_s3(bucket: s3.IBucket, key: str, encryption_key: kms.IKey | None = None) -> ModelSource:
+        if not (key.endswith(".tar.gz") or key.endswith("/")):
+            raise ValueError(f"S3 model key {key!r} must end in .tar.gz (archive) or / (uncompressed prefix)")
+        return ModelSource(bucket=bucket, key=key, encryption_key=encryption_key)
+
+    @property
+    def in_s3(self) -> bool:
+        return self.bucket is not None
+
+
+@dataclass(frozen=True)
+class DataCapture:
+    sampling_percentage: int = 10
+    retention_days: int = 30
+
+
+@dataclass(frozen=True)
+class BlueGreen:
+    """Blue/green update policy and the thresholds of the alarms that roll it back."""
+
+    traffic_routing: str = "all_at_once"  # or "canary"
+    canary_instance_count: int = 1
+    wait_seconds: int = 600
+    termination_wait_seconds: int = 300
+    rollback_5xx_count: int = 1
+    rollback_latency_p99_ms: int = 60_000
+
+
+@dataclass(frozen=True)
+class ScaleDownSchedule:
+    """Working hours (``days`` 0 = Monday .. 6 = Sunday, minutes after midnight in ``timezone``); outside them the
+    capacity range is ``off_hours_min_capacity``..``off_hours_max_capacity``."""
+
+    days: frozenset[int]
+    start_minute: int
+    end_minute: int
+    timezone: str = "UTC"
+    off_hours_min_capacity: int = 1
+    off_hours_max_capacity: int = 1
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    min_capacity: int
+    max_capacity: int
+    target_invocations_per_instance: int = 20
+    scale_in_cooldown_seconds: int = 600
+    scale_out_cooldown_seconds: int = 300
+    schedule: ScaleDownSchedule | None = None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Construct
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class InferentiaEndpoint(Construct):
+    """An LLM on an Inferentia2 real-time endpoint, with blue/green updates, rollback alarms and autoscaling.
+
+    Example::
+
+        endpoint = InferentiaEndpoint(
+            stack, "Llm", instance_type="ml.inf2.xlarge", endpoint_name="demo-llm",
+            image_repository="huggingface-pytorch-tgi-inference",
+            image_tag="2.1.2-optimum0.0.27-neuronx-py310-ubuntu22.04",
+            model=ModelSource.hugging_face("HuggingFaceH4/zephyr-7b-beta"),
+            serving=NeuronServing(container="tgi", num_cores=2, batch_size=4),
+        )
+        endpoint.grant_invoke(my_function)
+        for alarm in endpoint.rollback_alarms:
+            alarm.add_alarm_action(alarm_topic.alarm_action)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        instance_type: str,
+        image_repository: str,
+        image_tag: str,
+        model: ModelSource,
+        serving: NeuronServing,
+        initial_instance_count: int = 1,
+        volume_size_gb: int = 64,
+        startup_health_check_timeout: Duration | None = None,
+        model_data_download_timeout: Duration | None = None,
+        data_capture: DataCapture | None = None,
+        deployment: BlueGreen | None = None,
+        autoscaling: Autoscaling | None = None,
+        endpoint_name: str | None = None,
+        catalog_id: str = "sagemaker-neuron-llm",
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        log_encryption_key: kms.IKey | None = None,
+        access_logs_bucket: s3.IBucket | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        serving.validate(instance_type)
+        if initial_instance_count < 1:
+            raise ValueError(f"initial_instance_count must be >= 1, got {initial_instance_count}")
+        deployment = deployment or BlueGreen()
+        if deployment.traffic_routing not in ("all_at_once", "canary"):
+            raise ValueError(f"traffic_routing {deployment.traffic_routing!r}; allowed: all_at_once, canary")
+        stack = Stack.of(self)
+        self.serving = serving
+        self.instance_type = instance_type
+        self.variant_name = VARIANT_NAME
+        # A known name lets the rollback alarms, the log group and the role's statements exist before the endpoint
+        # (SageMaker reads the alarms during updates); CloudFormation still replaces it freely, as the name never
+        # changes with the configuration.
+        self.endpoint_name = endpoint_name or Names.unique_resource_name(self, max_length=63, separator="-")
+
+        self.key = kms.Key(self, "Key", description=f"Encrypts the {self.endpoint_name} storage volumes and captured data",
+                           enable_key_rotation=True, removal_policy=removal_policy, pending_window=Duration.days(30))
+        self.log_group = EncryptedLogGroup(self, "Logs", retention=log_retention, removal_policy=removal_policy,
+                                           encryption_key=log_encryption_key,
+                                           log_group_name=f"/aws/sagemaker/Endpoints/{self.endpoint_name}").log_group
+
+        # --- execution role ------------------------------------------------------------------------------------
+        self.role = ManagedPolicyRole(self, "ExecutionRole",
+                                      assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+                                      description=f"Runs the model container of endpoint {self.endpoint_name}")
+        repository = dlc_repository(self, "ImageRepository", image_repository)
+        allow(self.role, ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+              [repository.repository_arn])
+        allow(self.role, ["ecr:GetAuthorizationToken"], ["*"],
+              wildcard_reason="ecr:GetAuthorizationToken supports no resource-level permissions (IAM service "
+                              "authorization reference); image pulls are scoped to the one DLC repository")
+        allow(self.role, ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+              [f"{self.log_group.log_group_arn}"],
+              wildcard_reason="log streams are created per instance and container at run time, under the one "
+                              "log group of this endpoint")
+        allow(self.role, ["cloudwatch:PutMetricData"], ["*"],
+              conditions={"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}},
+              wildcard_reason="cloudwatch:PutMetricData supports no resource-level permissions; the condition "
+                              "limits it to the SageMaker endpoint instance-metrics namespace")
+        allow_kms(self.role, [self.key.key_arn], via_service=f"s3.{stack.region}.{stack.url_suffix}")
+
+        # --- model ---------------------------------------------------------------------------------------------
+        model_id = MODEL_DIR if model.in_s3 else model.hf_model_id
+        assert model_id is not None
+        container = sagemaker.ContainerDefinition(
+            image=sagemaker.ContainerImage.from_ecr_repository(repository, image_tag),
+            environment=serving.environment(model_id),
+            model_data=(sagemaker.ModelData.from_bucket(model.bucket, model.key)
+                        if model.in_s3 and model.key and model.key.endswith(".tar.gz") else None),
+        )
+        self.model = sagemaker.Model(
+            self, "Model",
+            # immutable view: the L2's automatic grants (whole-bucket reads) are dropped; statements above/below apply
+            role=self.role.without_policy_updates(),
+            containers=[container],
+            network_isolation=model.in_s3,  # an S3 model needs no network at all
+        )
+        # CreateModel checks the role's access to the artifacts, so the model waits for the role's policy. The L2
+        # also adds a DependsOn on the role, which its ExecutionRoleArn already implies (cfn-lint W3005): replace.
+        cfn_model = self.model.node.find_child("Model")
+        assert isinstance(cfn_model, sagemaker_cfn.CfnModel)
+        cfn_model.add_override("DependsOn", [stack.get_logical_id(self.role.policy.node.default_child)])
+        if model.in_s3:
+            self._allow_model_read(model)
+            if model.key and model.key.endswith("/"):
+                # Escape hatch: the alpha Model has no ModelDataSource (uncompressed S3 artifacts).
+                cfn_model.add_property_override("PrimaryContainer.ModelDataSource", {
+                    "S3DataSource": {"S3Uri": model.bucket.s3_url_for_object(model.key),
+                                     "S3DataType": "S3Prefix", "CompressionType": "None"},
+                })
+
+        # --- endpoint configuration ----------------------------------------------------------------------------
+        self.endpoint_config = sagemaker.EndpointConfig(
+            self, "Config",
+            encryption_key=self.key,
+            instance_production_variants=[sagemaker.InstanceProductionVariantProps(
+                model=self.model,
+                variant_name=VARIANT_NAME,
+                instance_type=sagemaker.InstanceType.of(instance_type),
+                initial_instance_count=initial_instance_count,
+                initial_variant_weight=1,
+            )],
+        )
+        cfn_config = self.endpoint_config.node.find_child("EndpointConfig")
+        assert isinstance(cfn_config, sagemaker_cfn.CfnEndpointConfig)
+        # Escape hatch: the alpha EndpointConfig has no per-variant storage/timeouts and no data capture.
+        cfn_config.add_property_override("ProductionVariants.0.VolumeSizeInGB", volume_size_gb)
+        cfn_config.add_property_override(
+            "ProductionVariants.0.ContainerStartupHealthCheckTimeoutInSeconds",
+            int((startup_health_check_timeout or Duration.minutes(30)).to_seconds()))
+        cfn_config.add_property_override(
+            "ProductionVariants.0.ModelDataDownloadTimeoutInSeconds",
+            int((model_data_download_timeout or Duration.minutes(30)).to_seconds()))
+        self.capture_bucket: s3.Bucket | None = None
+        if data_capture is not None:
+            if not 0 <= data_capture.sampling_percentage <= 100:
+                raise ValueError(f"sampling_percentage must be 0-100, got {data_capture.sampling_percentage}")
+            self.capture_bucket = self._capture_bucket(data_capture, removal_policy, access_logs_bucket)
+            allow(self.role, ["s3:PutObject"], [self.capture_bucket.arn_for_objects("capture/*")],
+                  wildcard_reason="SageMaker writes captured requests under capture/<endpoint>/<variant>/<date>/, "
+                                  "keys it names at run time")
+            allow(self.role, ["s3:GetBucketLocation"], [self.capture_bucket.bucket_arn])
+            cfn_config.add_property_override("DataCaptureConfig", {
+                "EnableCapture": True,
+                "InitialSamplingPercentage": data_capture.sampling_percentage,
+                "DestinationS3Uri": self.capture_bucket.s3_url_for_object("capture"),
+                "KmsKeyId": self.key.key_arn,
+                "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+                "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]},
+            })
+
+        # --- rollback alarms -----------------------------------------------------------------------------------
+        self.rollback_alarms = self._rollback_alarms(deployment)
+        allow(self.role, ["cloudwatch:DescribeAlarms"], [alarm.alarm_arn for alarm in self.rollback_alarms])
+
+        # --- endpoint ------------------------------------------------------------------------------------------
+        self.endpoint = sagemaker.Endpoint(self, "Endpoint", endpoint_config=self.endpoint_config,
+                                           endpoint_name=self.endpoint_name)
+        self.endpoint.node.add_dependency(self.log_group)  # the alarms: referenced by name below
+        # Escape hatch: the alpha Endpoint has no DeploymentConfig (blue/green policy and auto-rollback).
+        cfn_endpoint = self.endpoint.node.find_child("Endpoint")
+        assert isinstance(cfn_endpoint, sagemaker_cfn.CfnEndpoint)
+        cfn_endpoint.add_property_override("DeploymentConfig", self._deployment_config(deployment))
+
+        # --- autoscaling ---------------------------------------------------------------------------------------
+        self.scalable_capacity: sagemaker.ScalableInstanceCount | None = None
+        if autoscaling is not None:
+            self.scalable_capacity = self._autoscale(autoscaling, initial_instance_count)
+
+        self.model_descriptor: dict[str, Any] = {
+            "id": catalog_id,
+            "backend": "sagemaker",
+            "endpoint": self.endpoint_name,
+            "container": serving.container,
+            "max_tokens": serving.max_total_tokens - serving.max_input_tokens,
+            "price_in": 0,
+            "price_out": 0,
+        }
+
+    # ------------------------------------------------------------------------------------------------------------
+
+    @property
+    def endpoint_arn(self) -> str:
+        return self.endpoint.endpoint_arn
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Invoke the endpoint, streaming included."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
+            resource_arns=[self.endpoint.endpoint_arn],
+        )
+
+    def _allow_model_read(self, model: ModelSource) -> None:
+        assert model.bucket is not None and model.key is not None
+        if model.key.endswith("/"):
+            allow(self.role, ["s3:GetObject"], [model.bucket.arn_for_objects(f"{model.key}*")],
+                  wildcard_reason="an uncompressed model is every object under its S3 prefix (weights, "
+                                  "tokenizer and config files)")
+            allow(self.role, ["s3:ListBucket"], [model.bucket.bucket_arn],
+                  conditions={"StringLike": {"s3:prefix": [f"{model.key}*"]}})
+        else:
+            allow(self.role, ["s3:GetObject"], [model.bucket.arn_for_objects(model.key)])
+        if model.encryption_key is not None:
+            stack = Stack.of(self)
+            allow_kms(self.role, [model.encryption_key.key_arn], encrypt=False,
+                      via_service=f"s3.{stack.region}.{stack.url_suffix}")
+
+    def _capture_bucket(self, capture: DataCapture, removal_policy: RemovalPolicy,
+                        access_logs_bucket: s3.IBucket | None) -> s3.Bucket:
+        if access_logs_bucket is None:
+            access_logs_bucket = AccessLogsBucket(self, "AccessLogs", removal_policy=removal_policy).bucket
+        return SecureBucket(
+            self, "Capture",
+            encryption_key=self.key,
+            access_logs_bucket=access_logs_bucket,
+            access_logs_prefix=f"{self.endpoint_name}-capture/",
+            removal_policy=removal_policy,
+            replication_reason="Captured requests are a sample kept for a few days for model monitoring; they "
+                               "are not a record that must survive a regional outage.",
+            lifecycle_rules=[s3.LifecycleRule(
+                id="ExpireCapturedData",
+                expiration=Duration.days(capture.retention_days),
+                noncurrent_version_expiration=Duration.days(1),
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+            )],
+        ).bucket
+
+    def _rollback_alarms(self, deployment: BlueGreen) -> list[cw.Alarm]:
+        dimensions = {"EndpointName": self.endpoint_name, "VariantName": VARIANT_NAME}
+        errors = cw.Alarm(
+            self, "Rollback5xxAlarm",
+            alarm_name=f"{self.endpoint_name}-rollback-5xx",
+            alarm_description=(f"{self.endpoint_name}: {deployment.rollback_5xx_count}+ model 5xx errors in a "
+                               "minute. During a deployment SageMaker rolls the update back; otherwise check the "
+                               "endpoint's container logs."),
+            metric=cw.Metric(namespace="AWS/SageMaker", metric_name="Invocation5XXErrors",
+                             dimensions_map=dimensions, statistic="Sum", period=Duration.minutes(1)),
+            threshold=deployment.rollback_5xx_count,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+        )
+        latency = cw.Alarm(
+            self, "RollbackLatencyAlarm",
+            alarm_name=f"{self.endpoint_name}-rollback-latency-p99",
+            alarm_description=(f"{self.endpoint_name}: p99 model latency above {deployment.rollback_latency_p99_ms} ms "
+                               "in 2 of 3 minutes. During a deployment SageMaker rolls the update back."),
+            # ModelLatency is reported in microseconds.
+            metric=cw.Metric(namespace="AWS/SageMaker", metric_name="ModelLatency", dimensions_map=dimensions,
+                             statistic="p99", period=Duration.minutes(1)),
+            threshold=deployment.rollback_latency_p99_ms * 1000,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+        )
+        return [errors, latency]
+
+    def _deployment_config(self, deployment: BlueGreen) -> dict[str, Any]:
+        routing: dict[str, Any] = {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": deployment.wait_seconds}
+        if deployment.traffic_routing == "canary":
+            routing = {"Type": "CANARY", "WaitIntervalInSeconds": deployment.wait_seconds,
+                       "CanarySize": {"Type": "INSTANCE_COUNT", "Value": deployment.canary_instance_count}}
+        return {
+            "BlueGreenUpdatePolicy": {
+                "TrafficRoutingConfiguration": routing,
+                "TerminationWaitInSeconds": deployment.termination_wait_seconds,
+            },
+            "AutoRollbackConfiguration": {
+                "Alarms": [{"AlarmName": alarm.alarm_name} for alarm in self.rollback_alarms],
+            },
+        }
+
+    def _autoscale(self, autoscaling: Autoscaling, initial: int) -> sagemaker.ScalableInstanceCount:
+        if not autoscaling.min_capacity <= initial <= autoscaling.max_capacity:
+            raise ValueError(f"initial_instance_count {initial} must lie within min..max capacity "
+                             f"({autoscaling.min_capacity}..{autoscaling.max_capacity})")
+        variant = self.endpoint.find_instance_production_variant(VARIANT_NAME)
+        capacity = variant.auto_scale_instance_count(min_capacity=autoscaling.min_capacity,
+                                                     max_capacity=autoscaling.max_capacity)
+        # Target tracking on SageMakerVariantInvocationsPerInstance; the alpha L2 sets the target to
+        # max_requests_per_second * 60 * safety_factor, i.e. invocations per instance per minute.
+        capacity.scale_on_invocations(
+            "InvocationsPerInstance",
+            max_requests_per_second=autoscaling.target_invocations_per_instance / 60,
+            safety_factor=1.0,
+            scale_in_cooldown=Duration.seconds(autoscaling.scale_in_cooldown_seconds),
+            scale_out_cooldown=Duration.seconds(autoscaling.scale_out_cooldown_seconds),
+        )
+        if autoscaling.schedule is not None:
+            self._schedule(capacity, autoscaling)
+        return capacity
+
+    def _schedule(self, capacity: sagemaker.ScalableInstanceCount, autoscaling: Autoscaling) -> None:
+        schedule = autoscaling.schedule
+        assert schedule is not None
+        if not 1 <= schedule.off_hours_min_capacity <= schedule.off_hours_max_capacity <= autoscaling.max_capacity:
+            raise ValueError("off-hours capacity must satisfy 1 <= min <= max <= autoscaling max_capacity")
+        # The scheduled actions act on the L2's scalable target (aws-cdk-lib), which the alpha attribute wraps.
+        target = capacity.node.find_child("Target")
+        assert isinstance(target, appscaling.ScalableTarget)
+        start_days = sorted(schedule.days)
+        overnight = schedule.end_minute <= schedule.start_minute  # e.g. 20:00-04:00 ends the next day
+        end_days = sorted({(day + 1) % 7 for day in start_days}) if overnight else start_days
+        end_minute = schedule.end_minute % 1440
+        zone = TimeZone.of(schedule.timezone)
+        target.scale_on_schedule("ScaleUpForWorkingHours", schedule=_cron(start_days, schedule.start_minute),
+                                 min_capacity=autoscaling.min_capacity, max_capacity=autoscaling.max_capacity,
+                                 time_zone=zone)
+        target.scale_on_schedule("ScaleDownAfterWorkingHours", schedule=_cron(end_days, end_minute),
+                                 min_capacity=schedule.off_hours_min_capacity,
+                                 max_capacity=schedule.off_hours_max_capacity, time_zone=zone)
+
+
+def _cron(days: list[int], minute_of_day: int) -> appscaling.Schedule:
+    return appscaling.Schedule.cron(minute=str(minute_of_day % 60), hour=str(minute_of_day // 60),
+                                    week_day=",".join(_DAYS[day] for day in days))

@@ -1,0 +1,3 @@
+from cdk.components.managed_policy_role.construct import ManagedPolicyRole
+
+__all__ = ["ManagedPolicyRole"]

@@ -1,0 +1,3 @@
+from cdk.components.ops_dashboard.construct import OpsDashboard
+
+__all__ = ["OpsDashboard"]

@@ -1,0 +1,215 @@
+"""The orchestration API: an API Gateway REST API whose routes all proxy to one Lambda function."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Size
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk.components.orchestration_api.request_models import REQUEST_SCHEMAS, to_json_schema
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/v1/use-cases"),
+    Route("GET", "/v1/models"),
+    Route("POST", "/v1/generate"),
+    Route("POST", "/v1/chat"),
+    Route("POST", "/v1/compare"),
+    Route("POST", "/v1/moderate"),
+)
+
+# Errors API Gateway answers itself, in the orchestrator's shape:
+# {"error": {"code", "message"}, "request_id"}. Response type -> (code, Retry-After seconds or None).
+# $context.error.messageString is the message already quoted for JSON; gateway-response templates are
+# plain substitution (no VTL), so nothing else from the request is interpolated.
+GATEWAY_ERRORS: dict[str, tuple[str, int | None]] = {
+    "DEFAULT_4XX": ("client_error", None),
+    "DEFAULT_5XX": ("internal_error", None),
+    "ACCESS_DENIED": ("forbidden", None),
+    "UNAUTHORIZED": ("unauthorized", None),
+    "MISSING_AUTHENTICATION_TOKEN": ("missing_authentication_token", None),
+    "INVALID_SIGNATURE": ("invalid_signature", None),
+    "EXPIRED_TOKEN": ("expired_token", None),
+    "INVALID_API_KEY": ("invalid_api_key", None),
+    "BAD_REQUEST_BODY": ("validation_error", None),
+    "BAD_REQUEST_PARAMETERS": ("validation_error", None),
+    "REQUEST_TOO_LARGE": ("payload_too_large", None),
+    "UNSUPPORTED_MEDIA_TYPE": ("unsupported_media_type", None),
+    "RESOURCE_NOT_FOUND": ("not_found", None),
+    "THROTTLED": ("throttled", 1),
+    "QUOTA_EXCEEDED": ("quota_exceeded", None),
+    "WAF_FILTERED": ("blocked_by_waf", None),
+    "INTEGRATION_TIMEOUT": ("gateway_timeout", None),
+    "INTEGRATION_FAILURE": ("integration_failure", None),
+}
+
+
+def gateway_error_template(code: str) -> str:
+    return '{"error":{"code":"' + code + '","message":$context.error.messageString},"request_id":"$context.requestId"}'
+
+
+def access_log_fields(cognito_claims: bool) -> dict[str, str]:
+    """One JSON object per request: who called, what, how it ended, how long it took. No bodies."""
+    fields = {
+        "requestId": "$context.requestId",
+        "extendedRequestId": "$context.extendedRequestId",
+        "requestTime": "$context.requestTimeEpoch",
+        "stage": "$context.stage",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "protocol": "$context.protocol",
+        "sourceIp": "$context.identity.sourceIp",
+        "caller": "$context.identity.caller",
+        "userArn": "$context.identity.userArn",
+        "accountId": "$context.identity.accountId",
+        "apiKeyId": "$context.identity.apiKeyId",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "responseLatency": "$context.responseLatency",
+        "integrationLatency": "$context.integration.latency",
+        "integrationStatus": "$context.integration.status",
+        "errorType": "$context.error.responseType",
+        "errorMessage": "$context.error.message",
+        "wafResponseCode": "$context.wafResponseCode",
+        "xrayTraceId": "$context.xrayTraceId",
+    }
+    if cognito_claims:
+        fields["cognitoSub"] = "$context.authorizer.claims.sub"
+    return fields
+
+
+class OrchestrationApi(Construct):
+    """REST API (regional) with ``GET /v1/use-cases``, ``GET /v1/models``, ``POST /v1/generate``,
+    ``/v1/chat``, ``/v1/compare`` and ``/v1/moderate``, every one a Lambda proxy to ``handler``.
+
+    - every method is authorized: IAM (SigV4) by default, a Cognito user-pool authorizer if a pool is given;
+    - POST bodies are validated against JSON-schema models before the function runs;
+    - stage-wide throttling, plus a usage plan (per API key) and, optionally, required API keys;
+    - JSON access logs to the given (encrypted) log group, X-Ray tracing, detailed metrics;
+    - gateway errors (4xx/5xx) in the function's JSON error shape, with the request id.
+
+    Example::
+
+        api = OrchestrationApi(stack, "Api", handler=fn, stage_name="api", integration_timeout=Duration.seconds(29),
+                               throttle_rate_limit=10, throttle_burst_limit=20, usage_plan_rate_limit=5,
+                               usage_plan_burst_limit=10, access_log_group=log_group)
+        CfnOutput(stack, "ApiUrl", value=api.url)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        handler: lambda_.IFunction,
+        stage_name: str,
+        integration_timeout: Duration,
+        throttle_rate_limit: float,
+        throttle_burst_limit: int,
+        usage_plan_rate_limit: float,
+        usage_plan_burst_limit: int,
+        access_log_group: logs.ILogGroup,
+        usage_plan_quota_per_day: int | None = None,
+        api_key_required: bool = False,
+        execution_log_level: apigateway.MethodLoggingLevel = apigateway.MethodLoggingLevel.OFF,
+        user_pool: cognito.IUserPool | None = None,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.stage_name = stage_name
+        self.authorizer: apigateway.IAuthorizer | None = None
+        if user_pool is not None:
+            self.authorizer = apigateway.CognitoUserPoolsAuthorizer(
+                self, "Authorizer", cognito_user_pools=[user_pool], results_cache_ttl=Duration.minutes(5),
+            )
+        self.api = apigateway.RestApi(
+            self,
+            "RestApi",
+            description=description,
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            cloud_watch_role=False,  # account-level setting; see execution_log_level
+            fail_on_warnings=True,
+            min_compression_size=Size.kibibytes(1),
+            deploy_options=apigateway.StageOptions(
+                stage_name=stage_name,
+                tracing_enabled=True,
+                metrics_enabled=True,
+                data_trace_enabled=False,  # full request/response logging would write prompts to logs
+                logging_level=execution_log_level,
+                throttling_rate_limit=throttle_rate_limit,
+                throttling_burst_limit=throttle_burst_limit,
+                access_log_destination=apigateway.LogGroupLogDestination(access_log_group),
+                access_log_format=apigateway.AccessLogFormat.custom(
+                    json.dumps(access_log_fields(cognito_claims=user_pool is not None), separators=(",", ":"))
+                ),
+            ),
+            default_method_options=apigateway.MethodOptions(
+                authorization_type=(apigateway.AuthorizationType.COGNITO if self.authorizer
+                                    else apigateway.AuthorizationType.IAM),
+                authorizer=self.authorizer,
+                api_key_required=api_key_required,
+            ),
+        )
+        # RestApi adds an "Endpoint" output of its own; the stack publishes the URL once, as ApiUrl.
+        self.api.node.try_remove_child("Endpoint")
+        self.stage = self.api.deployment_stage
+        self.url = self.api.url
+
+        self.validator = self.api.add_request_validator(
+            "Validator", validate_request_body=True, validate_request_parameters=True,
+        )
+        integration = apigateway.LambdaIntegration(
+            handler, proxy=True, timeout=integration_timeout, allow_test_invoke=False,
+        )
+        self.models: dict[str, apigateway.Model] = {}
+        self.methods: dict[tuple[str, str], apigateway.Method] = {}
+        for route in ROUTES:
+            resource = self.api.root.resource_for_path(route.path.lstrip("/"))
+            request_models = None
+            schema = REQUEST_SCHEMAS.get(route.path) if route.method == "POST" else None
+            if schema is not None:
+                model = self.api.add_model(
+                    schema["title"], content_type="application/json", model_name=schema["title"],
+                    schema=to_json_schema(schema),
+                )
+                self.models[route.path] = model
+                request_models = {"application/json": model}
+            self.methods[(route.method, route.path)] = resource.add_method(
+                route.method, integration, request_validator=self.validator, request_models=request_models,
+            )
+
+        for response_type, (code, retry_after) in GATEWAY_ERRORS.items():
+            headers = {"Content-Type": "'application/json'"}
+            if retry_after is not None:
+                headers["Retry-After"] = f"'{retry_after}'"
+            self.api.add_gateway_response(
+                response_type.replace("_", " ").title().replace(" ", ""),
+                type=apigateway.ResponseType.of(response_type),
+                response_headers=headers,
+                templates={"application/json": gateway_error_template(code)},
+            )
+
+        self.usage_plan = self.api.add_usage_plan(
+            "UsagePlan",
+            description="Per-API-key limits of the orchestration API",
+            throttle=apigateway.ThrottleSettings(rate_limit=usage_plan_rate_limit, burst_limit=usage_plan_burst_limit),
+            quota=(apigateway.QuotaSettings(limit=usage_plan_quota_per_day, period=apigateway.Period.DAY)
+                   if usage_plan_quota_per_day else None),
+            api_stages=[apigateway.UsagePlanPerApiStage(api=self.api, stage=self.stage)],
+        )
+        self.api_key: apigateway.IApiKey | None = None
+        if api_key_required:
+            self.api_key = self.api.add_api_key("ApiKey", description="Client key of the orchestration API")
+            self.usage_plan.add_api_key(self.api_key)

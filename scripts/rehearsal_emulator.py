@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""moto's server, with fixes for the moto bugs the deploy rehearsal runs into. Rehearsal use only.
+
+    python scripts/rehearsal_emulator.py -H 127.0.0.1 -p 5000     # same arguments as moto_server
+
+Each fix corrects the emulator, never our templates, so the rehearsal deploys what real environments
+deploy. Every fix is listed in ``PATCHES`` (the rehearsal report prints them) and is a no-op for input
+moto already handles.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+PATCHES: dict[str, str] = {
+    "kms-cfn-tags": "AWS::KMS::Key Tags arrive in CloudFormation's {Key, Value} form; moto 5.2.5's KMS model "
+                    "expects {TagKey, TagValue} and fails the whole stack with KeyError 'TagKey'",
+    "outputs-of-skipped-types": "an Output with Fn::GetAtt on a resource type moto does not implement (e.g. "
+                                "AWS::Bedrock::Guardrail) crashes moto 5.2.5's template validation "
+                                "(AttributeError on None); such outputs are left unvalidated, like their resource",
+    "getatt-of-skipped-types": "Fn::GetAtt on a resource moto skipped (type not implemented) fails the stack in "
+                               "moto 5.2.5; it resolves to the placeholder 'rehearsal-skipped:<LogicalId>.<Attribute>'",
+}
+SKIPPED_PLACEHOLDER = "rehearsal-skipped:{logical_id}.{attribute}"
+
+
+def _kms_tags_as_kms_api(tags: Any) -> Any:
+    if not isinstance(tags, list):
+        return tags
+    return [{"TagKey": t["Key"], "TagValue": t.get("Value", "")} if isinstance(t, dict) and "Key" in t else t
+            for t in tags]
+
+
+def patch_kms_cfn_tags() -> None:
+    from moto.kms.models import Key
+
+    original: Callable[..., Any] = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    if getattr(original, "_rehearsal_patched", False):
+        return
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json.get("Properties", {})
+        if "Tags" in properties:
+            cloudformation_json = {**cloudformation_json,
+                                   "Properties": {**properties, "Tags": _kms_tags_as_kms_api(properties["Tags"])}}
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    create_from_cloudformation_json._rehearsal_patched = True  # type: ignore[attr-defined]
+    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign]
+
+
+def patch_outputs_of_skipped_types() -> None:
+    from moto.cloudformation import parsing
+
+    original = parsing.ResourceMap.validate_outputs
+    if getattr(original, "_rehearsal_patched", False):
+        return
+
+    def targets_unimplemented_type(resource_map: Any, output: Any) -> bool:
+        value = output.get("Value") if isinstance(output, dict) else None
+        if not (isinstance(value, dict) and "Fn::GetAtt" in value):
+            return False
+        resource = resource_map._resource_json_map.get(value["Fn::GetAtt"][0]) or {}
+        return parsing.resource_class_from_type(resource.get("Type", "")) is None
+
+    def validate_outputs(self: Any) -> None:
+        outputs = self._template.get("Outputs")
+        if not outputs:
+            return original(self)
+        self._template["Outputs"] = {k: v for k, v in outputs.items() if not targets_unimplemented_type(self, v)}
+        try:
+            return original(self)
+        finally:
+            self._template["Outputs"] = outputs
+
+    validate_outputs._rehearsal_patched = True  # type: ignore[attr-defined]
+    parsing.ResourceMap.validate_outputs = validate_outputs  # type: ignore[method-assign]
+
+
+def patch_getatt_of_skipped_types() -> None:
+    from moto.cloudformation import parsing
+
+    original = parsing.clean_json
+    if getattr(original, "_rehearsal_patched", False):
+        return
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and "Fn::GetAtt" in resource_json:
+            target = resource_json["Fn::GetAtt"]
+            if isinstance(target, str):
+                target = target.split(".", 1)
+            logical_id, attribute = target[0], target[1] if len(target) > 1 else ""
+            resource = resources_map._resource_json_map.get(logical_id) or {}
+            if resource and parsing.resource_class_from_type(resource.get("Type", "")) is None:
+                return SKIPPED_PLACEHOLDER.format(logical_id=logical_id, attribute=attribute)
+        return original(resource_json, resources_map)  # recursion comes back through this wrapper
+
+    clean_json._rehearsal_patched = True  # type: ignore[attr-defined]
+    parsing.clean_json = clean_json
+
+
+def apply_patches() -> None:
+    patch_kms_cfn_tags()
+    patch_outputs_of_skipped_types()
+    patch_getatt_of_skipped_types()
+
+
+def main(argv: list[str] | None = None) -> None:
+    apply_patches()
+    from moto.server import main as moto_main
+
+    moto_main(argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Bedrock access for one environment: allowed models, the enforced guardrail, managed prompts,
+application inference profiles, model invocation logging (where this environment owns it) and,
+when the environment declares a VPC, private endpoints.
+
+What later stacks use:
+
+- ``model_access``: ``grant_invoke(grantee)`` (allowed models, guardrail enforced by IAM) and
+  ``grant_apply_guardrail(grantee)``;
+- ``guardrail_id``, ``guardrail_arn``, ``guardrail_version`` (pinned numeric version, a token);
+- ``model_descriptors``: the orchestrator's ``MODELS`` entries; ``target`` is the application inference
+  profile ARN to pass as ``modelId``;
+- ``default_models``: family (text, chat, code, vision) -> model id;
+- ``metric_model_ids``: the ``ModelId`` dimension values of ``AWS/Bedrock`` metrics for the app's calls;
+- ``invocation_log_group`` (``None`` unless this environment owns invocation logging);
+- ``prompt_catalog_path``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk.components.alarm_topic import AlarmTopic
+from cdk.components.bedrock_guardrail import (
+    ContentFilterSpec,
+    EnforcedGuardrail,
+    GuardrailPolicy,
+    RegexSpec,
+    TopicSpec,
+)
+from cdk.components.bedrock_inference_profiles import ApplicationInferenceProfiles
+from cdk.components.bedrock_invocation_logging import ModelInvocationLogging
+from cdk.components.bedrock_model_access import ModelAccess, ModelRoute
+from cdk.components.bedrock_prompts import ManagedPrompts, PromptModel, load_prompt_catalog
+from cdk.components.bedrock_vpc_endpoints import BedrockVpcEndpoints
+from cdk.config import ConfigError, EnvironmentConfig
+from cdk.config.bedrock import AllowedModel, GuardrailConfig
+
+PROMPT_CATALOG_PATH = Path(__file__).resolve().parents[1] / "lambdas" / "orchestrator" / "prompt_catalog.json"
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS, 120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS, 1096: logs.RetentionDays.THREE_YEARS, 1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS, 2557: logs.RetentionDays.SEVEN_YEARS, 2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS, 3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+class BedrockStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
+                 alarm_topic: AlarmTopic | None = None, prompt_catalog_path: Path = PROMPT_CATALOG_PATH,
+                 **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        bedrock = config.bedrock
+        if not bedrock.models:
+            raise ConfigError(f"environments.{config.name}.bedrock.models", "the allow-list is empty")
+        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        prefix = f"{config.project}-{config.name}"
+        tags = {"project": config.project, "environment": config.name}
+
+        self.guardrail = EnforcedGuardrail(
+            self,
+            "Guardrail",
+            name=f"{prefix}-guardrail" if len(prefix) <= 40 else f"{prefix}-gr",  # GuardrailName: 1..50
+            description=f"{config.project} {config.name}: content, prompt-attack, PII and topic filters",
+            policy=_guardrail_policy(bedrock.guardrail),
+            removal_policy=removal,
+        )
+        self.guardrail_id: str = self.guardrail.guardrail_id
+        self.guardrail_arn: str = self.guardrail.guardrail_arn
+        self.guardrail_version: str = self.guardrail.guardrail_version
+
+        routes = [_route(model) for model in bedrock.models]
+        self.inference_profiles = ApplicationInferenceProfiles(
+            self, "InferenceProfiles", name_prefix=prefix, routes=routes, tags=tags,
+            description_prefix=f"{config.project} {config.name}",
+        )
+        self.model_access = ModelAccess(
+            self,
+            "ModelAccess",
+            routes=routes,
+            application_profile_arns=list(self.inference_profiles.arns.values()),
+            guardrail_arn=self.guardrail_arn,
+            guardrail_versioned_arn=self.guardrail.versioned_arn,
+            guardrail_key=self.guardrail.key,
+        )
+
+        self.model_descriptors: list[dict[str, Any]] = [
+            _descriptor(model, self.inference_profiles.arn_for(model.id)) for model in bedrock.models
+        ]
+        self.default_models: dict[str, str] = dict(bedrock.default_models)
+        # Calls go through the application profiles, so AWS/Bedrock records them under the profile ARN
+        # (the modelId of the request), one per allowed model.
+        self.metric_model_ids: list[str] = [self.inference_profiles.arn_for(model.id) for model in bedrock.models]
+
+        self.prompt_catalog_path = prompt_catalog_path
+        catalog = load_prompt_catalog(prompt_catalog_path)
+        self.prompts = ManagedPrompts(
+            self,
+            "Prompts",
+            name_prefix=prefix,
+            catalog=catalog,
+            models={family: _prompt_model(bedrock.model(model_id), self.inference_profiles)
+                    for family, model_id in bedrock.default_models.items()},
+            tags=tags,
+        )
+
+        self.invocation_logging: ModelInvocationLogging | None = None
+        self.invocation_log_group: logs.ILogGroup | None = None
+        if bedrock.owns_invocation_logging:
+            settings = bedrock.invocation_logging
+            self.invocation_logging = ModelInvocationLogging(
+                self,
+                "InvocationLogging",
+                log_group_name=f"/{config.project}/{config.name}/bedrock/model-invocations",
+                retention=_RETENTION[settings.log_retention_days],
+                removal_policy=removal,
+                bucket_expiration_days=settings.bucket_expiration_days,
+                infrequent_access_after_days=settings.infrequent_access_after_days,
+                noncurrent_version_expiration_days=settings.noncurrent_version_expiration_days,
+                deliver_text_data=settings.deliver_text_data,
+                deliver_image_data=settings.deliver_image_data,
+                deliver_embedding_data=settings.deliver_embedding_data,
+                deliver_video_data=settings.deliver_video_data,
+                deliver_audio_data=settings.deliver_audio_data,
+                alarm_action=alarm_topic.alarm_action if alarm_topic is not None else None,
+            )
+            self.invocation_log_group = self.invocation_logging.log_group
+
+        self.vpc_endpoints: BedrockVpcEndpoints | None = None
+        network = config.network
+        if network.has_vpc and network.interface_endpoints:
+            vpc = ec2.Vpc.from_vpc_attributes(
+                self, "Vpc", vpc_id=network.vpc_id, vpc_cidr_block=network.vpc_cidr,
+                availability_zones=list(network.availability_zones),
+                private_subnet_ids=list(network.private_subnet_ids),
+                private_subnet_route_table_ids=list(network.private_subnet_route_table_ids),
+            )
+            self.vpc_endpoints = BedrockVpcEndpoints(
+                self, "VpcEndpoints", vpc=vpc, vpc_cidr=network.vpc_cidr, services=network.interface_endpoints,
+                subnets=ec2.SubnetSelection(subnets=vpc.private_subnets),
+                runtime_resource_arns=[*self.model_access.invoke_resource_arns, self.guardrail_arn],
+            )
+
+
+def _route(model: AllowedModel) -> ModelRoute:
+    return ModelRoute(model_id=model.id, foundation_model_id=model.foundation_model_id, routing=model.routing,
+                      destination_regions=model.destination_regions)
+
+
+def _descriptor(model: AllowedModel, target: str) -> dict[str, Any]:
+    """One entry of the orchestrator's ``MODELS`` (see ``lambdas/orchestrator/orchestrator/settings.py``)."""
+    spec = model.spec
+    return {
+        "id": model.id,
+        "backend": "bedrock",
+        "target": target,
+        "provider": spec.provider,
+        "max_tokens": spec.max_output_tokens,
+        "temperature_max": spec.temperature_max,
+        "top_k": spec.top_k,
+        "top_p": spec.top_p_with_temperature,
+        "image": spec.image,
+        "price_in": model.price.input,
+        "price_out": model.price.output,
+    }
+
+
+def _prompt_model(model: AllowedModel, profiles: ApplicationInferenceProfiles) -> PromptModel:
+    return PromptModel(model_id=model.id, invokable=profiles.profiles[model.id],
+                       top_p_with_temperature=model.spec.top_p_with_temperature,
+                       max_output_tokens=model.spec.max_output_tokens)
+
+
+def _guardrail_policy(config: GuardrailConfig) -> GuardrailPolicy:
+    return GuardrailPolicy(
+        content_filters=[ContentFilterSpec(f.type, f.input_strength, f.output_strength)
+                         for f in config.content_filters],
+        pii_entities=dict(config.pii_entities),
+        regexes=[RegexSpec(r.name, r.pattern, r.action, r.description) for r in config.regexes],
+        denied_topics=[TopicSpec(t.name, t.definition, t.examples) for t in config.denied_topics],
+        words=list(config.words),
+        managed_word_lists=list(config.managed_word_lists),
+        blocked_input_message=config.blocked_input_message,
+        blocked_output_message=config.blocked_output_message,
+    )

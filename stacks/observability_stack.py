@@ -1,0 +1,197 @@
+"""One environment's operations view and audit trail: dashboard, service alarms, CloudTrail, security alarms.
+
+Deployed last: it only reads what the other stacks expose (names, ARNs, the model ids CloudWatch records),
+so nothing depends on it and removing it never blocks another stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk.components.alarm_topic import AlarmTopic
+from cdk.components.audit_trail import AuditTrail, TrailRetention
+from cdk.components.ops_dashboard import OpsDashboard
+from cdk.components.service_alarms import ServiceAlarms, ServiceAlarmThresholds, TokenBudget
+from cdk.components.service_alarms.construct import MAX_ALARM_METRICS
+from cdk.components.service_metrics import (
+    ApiService,
+    AppMetrics,
+    BedrockModels,
+    Guardrail,
+    InferenceEndpoint,
+    TrainingPipeline,
+)
+from cdk.components.trail_security_alarms import TrailSecurityAlarms
+from cdk.config import ConfigError, EnvironmentConfig
+
+RETENTION = {
+    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS, 120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS, 1096: logs.RetentionDays.THREE_YEARS, 1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS, 2557: logs.RetentionDays.SEVEN_YEARS, 2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS, 3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+class BedrockOutputs(Protocol):
+    metric_model_ids: Any  # label -> ModelId mapping, or a sequence of ModelId values
+    guardrail_arn: str
+    guardrail_version: str
+    model_descriptors: Sequence[Mapping[str, Any]]
+
+
+class EndpointOutputs(Protocol):
+    endpoint_name: str
+    variant_name: str
+    rollback_alarms: Sequence[cw.IAlarm]
+
+
+class SageMakerOutputs(Protocol):
+    endpoint: EndpointOutputs | None
+    training_pipeline: Any  # None, or an object with .state_machine
+
+
+class ApiOutputs(Protocol):
+    api: Any  # apigateway.RestApi
+    api_stage_name: str
+    function: Any  # lambda_.Function
+    metrics_namespace: str
+
+
+class ObservabilityStack(Stack):
+    """Dashboard, alarms to the Alerting stack's topic, CloudTrail and its security alarms.
+
+    Each input is optional so the stack composes whatever this environment deploys; a part that is absent
+    (e.g. no Inferentia endpoint) simply has no dashboard row and no alarms.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        alarm_topic: AlarmTopic,
+        bedrock: BedrockOutputs | None = None,
+        sagemaker: SageMakerOutputs | None = None,
+        api: ApiOutputs | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        obs = config.observability
+        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        action = alarm_topic.alarm_action
+        thresholds = _thresholds(obs.alarms)
+
+        models = _bedrock_models(bedrock) if bedrock is not None else None
+        guardrail = Guardrail(arn=bedrock.guardrail_arn, version=bedrock.guardrail_version) if bedrock else None
+        endpoint_outputs = sagemaker.endpoint if sagemaker is not None else None
+        endpoint = (InferenceEndpoint(endpoint_name=endpoint_outputs.endpoint_name,
+                                      variant_name=endpoint_outputs.variant_name) if endpoint_outputs else None)
+        pipeline_outputs = sagemaker.training_pipeline if sagemaker is not None else None
+        pipeline = (TrainingPipeline(state_machine_arn=pipeline_outputs.state_machine.state_machine_arn)
+                    if pipeline_outputs is not None else None)
+        service = (ApiService(api_name=api.api.rest_api_name, stage_name=api.api_stage_name,
+                              function_name=api.function.function_name) if api is not None else None)
+        app = AppMetrics(namespace=api.metrics_namespace, environment=config.name) if api is not None else None
+
+        # The daily budget sums Bedrock's own per-profile token counts: a standard alarm cannot sum the app's
+        # per-(model, use case) series over a day (no SEARCH in alarms; Metrics Insights alarms see 3 hours).
+        token_budget = None
+        if models is not None and models.model_ids:
+            if 2 * len(models.model_ids) > MAX_ALARM_METRICS:
+                raise ConfigError(f"environments.{config.name}.bedrock.models",
+                                  f"at most {MAX_ALARM_METRICS // 2} models: the daily token budget alarm sums input and "
+                                  f"output tokens of every model, and an alarm reads at most {MAX_ALARM_METRICS} metrics")
+            token_budget = TokenBudget(
+                tokens=obs.daily_token_budget,
+                metrics=[metric for name in ("InputTokenCount", "OutputTokenCount")
+                         for metric in models.per_model(name, period=Duration.days(1))],
+                source="input plus output tokens of this environment's Bedrock inference profiles",
+            )
+
+        self.service_alarms = ServiceAlarms(
+            self, "ServiceAlarms", environment=config.name, action=action, thresholds=thresholds,
+            api=service, bedrock=models, guardrail=guardrail, endpoint=endpoint, app=app, token_budget=token_budget,
+        )
+        # The SageMaker stack's deployment rollback alarms notify the same topic (the action is added here, in
+        # the alarm's own stack, and points at the Alerting stack deployed before both: no cycle).
+        for alarm in (endpoint_outputs.rollback_alarms if endpoint_outputs is not None else ()):
+            alarm.add_alarm_action(action)
+
+        self.trail: AuditTrail | None = None
+        self.security_alarms: TrailSecurityAlarms | None = None
+        trail_config = obs.cloudtrail
+        trail_log_group: logs.ILogGroup | None = None
+        if trail_config.creates_trail:
+            self.trail = AuditTrail(
+                self, "AuditTrail", trail_name=config.stack_name("trail"), removal_policy=removal,
+                retention=TrailRetention(
+                    log_group_days=RETENTION[trail_config.log_retention_days],
+                    infrequent_access_after=Duration.days(trail_config.transition_to_infrequent_access_days),
+                    glacier_instant_retrieval_after=Duration.days(trail_config.transition_to_glacier_days),
+                    expire_after=Duration.days(trail_config.expiration_days),
+                    noncurrent_versions_expire_after=Duration.days(trail_config.noncurrent_version_expiration_days),
+                ),
+            )
+            trail_log_group = self.trail.log_group
+        elif trail_config.existing_log_group_name is not None:
+            trail_log_group = logs.LogGroup.from_log_group_name(self, "ExistingTrailLogGroup",
+                                                                trail_config.existing_log_group_name)
+        if trail_log_group is not None:
+            self.security_alarms = TrailSecurityAlarms(
+                self, "SecurityAlarms", environment=config.name, log_group=trail_log_group,
+                metric_namespace=f"{config.project}-{config.name}/CloudTrail", action=action,
+            )
+
+        alarms: list[cw.IAlarm] = [*self.service_alarms.alarms]
+        if self.security_alarms is not None:
+            alarms += self.security_alarms.alarms
+        if endpoint_outputs is not None:
+            alarms += list(endpoint_outputs.rollback_alarms)
+        self.dashboard = OpsDashboard(
+            self, "Dashboard", title=f"{config.project} {config.name}: operations",
+            dashboard_name=config.stack_name("operations"), alarms=alarms, api=service, bedrock=models,
+            guardrail=guardrail, app=app, token_budget_alarm=self.service_alarms.token_budget_alarm,
+            endpoint=endpoint, pipeline=pipeline, period=thresholds.period,
+        )
+        CfnOutput(self, "DashboardName", description="CloudWatch dashboard of this environment (CloudWatch > Dashboards)",
+                  value=self.dashboard.dashboard.dashboard_name)
+
+
+def _thresholds(alarms: Any) -> ServiceAlarmThresholds:
+    return ServiceAlarmThresholds(
+        period=Duration.minutes(alarms.period_minutes),
+        evaluation_periods=alarms.evaluation_periods,
+        datapoints_to_alarm=alarms.datapoints_to_alarm,
+        rate_min_samples=alarms.rate_min_samples,
+        api_5xx_rate_percent=alarms.api_5xx_rate_percent,
+        lambda_error_count=alarms.lambda_error_count,
+        lambda_throttle_count=alarms.lambda_throttle_count,
+        bedrock_throttle_count=alarms.bedrock_throttle_count,
+        endpoint_5xx_count=alarms.endpoint_5xx_count,
+        endpoint_latency_p99_ms=alarms.endpoint_latency_p99_ms,
+        guardrail_intervention_rate_percent=alarms.guardrail_intervention_rate_percent,
+        filter_error_count=alarms.filter_error_count,
+    )
+
+
+def _bedrock_models(bedrock: BedrockOutputs) -> BedrockModels:
+    """Label each recorded ModelId with the application's model id, where the Bedrock stack gives one."""
+    ids = bedrock.metric_model_ids
+    if isinstance(ids, Mapping):
+        return BedrockModels(dict(ids))
+    ids = list(ids)
+    labels = [d["id"] for d in bedrock.model_descriptors if d.get("backend") == "bedrock"]
+    if len(labels) != len(ids):
+        labels = [f"model {index + 1}" for index in range(len(ids))]
+    return BedrockModels(dict(zip(labels, ids, strict=True)))

@@ -1,0 +1,259 @@
+"""The prompt-orchestration API: REST API -> one Lambda function -> Bedrock / SageMaker, with chat
+history in DynamoDB, safety filters (Comprehend, the Bedrock guardrail) and, where configured, WAF.
+
+Timeouts: REQUEST_DEADLINE_SECONDS < API Gateway integration timeout <= Lambda timeout (cdk/config/api.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from aws_cdk import Annotations, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from cdk.components.api_user_pool import ApiUserPool
+from cdk.components.conversation_table import ConversationTable
+from cdk.components.encrypted_log_group import EncryptedLogGroup, LogsEncryptionKey, retention_days
+from cdk.components.orchestration_api import OrchestrationApi
+from cdk.components.python_function import PythonFunction
+from cdk.components.web_acl import RegionalWebAcl
+from cdk.config import EnvironmentConfig
+from cdk.policy import acknowledge
+
+SERVICE_NAME = "orchestrator"
+FUNCTION_ASSET = "orchestrator"
+FUNCTION_HANDLER = "handler.handler"
+# The safety filters' Comprehend calls. None of them supports resource-level permissions (Service
+# Authorization Reference, Amazon Comprehend: no resource type for these actions).
+COMPREHEND_ACTIONS = ("comprehend:DetectPiiEntities", "comprehend:DetectToxicContent",
+                      "comprehend:DetectDominantLanguage")
+_EXECUTION_LOG_LEVELS = {
+    "off": apigateway.MethodLoggingLevel.OFF,
+    "error": apigateway.MethodLoggingLevel.ERROR,
+    "info": apigateway.MethodLoggingLevel.INFO,
+}
+
+
+class ModelAccessGrants(Protocol):
+    """What the Bedrock stack's ``model_access`` offers."""
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> Any: ...
+
+    def grant_apply_guardrail(self, grantee: iam.IGrantable) -> Any: ...
+
+
+class InferenceEndpoint(Protocol):
+    """What the SageMaker stack's ``endpoint`` offers."""
+
+    endpoint_name: str
+    model_descriptor: Mapping[str, Any]
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> Any: ...
+
+
+class OrchestrationStack(Stack):
+    """Exposes ``api``, ``api_stage_name``, ``function``, ``table``, ``metrics_namespace``, ``api_url_output``
+    (the ``ApiUrl`` output) and ``web_acl`` (None where WAF is off)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        model_access: ModelAccessGrants,
+        model_descriptors: Sequence[Mapping[str, Any]],
+        default_models: Mapping[str, str],
+        guardrail_id: str,
+        guardrail_version: str,
+        endpoint: InferenceEndpoint | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        api_config = config.api
+        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        retention = retention_days(config.log_retention_days)
+        self.metrics_namespace = api_config.metrics_namespace
+        self.api_stage_name = api_config.stage_name
+
+        if config.safety.fail_open:
+            Annotations.of(self).add_warning_v2(
+                "genai:safety-fail-open",
+                f"environments.{config.name}.safety.fail_open is true: requests pass unfiltered whenever Comprehend "
+                "is unavailable. Ship false unless this environment is for testing only.",
+            )
+
+        # One key for the stack's log groups: the function's, the API's access logs, WAF's.
+        logs_key = LogsEncryptionKey(self, "LogsKey", description=f"Encrypts the log groups of {self.stack_name}",
+                                     removal_policy=removal).key
+
+        self.history = ConversationTable(self, "ConversationHistory",
+                                         point_in_time_recovery=api_config.conversation_point_in_time_recovery,
+                                         removal_policy=removal)
+        self.table = self.history.table
+
+        models = [*model_descriptors, *([endpoint.model_descriptor] if endpoint is not None else [])]
+        self.orchestrator = PythonFunction(
+            self,
+            "Orchestrator",
+            asset=FUNCTION_ASSET,
+            handler=FUNCTION_HANDLER,
+            description=f"{config.project} {config.name}: prompt orchestration API",
+            service_name=SERVICE_NAME,
+            metrics_namespace=api_config.metrics_namespace,
+            log_level=api_config.log_level,
+            memory_size=api_config.lambda_memory_mb,
+            timeout=Duration.seconds(api_config.function_timeout_seconds),
+            reserved_concurrency=api_config.lambda_reserved_concurrency,
+            log_retention=retention,
+            removal_policy=removal,
+            log_encryption_key=logs_key,
+            environment={
+                "ENVIRONMENT_NAME": config.name,
+                "MODELS": _compact_json(models),
+                "DEFAULT_MODELS": _compact_json(dict(default_models)),
+                "GUARDRAIL_ID": guardrail_id,
+                "GUARDRAIL_VERSION": guardrail_version,
+                "SAFETY_CONFIG": config.safety.to_json(),
+                "CONVERSATION_TABLE": self.table.table_name,
+                "CONVERSATION_TTL_SECONDS": str(api_config.conversation_ttl_seconds),
+                "CHAT_HISTORY_MAX_TOKENS": str(api_config.chat_history_max_tokens),
+                "REQUEST_DEADLINE_SECONDS": str(api_config.request_deadline_seconds),
+                "MAX_INPUT_CHARS": str(api_config.max_input_chars),
+            },
+        )
+        self.function = self.orchestrator.function
+        role = self.orchestrator.role
+
+        # Models: exactly what the Bedrock stack grants (pinned guardrail enforced), and the endpoint.
+        model_access.grant_invoke(self.function)
+        model_access.grant_apply_guardrail(self.function)
+        if endpoint is not None:
+            endpoint.grant_invoke(self.function)
+        self.history.grant_history_access(self.function)
+        self.safety_policy = iam.ManagedPolicy(
+            self,
+            "SafetyFiltersPolicy",
+            description="Comprehend PII, toxicity and language detection for the orchestrator's safety filters",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="ComprehendDetection",
+                    actions=list(COMPREHEND_ACTIONS),
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:RequestedRegion": self.region}},
+                )
+            ],
+        )
+        acknowledge(
+            self.safety_policy, "AwsSolutions-IAM5",
+            "Comprehend DetectPiiEntities, DetectToxicContent and DetectDominantLanguage have no resource types "
+            "(Service Authorization Reference): they take only Resource '*', narrowed here to this Region",
+            findings=["Resource::*"],
+        )
+        acknowledge(
+            role.policy, "AwsSolutions-IAM5",
+            "X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) have no resource types: they take "
+            "only Resource '*'",
+            findings=["Resource::*"],
+        )
+        self._acknowledge_function_findings(config)
+
+        # The API.
+        access_logs = EncryptedLogGroup(self, "AccessLogs", retention=retention, removal_policy=removal,
+                                        encryption_key=logs_key).log_group
+        user_pool = None
+        if api_config.authorization == "cognito":
+            self.users = ApiUserPool(self, "Users", removal_policy=removal)
+            user_pool = self.users.user_pool
+            CfnOutput(self, "UserPoolId", value=user_pool.user_pool_id)
+            CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
+        self.orchestration_api = OrchestrationApi(
+            self,
+            "Api",
+            handler=self.function,
+            description=f"{config.project} {config.name}: prompt orchestration API",
+            stage_name=api_config.stage_name,
+            integration_timeout=Duration.seconds(api_config.integration_timeout_seconds),
+            throttle_rate_limit=api_config.throttle_rate_limit,
+            throttle_burst_limit=api_config.throttle_burst_limit,
+            usage_plan_rate_limit=api_config.usage_plan_rate_limit,
+            usage_plan_burst_limit=api_config.usage_plan_burst_limit,
+            usage_plan_quota_per_day=api_config.usage_plan_quota_per_day,
+            api_key_required=api_config.api_key_required,
+            access_log_group=access_logs,
+            execution_log_level=_EXECUTION_LOG_LEVELS[api_config.execution_log_level],
+            user_pool=user_pool,
+        )
+        self.api = self.orchestration_api.api
+        self.api_url_output = CfnOutput(self, "ApiUrl", value=self.orchestration_api.url,
+                                        description="Invoke URL of the API stage (routes start with /v1)")
+        if self.orchestration_api.api_key is not None:
+            CfnOutput(self, "ApiKeyId", value=self.orchestration_api.api_key.key_id,
+                      description="aws apigateway get-api-key --include-value --api-key <id>")
+
+        self.web_acl: RegionalWebAcl | None = None
+        if api_config.waf_enabled:
+            self.web_acl = RegionalWebAcl(
+                self,
+                "Waf",
+                rate_limit=api_config.waf_rate_limit,
+                rate_limit_window_seconds=api_config.waf_rate_limit_window_seconds,
+                max_body_bytes=api_config.max_request_body_bytes,
+                count_rules=api_config.waf_counted_rules,
+                body_inspection_limit=api_config.waf_body_inspection_limit,
+                log_retention=retention,
+                removal_policy=removal,
+                log_encryption_key=logs_key,
+            )
+            self.web_acl.associate("ApiStageAssociation", self.orchestration_api.stage.stage_arn)
+        self._acknowledge_api_findings(config)
+
+    def _acknowledge_function_findings(self, config: EnvironmentConfig) -> None:
+        fn = self.function
+        for rule in ("Serverless-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"):
+            acknowledge(fn, rule, "API Gateway invokes the function synchronously (RequestResponse): a failure goes back "
+                                  "to the caller as a JSON error; there is no asynchronous event to dead-letter")
+        acknowledge(fn, "NIST.800.53.R5-LambdaInsideVPC",
+                    "the function reaches only AWS service APIs (Bedrock, SageMaker runtime, Comprehend, DynamoDB, "
+                    "X-Ray) over TLS with SigV4 and no resource inside a VPC; in a VPC it would need NAT or an "
+                    "interface endpoint per service")
+
+    def _acknowledge_api_findings(self, config: EnvironmentConfig) -> None:
+        api_config = config.api
+        stage = self.orchestration_api.stage
+        if self.web_acl is None:
+            for rule in ("AwsSolutions-APIG3", "NIST.800.53.R5-APIGWAssociatedWithWAF"):
+                acknowledge(stage, rule, f"environments.{config.name}.api.waf_enabled is false: this environment takes "
+                                         "IAM-signed calls only, without WAF's cost; staging and prod attach the web ACL")
+        if api_config.execution_log_level == "off":
+            for rule in ("AwsSolutions-APIG6", "NIST.800.53.R5-APIGWExecutionLoggingEnabled"):
+                acknowledge(stage, rule, "execution logging needs the account-wide API Gateway CloudWatch role, which an "
+                                         "environment stack does not own; JSON access logs, X-Ray and the function's "
+                                         "logs cover each request (api.execution_log_level turns it on)")
+        acknowledge(stage, "NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
+                    "responses are generated per caller and per request (model output, chat history): caching them "
+                    "would serve one caller's answer to another")
+        acknowledge(stage, "NIST.800.53.R5-APIGWSSLEnabled",
+                    "the only backend is a Lambda proxy integration invoked through the Lambda API; a client "
+                    "certificate authenticates API Gateway to HTTP backends, of which there are none")
+        if api_config.authorization == "iam":
+            acknowledge(self.api, "AwsSolutions-COG4",
+                        "every method uses IAM (SigV4) authorization: callers are IAM principals of the platform; "
+                        "api.authorization 'cognito' switches to a Cognito user-pool authorizer")
+        if not api_config.conversation_point_in_time_recovery:
+            for rule in ("AwsSolutions-DDB3", "NIST.800.53.R5-DynamoDBPITREnabled"):
+                acknowledge(self.table, rule, f"environments.{config.name}.api.conversation_point_in_time_recovery is "
+                                              "false: chat history here is disposable test data that expires by TTL")
+        acknowledge(self.table, "NIST.800.53.R5-DynamoDBInBackupPlan",
+                    "chat turns expire within conversation_ttl_seconds; point-in-time recovery (where configured) "
+                    "covers restores, and AWS Backup plans are managed per organization, not per stack")
+
+
+def _compact_json(value: Any) -> str:
+    """Compact JSON: Lambda's 4 KB environment limit counts every byte. Tokens (ARNs) stay strings."""
+    return json.dumps(value, separators=(",", ":"))
