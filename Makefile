@@ -49,7 +49,7 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 manifest: setup
 	$(PY) -m tests.infra.stateful_manifest --write
