@@ -64,7 +64,10 @@ assert response["statusCode"] == 200, response
 
 def run_once(python: str, code: str) -> float:
     env = {**os.environ, **ENV}
-    for name in ("LAMBDA_TASK_ROOT", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    # PYTHONDONTWRITEBYTECODE (set in some shells and CI images) would stop the warm-up round from
+    # writing the orchestrator's .pyc, so every sample would compile it from source while boto3's
+    # byte-code (written by pip) is used: not the premise above, and it skews the ratio.
+    for name in ("LAMBDA_TASK_ROOT", "AWS_ENDPOINT_URL", "AWS_PROFILE", "PYTHONDONTWRITEBYTECODE"):
         env.pop(name, None)
     start = time.perf_counter()
     done = subprocess.run([python, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)

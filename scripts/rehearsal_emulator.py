@@ -22,8 +22,18 @@ PATCHES: dict[str, str] = {
                                 "(AttributeError on None); such outputs are left unvalidated, like their resource",
     "getatt-of-skipped-types": "Fn::GetAtt on a resource moto skipped (type not implemented) fails the stack in "
                                "moto 5.2.5; it resolves to the placeholder 'rehearsal-skipped:<LogicalId>.<Attribute>'",
+    "custom-resources-not-invoked": "moto runs a custom resource's Lambda handler in Docker and waits for its "
+                                    "response forever when there is no Docker; custom resources complete at once, "
+                                    "with no attributes, and their handlers are not run",
+    "fn-getstackoutput": "moto 5.2.5 does not know Fn::GetStackOutput, which CDK renders for cross-stack "
+                         "references under @aws-cdk/core:defaultCrossStackReferences=weak; it is resolved from "
+                         "the named stack's outputs (same account; Region honoured; RoleArn ignored)",
+    "iam-managed-policy-delete": "moto 5.2.5 cannot delete an AWS::IAM::ManagedPolicy that a stack attached to "
+                                 "a role, so deleting the stack fails with DeleteConflict; the policy is "
+                                 "detached from its roles, users and groups, then deleted, as CloudFormation does",
 }
-SKIPPED_PLACEHOLDER = "rehearsal-skipped:{logical_id}.{attribute}"
+# ARN-shaped, so that IAM policy validation accepts it wherever the real value would be an ARN.
+SKIPPED_PLACEHOLDER = "arn:aws:rehearsal:::skipped/{logical_id}/{attribute}"
 
 
 def _kms_tags_as_kms_api(tags: Any) -> Any:
@@ -79,7 +89,22 @@ def patch_outputs_of_skipped_types() -> None:
     parsing.ResourceMap.validate_outputs = validate_outputs  # type: ignore[method-assign]
 
 
-def patch_getatt_of_skipped_types() -> None:
+def get_stack_output(spec: Any, resources_map: Any) -> Any:
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import cloudformation_backends
+
+    if not isinstance(spec, dict) or "StackName" not in spec or "OutputName" not in spec:
+        raise ValidationError(message=f"Template error: Fn::GetStackOutput needs StackName and OutputName, got {spec!r}")
+    region = spec.get("Region") or resources_map._region_name
+    stack = cloudformation_backends[resources_map._account_id][region].get_stack(spec["StackName"])
+    for output in stack.output_map.values():
+        if output and output.key == spec["OutputName"]:
+            return output.value
+    raise ValidationError(message=f"Template error: stack {spec['StackName']} has no output {spec['OutputName']}")
+
+
+def patch_intrinsics() -> None:
+    """Fn::GetAtt of resources moto skipped, and Fn::GetStackOutput."""
     from moto.cloudformation import parsing
 
     original = parsing.clean_json
@@ -87,6 +112,8 @@ def patch_getatt_of_skipped_types() -> None:
         return
 
     def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
+            return get_stack_output(clean_json(resource_json["Fn::GetStackOutput"], resources_map), resources_map)
         if isinstance(resource_json, dict) and "Fn::GetAtt" in resource_json:
             target = resource_json["Fn::GetAtt"]
             if isinstance(target, str):
@@ -101,10 +128,45 @@ def patch_getatt_of_skipped_types() -> None:
     parsing.clean_json = clean_json
 
 
+def patch_custom_resources_not_invoked() -> None:
+    from moto.cloudformation.custom_model import CustomModel
+
+    if getattr(CustomModel.create_from_cloudformation_json, "_rehearsal_patched", False):
+        return
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        resource = cls(region_name, "rehearsal-not-invoked", kwargs["LogicalId"], resource_name)
+        resource.set_data({})  # finished: the stack does not wait for a response that cannot come
+        return resource
+
+    create_from_cloudformation_json._rehearsal_patched = True  # type: ignore[attr-defined]
+    CustomModel.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign]
+
+
+def patch_iam_managed_policy_delete() -> None:
+    from moto.iam.models import ManagedPolicy
+
+    if hasattr(ManagedPolicy, "_rehearsal_patched"):
+        return
+
+    def delete(self: Any, account_id: str, region_name: str) -> None:
+        backend = self.backend
+        for entities in (backend.roles.values(), backend.users.values(), backend.groups.values()):
+            for entity in entities:
+                if self.arn in getattr(entity, "managed_policies", {}):
+                    self.detach_from(entity)
+        backend.delete_policy(self.arn)
+
+    ManagedPolicy.delete = delete  # type: ignore[attr-defined]
+    ManagedPolicy._rehearsal_patched = True  # type: ignore[attr-defined]
+
+
 def apply_patches() -> None:
+    patch_custom_resources_not_invoked()
+    patch_iam_managed_policy_delete()
     patch_kms_cfn_tags()
     patch_outputs_of_skipped_types()
-    patch_getatt_of_skipped_types()
+    patch_intrinsics()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,8 +17,7 @@ from constructs import Construct
 from cdk.components.alarm_topic import AlarmTopic
 from cdk.components.audit_trail import AuditTrail, TrailRetention
 from cdk.components.ops_dashboard import OpsDashboard
-from cdk.components.service_alarms import ServiceAlarms, ServiceAlarmThresholds, TokenBudget
-from cdk.components.service_alarms.construct import MAX_ALARM_METRICS
+from cdk.components.service_alarms import MAX_ALARM_METRICS, ServiceAlarms, ServiceAlarmThresholds, TokenBudget
 from cdk.components.service_metrics import (
     ApiService,
     AppMetrics,
@@ -29,6 +28,7 @@ from cdk.components.service_metrics import (
 )
 from cdk.components.trail_security_alarms import TrailSecurityAlarms
 from cdk.config import ConfigError, EnvironmentConfig
+from cdk.config.observability import AlarmThresholds
 
 RETENTION = {
     1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
@@ -168,7 +168,7 @@ class ObservabilityStack(Stack):
                   value=self.dashboard.dashboard.dashboard_name)
 
 
-def _thresholds(alarms: Any) -> ServiceAlarmThresholds:
+def _thresholds(alarms: AlarmThresholds) -> ServiceAlarmThresholds:
     return ServiceAlarmThresholds(
         period=Duration.minutes(alarms.period_minutes),
         evaluation_periods=alarms.evaluation_periods,

@@ -81,8 +81,6 @@ TRAINING_LOCAL_STORAGE_GB: Mapping[str, int] = MappingProxyType({
     "ml.trn2.48xlarge": 7600,
 })
 SAGEMAKER_MAX_RUNTIME_SECONDS = 28 * 24 * 3600  # StoppingCondition.MaxRuntimeInSeconds: at most 28 days
-# A training job name is at most 63 characters; the pipeline appends "-" and a 36-character UUID per attempt.
-MAX_JOB_NAME_PREFIX = 63 - 37
 S3_URL_PATTERN = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\s]+"
 HF_MODEL_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?"
 OBJECT_KEY_PATTERN = r"[A-Za-z0-9!_.*'()/-]{1,1024}"
@@ -90,7 +88,6 @@ PREFIX_PATTERN = r"([A-Za-z0-9!_.*'()-]+/)+"
 CATALOG_ID_PATTERN = r"[a-z0-9][a-z0-9._:-]{0,63}"
 HYPERPARAMETER_KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,255}"
 MAX_HYPERPARAMETER_VALUE = 2500
-SCHEDULE_PATTERN_HINT = "'<days> HH:MM-HH:MM' such as 'weekdays 08:00-20:00'"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -493,7 +493,9 @@ def test_spot_training_waits_at_least_its_runtime():
         ({"instance_count": 0}, "instance_count must be >= 1"),
         ({"max_runtime": Duration.hours(4), "spot_max_wait": Duration.hours(2)}, "must be >= max_runtime"),
         ({"entry_point": "missing.py"}, "entry point 'missing.py' is not a file"),
-        ({"job_name_prefix": "x" * 30}, "must be 1-26 letters"),
+        ({"job_name_prefix": "x" * 30}, "must be 1-26 lower-case letters"),
+        ({"job_name_prefix": "Demo"}, "must be 1-26 lower-case letters"),
+        ({"model_package_group_name": "Models_1"}, "must be 1-63 lower-case"),
     ],
 )
 def test_bad_pipeline_arguments_fail_synth(overrides, message):

@@ -21,6 +21,7 @@ and ``DeploymentConfig`` (blue/green with auto-rollback) on the endpoint.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,9 +235,12 @@ class InferentiaEndpoint(Construct):
         self.instance_type = instance_type
         self.variant_name = VARIANT_NAME
         # A known name lets the rollback alarms, the log group and the role's statements exist before the endpoint
-        # (SageMaker reads the alarms during updates); CloudFormation still replaces it freely, as the name never
-        # changes with the configuration.
-        self.endpoint_name = endpoint_name or Names.unique_resource_name(self, max_length=63, separator="-")
+        # (SageMaker reads the alarms during updates). It costs nothing: a new model or configuration updates the
+        # endpoint in place (blue/green), it never replaces it.
+        # SageMaker writes resource names in lower case in ARNs, so a name that IAM statements match must be lower case.
+        self.endpoint_name = endpoint_name or Names.unique_resource_name(self, max_length=63, separator="-").lower()
+        if not re.fullmatch(r"[a-z0-9](-*[a-z0-9]){0,62}", self.endpoint_name):
+            raise ValueError(f"endpoint_name {self.endpoint_name!r} must be 1-63 lower-case letters, digits and '-'")
 
         self.key = kms.Key(self, "Key", description=f"Encrypts the {self.endpoint_name} storage volumes and captured data",
                            enable_key_rotation=True, removal_policy=removal_policy, pending_window=Duration.days(30))
@@ -262,7 +266,6 @@ class InferentiaEndpoint(Construct):
               conditions={"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}},
               wildcard_reason="cloudwatch:PutMetricData supports no resource-level permissions; the condition "
                               "limits it to the SageMaker endpoint instance-metrics namespace")
-        allow_kms(self.role, [self.key.key_arn], via_service=f"s3.{stack.region}.{stack.url_suffix}")
 
         # --- model ---------------------------------------------------------------------------------------------
         model_id = MODEL_DIR if model.in_s3 else model.hf_model_id
@@ -325,6 +328,7 @@ class InferentiaEndpoint(Construct):
                   wildcard_reason="SageMaker writes captured requests under capture/<endpoint>/<variant>/<date>/, "
                                   "keys it names at run time")
             allow(self.role, ["s3:GetBucketLocation"], [self.capture_bucket.bucket_arn])
+            allow_kms(self.role, [self.key.key_arn], via_service=f"s3.{stack.region}.{stack.url_suffix}")
             cfn_config.add_property_override("DataCaptureConfig", {
                 "EnableCapture": True,
                 "InitialSamplingPercentage": data_capture.sampling_percentage,

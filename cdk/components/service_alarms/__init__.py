@@ -1,3 +1,8 @@
-from cdk.components.service_alarms.construct import ServiceAlarms, ServiceAlarmThresholds, TokenBudget
+from cdk.components.service_alarms.construct import (
+    MAX_ALARM_METRICS,
+    ServiceAlarms,
+    ServiceAlarmThresholds,
+    TokenBudget,
+)
 
-__all__ = ["ServiceAlarmThresholds", "ServiceAlarms", "TokenBudget"]
+__all__ = ["MAX_ALARM_METRICS", "ServiceAlarmThresholds", "ServiceAlarms", "TokenBudget"]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -188,8 +189,8 @@ class TrainiumTrainingPipeline(Construct):
         stack = Stack.of(self)
         max_runtime = max_runtime or Duration.days(1)
         capacity_retry = capacity_retry or CapacityRetry()
-        self._validate(instance_type, instance_count, max_runtime, spot_max_wait, job_name_prefix, source_directory,
-                       entry_point)
+        self._validate(instance_type, instance_count, max_runtime, spot_max_wait, job_name_prefix,
+                       model_package_group_name, source_directory, entry_point)
         self.instance_type = instance_type
         self.instance_count = instance_count
         self.training_job_name_prefix = job_name_prefix
@@ -347,7 +348,8 @@ class TrainiumTrainingPipeline(Construct):
 
     @staticmethod
     def _validate(instance_type: str, instance_count: int, max_runtime: Duration, spot_max_wait: Duration | None,
-                  job_name_prefix: str, source_directory: str, entry_point: str) -> None:
+                  job_name_prefix: str, model_package_group_name: str, source_directory: str,
+                  entry_point: str) -> None:
         if instance_type not in TRAINIUM_TRAINING_TYPES:
             kind = "an Inferentia2 inference type" if instance_type in INFERENTIA2_TYPES else "not a Trainium type"
             raise ValueError(f"training instance type {instance_type!r} is {kind}; allowed: "
@@ -359,9 +361,13 @@ class TrainiumTrainingPipeline(Construct):
             raise ValueError(f"max_runtime must be 1 s to 28 days, got {runtime} s")
         if spot_max_wait is not None and spot_max_wait.to_seconds() < runtime:
             raise ValueError(f"spot max_wait ({spot_max_wait.to_seconds()} s) must be >= max_runtime ({runtime} s)")
-        if not 1 <= len(job_name_prefix) <= MAX_JOB_NAME_PREFIX or not job_name_prefix.replace("-", "").isalnum():
-            raise ValueError(f"job_name_prefix {job_name_prefix!r} must be 1-{MAX_JOB_NAME_PREFIX} letters, digits "
-                             "and '-'")
+        # SageMaker writes names in lower case in ARNs; the IAM statements match <prefix>-*, so lower case only.
+        if len(job_name_prefix) > MAX_JOB_NAME_PREFIX or not re.fullmatch(r"[a-z0-9](-*[a-z0-9])*", job_name_prefix):
+            raise ValueError(f"job_name_prefix {job_name_prefix!r} must be 1-{MAX_JOB_NAME_PREFIX} lower-case "
+                             "letters, digits and '-'")
+        if not re.fullmatch(r"[a-z0-9](-*[a-z0-9]){0,62}", model_package_group_name):
+            raise ValueError(f"model_package_group_name {model_package_group_name!r} must be 1-63 lower-case "
+                             "letters, digits and '-'")
         if not (Path(source_directory) / entry_point).is_file():
             raise ValueError(f"entry point {entry_point!r} is not a file in {source_directory}")
 

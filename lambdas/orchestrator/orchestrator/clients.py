@@ -11,6 +11,7 @@ botocore session (so the endpoint rules and service models load once).
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any
 
@@ -59,12 +60,23 @@ def client(service: str) -> Any:
     with _lock:
         existing = _clients.get(service)
         if existing is None:
-            if _session is None:
-                import botocore.session
+            # A client (its service model, endpoint rules, handlers) is a large tree of objects
+            # that lives as long as the process: the cyclic GC is paused while it is built and
+            # the tree is then frozen (moved to the permanent generation), so no collection
+            # scans it now or on later requests. Once per service per process.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                if _session is None:
+                    import botocore.session
 
-                _session = botocore.session.get_session()
-            existing = _session.create_client(service, config=_config(service))
-            _clients[service] = existing
+                    _session = botocore.session.get_session()
+                existing = _session.create_client(service, config=_config(service))
+                _clients[service] = existing
+            finally:
+                if collecting:
+                    gc.freeze()
+                    gc.enable()
     return existing
 
 

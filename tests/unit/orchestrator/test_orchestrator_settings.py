@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 
 import pytest
 from orchestrator.settings import ConfigError, Settings, bedrock_provider
@@ -147,7 +149,29 @@ def test_handler_import_fails_fast_on_a_bad_variable(monkeypatch: pytest.MonkeyP
     try:
         with pytest.raises(ConfigError, match="REQUEST_DEADLINE_SECONDS"):
             importlib.import_module("handler")
+        assert gc.isenabled(), "a failed init must not leave the cyclic GC paused"
     finally:
+        gc.enable()
         sys.modules.pop("handler", None)
         if saved is not None:
             sys.modules["handler"] = saved
+
+
+def test_handler_import_leaves_the_gc_enabled() -> None:
+    # handler.py pauses the cyclic GC during the cold start (and freezes the init heap): it must
+    # be running again once the module is imported, or a warm container would never collect cycles.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    orchestrator_dir = Path(__file__).resolve().parents[3] / "lambdas" / "orchestrator"
+    code = "import gc, handler; assert gc.isenabled(); assert gc.get_freeze_count() > 0"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=orchestrator_dir,
+        env={**fakes.ENV, "PYTHONPATH": str(orchestrator_dir), "PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
