@@ -16,8 +16,9 @@ from constructs import Construct
 
 from cdk.components.alarm_topic import AlarmTopic
 from cdk.components.audit_trail import AuditTrail, TrailRetention
+from cdk.components.encrypted_log_group import retention_days
 from cdk.components.ops_dashboard import OpsDashboard
-from cdk.components.service_alarms import MAX_ALARM_METRICS, ServiceAlarms, ServiceAlarmThresholds, TokenBudget
+from cdk.components.service_alarms import ServiceAlarms, ServiceAlarmThresholds, TokenBudget
 from cdk.components.service_metrics import (
     ApiService,
     AppMetrics,
@@ -27,19 +28,8 @@ from cdk.components.service_metrics import (
     TrainingPipeline,
 )
 from cdk.components.trail_security_alarms import TrailSecurityAlarms
-from cdk.config import ConfigError, EnvironmentConfig
+from cdk.config import EnvironmentConfig
 from cdk.config.observability import AlarmThresholds
-
-RETENTION = {
-    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS, 120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS, 1096: logs.RetentionDays.THREE_YEARS, 1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS, 2557: logs.RetentionDays.SEVEN_YEARS, 2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS, 3653: logs.RetentionDays.TEN_YEARS,
-}
 
 
 class BedrockOutputs(Protocol):
@@ -102,21 +92,17 @@ class ObservabilityStack(Stack):
                     if pipeline_outputs is not None else None)
         service = (ApiService(api_name=api.api.rest_api_name, stage_name=api.api_stage_name,
                               function_name=api.function.function_name) if api is not None else None)
-        app = AppMetrics(namespace=api.metrics_namespace, environment=config.name) if api is not None else None
+        app = (AppMetrics(namespace=api.metrics_namespace, environment=config.name, service=api.service_name)
+               if api is not None else None)
 
-        # The daily budget sums Bedrock's own per-profile token counts: a standard alarm cannot sum the app's
-        # per-(model, use case) series over a day (no SEARCH in alarms; Metrics Insights alarms see 3 hours).
+        # The daily budget reads the app's per-environment token total: every model call the API makes, on
+        # Bedrock or the Inferentia endpoint, counts (an alarm cannot SEARCH the per-model series).
         token_budget = None
-        if models is not None and models.model_ids:
-            if 2 * len(models.model_ids) > MAX_ALARM_METRICS:
-                raise ConfigError(f"environments.{config.name}.bedrock.models",
-                                  f"at most {MAX_ALARM_METRICS // 2} models: the daily token budget alarm sums input and "
-                                  f"output tokens of every model, and an alarm reads at most {MAX_ALARM_METRICS} metrics")
+        if app is not None:
             token_budget = TokenBudget(
                 tokens=obs.daily_token_budget,
-                metrics=[metric for name in ("InputTokenCount", "OutputTokenCount")
-                         for metric in models.per_model(name, period=Duration.days(1))],
-                source="input plus output tokens of this environment's Bedrock inference profiles",
+                metrics=[app.environment_total("Tokens", statistic="Sum", period=Duration.days(1), label="Tokens")],
+                source="input plus output tokens of every model call the API made in this environment",
             )
 
         self.service_alarms = ServiceAlarms(
@@ -136,7 +122,7 @@ class ObservabilityStack(Stack):
             self.trail = AuditTrail(
                 self, "AuditTrail", trail_name=config.stack_name("trail"), removal_policy=removal,
                 retention=TrailRetention(
-                    log_group_days=RETENTION[trail_config.log_retention_days],
+                    log_group_days=retention_days(trail_config.log_retention_days),
                     infrequent_access_after=Duration.days(trail_config.transition_to_infrequent_access_days),
                     glacier_instant_retrieval_after=Duration.days(trail_config.transition_to_glacier_days),
                     expire_after=Duration.days(trail_config.expiration_days),

@@ -196,7 +196,9 @@ def test_app_metric_searches_are_scoped_to_the_namespace_and_the_environment(syn
         if not api:
             assert not searches  # no API stack yet: no application section
             continue
-        assert {m for m in APP_DIMENSION_SETS if any(f'MetricName="{m}"' in s for s in searches)} == set(APP_DIMENSION_SETS)
+        # Tokens is one series per environment: the daily budget alarm reads it, and the dashboard shows that alarm.
+        per_series = set(APP_DIMENSION_SETS) - {"Tokens"}
+        assert {m for m in APP_DIMENSION_SETS if any(f'MetricName="{m}"' in s for s in searches)} == per_series
         for search in searches:
             assert f'environment="{environment}"' in search, search
             metric = re.search(r'MetricName="(\w+)"', search).group(1)
@@ -326,7 +328,7 @@ def test_service_alarm_thresholds_come_from_config(synthesized):
             assert endpoint_5xx["Threshold"] == thresholds.endpoint_5xx_count
 
 
-def test_daily_token_budget_alarm_sums_every_models_tokens_over_one_day(synthesized):
+def test_daily_token_budget_alarm_sums_the_environments_tokens_over_one_day(synthesized):
     for environment in synthesized.environments():
         stack = _observability(synthesized, environment)
         budget = _config(environment).observability.daily_token_budget
@@ -334,14 +336,15 @@ def test_daily_token_budget_alarm_sums_every_models_tokens_over_one_day(synthesi
                                                      for q in a.get("Metrics", []))]
         assert alarm["Threshold"] == budget
         assert alarm["EvaluationPeriods"] == 1
-        stats = [q for q in alarm["Metrics"] if "MetricStat" in q]
-        assert {q["MetricStat"]["Metric"]["MetricName"] for q in stats} == {"InputTokenCount", "OutputTokenCount"}
-        assert {q["MetricStat"]["Stat"] for q in stats} == {"Sum"}
-        profiles = len(synthesized.stack(environment, "Bedrock").resources_of_type(
-            "AWS::Bedrock::ApplicationInferenceProfile"))
-        assert len(stats) == 2 * profiles
+        (stat,) = [q for q in alarm["Metrics"] if "MetricStat" in q]
+        metric = stat["MetricStat"]["Metric"]
+        namespace = _config(environment).api.metrics_namespace
+        assert (metric["Namespace"], metric["MetricName"], stat["MetricStat"]["Stat"]) == (namespace, "Tokens", "Sum")
+        # Every model call of this environment's API (Bedrock and the Inferentia endpoint), and no other's.
+        assert {d["Name"]: d["Value"] for d in metric["Dimensions"]} == {"environment": environment,
+                                                                         "service": "orchestrator"}
         (total,) = [q for q in alarm["Metrics"] if q.get("ReturnData", True) and "Expression" in q]
-        assert total["Expression"] == " + ".join(f"FILL({q['Id']}, 0)" for q in stats)
+        assert total["Expression"] == f"FILL({stat['Id']}, 0)"
 
 
 def test_filter_errors_alarm_is_a_metrics_insights_query_of_the_environment(synthesized):

@@ -137,7 +137,19 @@ class AppMetrics:
 
     namespace: str
     environment: str
+    service: str = "orchestrator"
     dimension_sets: Mapping[str, Sequence[str]] = field(default_factory=lambda: dict(APP_DIMENSION_SETS))
+
+    def environment_total(self, metric_name: str, *, statistic: str, period: Duration = FIVE_MINUTES,
+                          label: str = "") -> cw.Metric:
+        """The one series of a metric emitted under ``environment`` (and Powertools' ``service``) alone.
+
+        Unlike :meth:`search`, a plain metric: alarms can read it (an alarm cannot use SEARCH).
+        """
+        if set(self.dimension_sets[metric_name]) != {"environment", "service"}:
+            raise ValueError(f"{metric_name} is emitted per {self.dimension_sets[metric_name]}, not per environment")
+        return cw.Metric(namespace=self.namespace, metric_name=metric_name, statistic=statistic, period=period,
+                         label=label or None, dimensions_map={"environment": self.environment, "service": self.service})
 
     def search(self, metric_name: str, *, statistic: str, period: Duration = FIVE_MINUTES,
                label: str = "") -> cw.MathExpression:
@@ -162,6 +174,7 @@ class AppMetrics:
 # metric name -> the dimension names of its series (``service`` is added by Powertools).
 APP_DIMENSION_SETS: Mapping[str, tuple[str, ...]] = {
     "Requests": ("environment", "service", "status_class"),
+    "Tokens": ("environment", "service"),  # input + output of every model call: the daily budget's series
     "InputTokens": ("environment", "model", "service", "use_case"),
     "OutputTokens": ("environment", "model", "service", "use_case"),
     "ModelLatency": ("environment", "model", "service", "use_case"),

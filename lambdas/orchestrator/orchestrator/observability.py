@@ -5,7 +5,8 @@
   urllib3 are held at WARNING so their DEBUG request dumps (which contain bodies) never print.
 * Metrics (EMF): ``Requests`` by ``status_class`` on the shared ``Metrics`` object; per model
   call one EMF document with dimensions ``environment``/``model``/``use_case`` holding
-  ``InputTokens``, ``OutputTokens``, ``ModelLatency`` (ms) and ``EstimatedCost`` (USD).
+  ``InputTokens``, ``OutputTokens``, ``ModelLatency`` (ms) and ``EstimatedCost`` (USD), and one
+  with dimension ``environment`` alone holding ``Tokens`` (input + output) for the daily budget alarm.
 * Tracer (X-Ray): created only where tracing can work (in Lambda, not disabled by
   ``POWERTOOLS_TRACE_DISABLED``), because importing the X-Ray SDK costs ~100 ms of cold start.
   Responses are never captured into trace metadata.
@@ -105,3 +106,9 @@ def record_model_call(
     emf.add_metric(name="ModelLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
     emf.add_metric(name="EstimatedCost", unit=MetricUnit.NoUnit, value=cost_usd)
     emf.flush_metrics()
+    # The daily token budget alarm needs one series per environment: a CloudWatch alarm cannot sum
+    # an open set of model/use-case series over a day (metric math SEARCH is not allowed in alarms).
+    total = EphemeralMetrics(namespace=metrics.namespace, service=metrics.service)
+    total.set_default_dimensions(environment=_environment)
+    total.add_metric(name="Tokens", unit=MetricUnit.Count, value=input_tokens + output_tokens)
+    total.flush_metrics()

@@ -32,6 +32,19 @@ def test_model_metrics_and_request_counts(call, aws, captured_output) -> None:
     assert classes == ["2xx", "4xx"]
 
 
+def test_every_model_call_adds_to_the_environment_token_total(call, aws, captured_output) -> None:
+    # The daily token budget alarm sums one series per environment, whatever the model or use case
+    # (Bedrock and the Inferentia endpoint alike), so it needs tokens under `environment` alone.
+    aws.on("bedrock-runtime", "Converse", fakes.converse_reply("ok", input_tokens=1000, output_tokens=200))
+    assert call("POST", "/v1/generate", {"use_case": "summarize", "input": "hello"})[0] == 200
+    docs = [d for d in emf_documents(captured_output()) if "Tokens" in d]
+    assert len(docs) == 1
+    directive = docs[0]["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Dimensions"] == [["environment", "service"]]  # Powertools adds the service
+    assert directive["Metrics"] == [{"Name": "Tokens", "Unit": "Count"}]
+    assert (docs[0]["environment"], docs[0]["Tokens"]) == ("dev", [1200.0])
+
+
 def test_tracing_runs_only_in_lambda_and_can_be_disabled() -> None:
     from orchestrator.observability import tracing_enabled
 
