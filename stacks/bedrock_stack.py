@@ -38,21 +38,12 @@ from cdk.components.bedrock_invocation_logging import ModelInvocationLogging
 from cdk.components.bedrock_model_access import ModelAccess, ModelRoute
 from cdk.components.bedrock_prompts import ManagedPrompts, PromptModel, load_prompt_catalog
 from cdk.components.bedrock_vpc_endpoints import BedrockVpcEndpoints
+from cdk.components.encrypted_log_group import retention_days
 from cdk.config import ConfigError, EnvironmentConfig
 from cdk.config.bedrock import AllowedModel, GuardrailConfig
+from stacks.network import import_vpc
 
 PROMPT_CATALOG_PATH = Path(__file__).resolve().parents[1] / "lambdas" / "orchestrator" / "prompt_catalog.json"
-
-_RETENTION = {
-    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS, 120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS, 1096: logs.RetentionDays.THREE_YEARS, 1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS, 2557: logs.RetentionDays.SEVEN_YEARS, 2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS, 3653: logs.RetentionDays.TEN_YEARS,
-}
 
 
 class BedrockStack(Stack):
@@ -122,7 +113,7 @@ class BedrockStack(Stack):
                 self,
                 "InvocationLogging",
                 log_group_name=f"/{config.project}/{config.name}/bedrock/model-invocations",
-                retention=_RETENTION[settings.log_retention_days],
+                retention=retention_days(settings.log_retention_days),
                 removal_policy=removal,
                 bucket_expiration_days=settings.bucket_expiration_days,
                 infrequent_access_after_days=settings.infrequent_access_after_days,
@@ -139,12 +130,7 @@ class BedrockStack(Stack):
         self.vpc_endpoints: BedrockVpcEndpoints | None = None
         network = config.network
         if network.has_vpc and network.interface_endpoints:
-            vpc = ec2.Vpc.from_vpc_attributes(
-                self, "Vpc", vpc_id=network.vpc_id, vpc_cidr_block=network.vpc_cidr,
-                availability_zones=list(network.availability_zones),
-                private_subnet_ids=list(network.private_subnet_ids),
-                private_subnet_route_table_ids=list(network.private_subnet_route_table_ids),
-            )
+            vpc = import_vpc(self, "Vpc", network)
             self.vpc_endpoints = BedrockVpcEndpoints(
                 self, "VpcEndpoints", vpc=vpc, vpc_cidr=network.vpc_cidr, services=network.interface_endpoints,
                 subnets=ec2.SubnetSelection(subnets=vpc.private_subnets),

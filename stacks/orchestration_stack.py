@@ -16,6 +16,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk.components.api_user_pool import ApiUserPool
+from cdk.components.comprehend_detection import ComprehendDetectionPolicy
 from cdk.components.conversation_table import ConversationTable
 from cdk.components.encrypted_log_group import EncryptedLogGroup, LogsEncryptionKey, retention_days
 from cdk.components.orchestration_api import OrchestrationApi
@@ -27,10 +28,6 @@ from cdk.policy import acknowledge
 SERVICE_NAME = "orchestrator"
 FUNCTION_ASSET = "orchestrator"
 FUNCTION_HANDLER = "handler.handler"
-# The safety filters' Comprehend calls. None of them supports resource-level permissions (Service
-# Authorization Reference, Amazon Comprehend: no resource type for these actions).
-COMPREHEND_ACTIONS = ("comprehend:DetectPiiEntities", "comprehend:DetectToxicContent",
-                      "comprehend:DetectDominantLanguage")
 _EXECUTION_LOG_LEVELS = {
     "off": apigateway.MethodLoggingLevel.OFF,
     "error": apigateway.MethodLoggingLevel.ERROR,
@@ -78,6 +75,7 @@ class OrchestrationStack(Stack):
         removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         retention = retention_days(config.log_retention_days)
         self.metrics_namespace = api_config.metrics_namespace
+        self.service_name = SERVICE_NAME
         self.api_stage_name = api_config.stage_name
 
         if config.safety.fail_open:
@@ -135,25 +133,9 @@ class OrchestrationStack(Stack):
         if endpoint is not None:
             endpoint.grant_invoke(self.function)
         self.history.grant_history_access(self.function)
-        self.safety_policy = iam.ManagedPolicy(
-            self,
-            "SafetyFiltersPolicy",
+        self.safety_policy = ComprehendDetectionPolicy(
+            self, "SafetyFiltersPolicy", roles=[role],
             description="Comprehend PII, toxicity and language detection for the orchestrator's safety filters",
-            roles=[role],
-            statements=[
-                iam.PolicyStatement(
-                    sid="ComprehendDetection",
-                    actions=list(COMPREHEND_ACTIONS),
-                    resources=["*"],
-                    conditions={"StringEquals": {"aws:RequestedRegion": self.region}},
-                )
-            ],
-        )
-        acknowledge(
-            self.safety_policy, "AwsSolutions-IAM5",
-            "Comprehend DetectPiiEntities, DetectToxicContent and DetectDominantLanguage have no resource types "
-            "(Service Authorization Reference): they take only Resource '*', narrowed here to this Region",
-            findings=["Resource::*"],
         )
         acknowledge(
             role.policy, "AwsSolutions-IAM5",
@@ -161,7 +143,7 @@ class OrchestrationStack(Stack):
             "only Resource '*'",
             findings=["Resource::*"],
         )
-        self._acknowledge_function_findings(config)
+        self._acknowledge_function_findings()
 
         # The API.
         access_logs = EncryptedLogGroup(self, "AccessLogs", retention=retention, removal_policy=removal,
@@ -213,7 +195,7 @@ class OrchestrationStack(Stack):
             self.web_acl.associate("ApiStageAssociation", self.orchestration_api.stage.stage_arn)
         self._acknowledge_api_findings(config)
 
-    def _acknowledge_function_findings(self, config: EnvironmentConfig) -> None:
+    def _acknowledge_function_findings(self) -> None:
         fn = self.function
         for rule in ("Serverless-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"):
             acknowledge(fn, rule, "API Gateway invokes the function synchronously (RequestResponse): a failure goes back "

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -44,6 +45,7 @@ from cdk.components.trainium_training.construct import MAX_JOB_NAME_PREFIX
 from cdk.config import EnvironmentConfig
 from cdk.config.sagemaker import EndpointSettings, TrainingSettings
 from cdk.planning.cost_report import Schedule
+from stacks.network import import_vpc
 
 TRAINING_SOURCE = Path(__file__).resolve().parents[1] / "training" / "neuron_finetune"
 
@@ -87,17 +89,12 @@ class SageMakerStack(Stack):
                       description="The Inferentia2 real-time endpoint serving the LLM")
 
     def _training(self, config: EnvironmentConfig, training: TrainingSettings, endpoint: EndpointSettings,
-                  removal: RemovalPolicy, log_retention: Any, logs_key: Any, access_logs: s3.IBucket,
+                  removal: RemovalPolicy, log_retention: logs.RetentionDays, logs_key: kms.IKey,
+                  access_logs: s3.IBucket,
                   training_source: Path) -> TrainiumTrainingPipeline:
         vpc = None
         if training.use_vpc:
-            network = config.network
-            vpc = ec2.Vpc.from_vpc_attributes(
-                self, "Vpc", vpc_id=network.vpc_id, vpc_cidr_block=network.vpc_cidr,
-                availability_zones=list(network.availability_zones),
-                private_subnet_ids=list(network.private_subnet_ids),
-                private_subnet_route_table_ids=list(network.private_subnet_route_table_ids) or None,
-            )
+            vpc = import_vpc(self, "Vpc", config.network)
         planned = None
         if training.planned_params is not None:
             planned = PlannedRun(params=training.planned_params, tokens=training.planned_tokens,
@@ -140,7 +137,8 @@ class SageMakerStack(Stack):
         )
 
     def _endpoint(self, config: EnvironmentConfig, endpoint: EndpointSettings, removal: RemovalPolicy,
-                  log_retention: Any, logs_key: Any, access_logs: s3.IBucket) -> InferentiaEndpoint:
+                  log_retention: logs.RetentionDays, logs_key: kms.IKey, access_logs: s3.IBucket
+                  ) -> InferentiaEndpoint:
         if endpoint.hf_model_id is not None:
             model = ModelSource.hugging_face(endpoint.hf_model_id)
         elif endpoint.model_data_url is not None:

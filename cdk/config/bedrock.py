@@ -19,7 +19,6 @@ length limits.
 
 from __future__ import annotations
 
-import json
 import re
 import types
 from collections.abc import Mapping
@@ -28,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cdk.config.fields import ConfigError, Section
+from cdk.config.fields import ConfigError, Section, json_file_section
 
 CATALOG_PATH = Path(__file__).with_name("bedrock_models.json")
 
@@ -142,12 +141,7 @@ class ModelCatalog:
 @lru_cache(maxsize=4)
 def load_catalog(path: Path = CATALOG_PATH) -> ModelCatalog:
     """Parse and validate the model catalog; raises :class:`ConfigError` naming the bad entry."""
-    where = path.name
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(where, f"cannot be read as JSON: {exc}") from None
-    root = Section(raw, where)
+    root = json_file_section(path)
     root.integer("schema_version", choices=(1,))
     as_of = root.string("as_of", pattern=r"\d{4}-\d{2}-\d{2}", pattern_hint="a date YYYY-MM-DD")
     root.raw("notes", None)

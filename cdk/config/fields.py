@@ -7,8 +7,10 @@ value fails synth with one line that names the key and the allowed values.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -170,6 +172,15 @@ class Section:
             close = difflib.get_close_matches(unknown[0], known, n=1, cutoff=0.75)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise ConfigError(self.child_path(unknown[0]), f"unknown key; {hint}allowed keys: {', '.join(known) or '(none)'}")
+
+
+def json_file_section(path: Path) -> Section:
+    """The JSON document at ``path`` as a root :class:`Section` whose key paths start with the file's name."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(path.name, f"cannot be read as JSON: {exc}") from None
+    return Section(raw, path.name)
 
 
 def check_int(path: str, value: Any, *, minimum: int | None = None, maximum: int | None = None,

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from cdk.components.comprehend_detection import COMPREHEND_ACTIONS
 from cdk.components.orchestration_api import GATEWAY_ERRORS, REQUEST_SCHEMAS, ROUTES
 from cdk.components.web_acl import BODY_SIZE_RULE, MANAGED_RULE_GROUPS, RATE_RULE, decimal_greater_than_regex
 from cdk.config import load_app_config
-from stacks.orchestration_stack import COMPREHEND_ACTIONS
 from tests.infra.synth import cdk_context
 
 ENVIRONMENTS = ("dev", "staging", "prod")

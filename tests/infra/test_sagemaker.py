@@ -238,7 +238,7 @@ def test_endpoint_role_is_least_privilege(sagemaker):
     assert not any(a.endswith(":*") or a == "*" for s in statements for a in as_list(s["Action"]))
 
 
-def test_model_descriptor_and_invoke_grant_for_the_orchestrator(synthesized):
+def test_model_descriptor_and_invoke_grant_for_the_orchestrator():
     config = load_app_config(cdk_context()).environment("prod")
     stack = SageMakerStack(App(context=feature_flags()), "SageMaker", config=config,
                            env=Environment(region=config.region))

@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk.components.secure_bucket import tidy_auto_delete_provider
 from cdk.policy import acknowledge
 
 _30_DAYS, _90_DAYS, _1_YEAR = Duration.days(30), Duration.days(90), Duration.days(365)
@@ -197,6 +198,4 @@ class AuditTrail(Construct):
         role_policy = self.trail.node.find_child("LogsRole").node.find_child("DefaultPolicy").node.default_child
         cfn_trail.add_override("DependsOn", [stack.get_logical_id(self.bucket.policy.node.default_child),
                                              stack.get_logical_id(role_policy)])
-        provider = stack.node.try_find_child("Custom::S3AutoDeleteObjectsCustomResourceProvider")
-        if provider is not None:
-            provider.node.find_child("Handler").add_deletion_override("DependsOn")
+        tidy_auto_delete_provider(stack)

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from cdk.components.encrypted_log_group import EncryptedLogGroup, LogsEncryptionKey
 from cdk.components.managed_policy_role import ManagedPolicyRole
+from cdk.components.secure_bucket import tidy_auto_delete_provider
 from cdk.policy import acknowledge
 
 #: The log stream Bedrock writes to in the configured log group (Bedrock User Guide, model invocation logging).
@@ -258,9 +259,7 @@ class ModelInvocationLogging(Construct):
         if function is not None:
             function.node.default_child.add_override(
                 "DependsOn", [stack.get_logical_id(self.provider_role.policy.node.default_child)])
-        auto_delete = stack.node.try_find_child("Custom::S3AutoDeleteObjectsCustomResourceProvider")
-        if auto_delete is not None:
-            auto_delete.node.find_child("Handler").add_deletion_override("DependsOn")
+        tidy_auto_delete_provider(stack)
 
     def provider_statements(self, provider_logs: logs.ILogGroup) -> list[iam.PolicyStatement]:
         """Everything the custom resource's function may do."""

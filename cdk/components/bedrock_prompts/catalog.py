@@ -11,12 +11,11 @@ variables, temperature and top_p 0..1, at most 4 stop sequences.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk.config.fields import ConfigError, Section
+from cdk.config.fields import ConfigError, Section, json_file_section
 
 FAMILIES = ("text", "chat", "code", "vision")
 SAMPLING = ("greedy", "random")
@@ -72,11 +71,7 @@ class PromptCatalog:
 def load_prompt_catalog(path: Path) -> PromptCatalog:
     """Parse and validate the catalog; a bad entry raises :class:`ConfigError` naming it."""
     where = path.name
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(where, f"cannot be read as JSON: {exc}") from None
-    root = Section(raw, where)
+    root = json_file_section(path)
     version = root.integer("schema_version", choices=(1,))
     use_cases = []
     for entry in root.list_of_sections("use_cases"):

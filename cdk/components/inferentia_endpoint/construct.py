@@ -37,7 +37,7 @@ from aws_cdk import aws_sagemaker as sagemaker_cfn
 from constructs import Construct
 
 from cdk.components.encrypted_log_group import EncryptedLogGroup
-from cdk.components.least_privilege import allow, allow_kms
+from cdk.components.least_privilege import allow, allow_image_pull, allow_kms
 from cdk.components.managed_policy_role import ManagedPolicyRole
 from cdk.components.neuron_dlc import dlc_repository
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
@@ -253,13 +253,9 @@ class InferentiaEndpoint(Construct):
                                       assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
                                       description=f"Runs the model container of endpoint {self.endpoint_name}")
         repository = dlc_repository(self, "ImageRepository", image_repository)
-        allow(self.role, ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-              [repository.repository_arn])
-        allow(self.role, ["ecr:GetAuthorizationToken"], ["*"],
-              wildcard_reason="ecr:GetAuthorizationToken supports no resource-level permissions (IAM service "
-                              "authorization reference); image pulls are scoped to the one DLC repository")
+        allow_image_pull(self.role, repository)
         allow(self.role, ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-              [f"{self.log_group.log_group_arn}"],
+              [self.log_group.log_group_arn],
               wildcard_reason="log streams are created per instance and container at run time, under the one "
                               "log group of this endpoint")
         allow(self.role, ["cloudwatch:PutMetricData"], ["*"],

@@ -10,7 +10,8 @@ Example::
     role = ManagedPolicyRole(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     allow(role, ["s3:GetObject"], [bucket.arn_for_objects("datasets/*")],
           wildcard_reason="reads every object under the datasets/ prefix, whose keys are not known in advance")
-    allow_kms(role, [key.key_arn], via_service=f"s3.{stack.region}.amazonaws.com")
+    allow_kms(role, [key.key_arn], via_service=f"s3.{stack.region}.{stack.url_suffix}")
+    allow_image_pull(role, repository)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aws_cdk import Stack
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -74,3 +76,12 @@ def allow_kms(role: ManagedPolicyRole, key_arns: Iterable[str], *, encrypt: bool
         actions += ["kms:Encrypt", "kms:GenerateDataKey"]
     conditions = {"StringEquals": {"kms:ViaService": via_service}} if via_service else None
     allow(role, actions, list(key_arns), conditions=conditions)
+
+
+def allow_image_pull(role: ManagedPolicyRole, repository: ecr.IRepository) -> None:
+    """Pull container images from ``repository`` only (plus the registry login, which has no resource type)."""
+    allow(role, ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+          [repository.repository_arn])
+    allow(role, ["ecr:GetAuthorizationToken"], ["*"],
+          wildcard_reason="ecr:GetAuthorizationToken supports no resource-level permissions (IAM service "
+                          "authorization reference); image pulls are scoped to the one DLC repository")

@@ -13,12 +13,12 @@ from constructs import Construct
 from cdk.policy import acknowledge
 
 
-def _auto_delete(scope: Construct, removal_policy: RemovalPolicy) -> bool:
+def _auto_delete(removal_policy: RemovalPolicy) -> bool:
     """Buckets that go with their stack are emptied first (else CloudFormation cannot delete them)."""
     return removal_policy == RemovalPolicy.DESTROY
 
 
-def _tidy_auto_delete_provider(scope: Construct) -> None:
+def tidy_auto_delete_provider(scope: Construct) -> None:
     """The emptying function's handler gets a DependsOn on its role that its Role GetAtt already implies
     (cfn-lint W3005); the provider is a stack singleton, so drop it once it exists."""
     provider = Stack.of(scope).node.try_find_child("Custom::S3AutoDeleteObjectsCustomResourceProvider")
@@ -53,9 +53,9 @@ class AccessLogsBucket(Construct):
                                               noncurrent_version_expiration=Duration.days(1),
                                               abort_incomplete_multipart_upload_after=Duration.days(1))],
             removal_policy=removal_policy,
-            auto_delete_objects=_auto_delete(self, removal_policy),
+            auto_delete_objects=_auto_delete(removal_policy),
         )
-        _tidy_auto_delete_provider(self)
+        tidy_auto_delete_provider(self)
         for rule, reason in (
             ("AwsSolutions-S1", "This bucket is the server access log destination; logging it would log into itself "
                                 "or need a third bucket with the same problem."),
@@ -100,7 +100,7 @@ class SecureBucket(Construct):
             server_access_logs_prefix=access_logs_prefix or f"{self.node.path.replace('/', '-')}/",
             lifecycle_rules=list(lifecycle_rules) or None,
             removal_policy=removal_policy,
-            auto_delete_objects=_auto_delete(self, removal_policy),
+            auto_delete_objects=_auto_delete(removal_policy),
         )
-        _tidy_auto_delete_provider(self)
+        tidy_auto_delete_provider(self)
         acknowledge(self.bucket, "NIST.800.53.R5-S3BucketReplicationEnabled", replication_reason)

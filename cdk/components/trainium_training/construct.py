@@ -60,7 +60,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from cdk.components.encrypted_log_group import EncryptedLogGroup
-from cdk.components.least_privilege import allow, allow_kms, nag_resource_finding
+from cdk.components.least_privilege import allow, allow_image_pull, allow_kms, nag_resource_finding
 from cdk.components.managed_policy_role import ManagedPolicyRole
 from cdk.components.neuron_dlc import dlc_repository
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
@@ -265,7 +265,7 @@ class TrainiumTrainingPipeline(Construct):
         self.state_machine_role = ManagedPolicyRole(self, "StateMachineRole",
                                                     assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
                                                     description=f"Runs the {job_name_prefix} fine-tuning pipeline")
-        train = self._train_state(stack, image_repository, image_tag, source, entry_point, hyperparameters,
+        train = self._train_state(stack, image_tag, source, entry_point, hyperparameters,
                                   volume_size_gb, max_runtime, spot_max_wait, network_isolation, train_prefix,
                                   validation_prefix, security_group_ids, subnet_ids)
         register = self._register_state(stack, serving_image)
@@ -399,11 +399,7 @@ class TrainiumTrainingPipeline(Construct):
         role = ManagedPolicyRole(self, "TrainingRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
                                  description=f"Runs the {self.training_job_name_prefix} training jobs")
         self.training_repository = dlc_repository(self, "TrainingImageRepository", image_repository)
-        allow(role, ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-              [self.training_repository.repository_arn])
-        allow(role, ["ecr:GetAuthorizationToken"], ["*"],
-              wildcard_reason="ecr:GetAuthorizationToken supports no resource-level permissions (IAM service "
-                              "authorization reference); image pulls are scoped to the one DLC repository")
+        allow_image_pull(role, self.training_repository)
         log_group = stack.format_arn(service="logs", resource="log-group",
                                      resource_name="/aws/sagemaker/TrainingJobs",
                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
@@ -444,7 +440,7 @@ class TrainiumTrainingPipeline(Construct):
                                   "subnets at run time; EC2 Describe* actions support no resource-level permissions")
         return role
 
-    def _train_state(self, stack: Stack, image_repository: str, image_tag: str, source: s3_assets.Asset,
+    def _train_state(self, stack: Stack, image_tag: str, source: s3_assets.Asset,
                      entry_point: str, hyperparameters: Mapping[str, str], volume_size_gb: int, max_runtime: Duration,
                      spot_max_wait: Duration | None, network_isolation: bool, train_prefix: str,
                      validation_prefix: str | None, security_group_ids: Sequence[str],

@@ -95,3 +95,16 @@ def test_a_missing_key_is_not_blamed_on_a_similar_key_already_read():
     with pytest.raises(ConfigError) as error:
         section.string("vpc_cidr")
     assert (error.value.path, str(error.value)) == ("network.vpc_cidr", "network.vpc_cidr: is required")
+
+
+@pytest.mark.parametrize("content", ["{not json", None])
+def test_a_data_file_that_is_not_json_or_missing_is_named_in_the_error(tmp_path, content):
+    from cdk.components.bedrock_prompts import load_prompt_catalog
+    from cdk.config.bedrock import load_catalog
+
+    path = tmp_path / "catalog.json"
+    if content is not None:
+        path.write_text(content)
+    for loader in (load_catalog, load_prompt_catalog):
+        with pytest.raises(ConfigError, match=r"^catalog\.json: cannot be read as JSON"):
+            loader(path)
