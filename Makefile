@@ -50,6 +50,7 @@ lint: $(VENV)/.installed
 
 test: setup lint
 	$(PY) -m pytest -q
+	$(PY) scripts/rehearse.py --env dev
 
 manifest: setup
 	$(PY) -m tests.infra.stateful_manifest --write

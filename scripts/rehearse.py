@@ -31,11 +31,10 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,7 +135,8 @@ def reexec_in_isolated_network(argv: Sequence[str]) -> None:
     probe = subprocess.run([unshare, "-rn", "true"], capture_output=True, check=False)
     if probe.returncode != 0:
         return
-    os.execv(unshare, [unshare, "-rn", sys.executable, str(Path(__file__).resolve()), *argv, "--in-isolated-network"])
+    os.execv(unshare, [unshare, "-rn", sys.executable, str(Path(__file__).resolve()),  # noqa: S606 - fixed argv
+                       *argv, "--in-isolated-network"])
 
 
 # --------------------------------------------------------------------------- processes
@@ -281,9 +281,15 @@ class ResourceTally:
     created: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
 
-    def rows(self) -> list[tuple[str, int, int]]:
-        types = sorted(set(self.created) | set(self.skipped))
-        return [(t, self.created[t], self.skipped[t]) for t in types]
+    def rows(self) -> list[tuple[str, int, int, str]]:
+        """(type, created, skipped, why skipped)."""
+        rows = []
+        for resource_type in sorted(set(self.created) | set(self.skipped)):
+            why = ""
+            if self.skipped[resource_type]:
+                why = "custom resource: handler not run" if is_custom_resource(resource_type) else "not implemented by moto"
+            rows.append((resource_type, self.created[resource_type], self.skipped[resource_type], why))
+        return rows
 
 
 def expected_asset_keys(assembly_dir: Path) -> set[str]:
@@ -355,34 +361,40 @@ class Report:
     overrides: list[str] = field(default_factory=list)
     assets_published: int = 0
     seconds: float = 0.0
+    checks: list[str] = field(default_factory=list)  # what has been verified so far, in order
 
     def render(self) -> str:
         lines = [f"Deploy rehearsal of {self.environment}: {len(self.stacks)} stacks, {self.seconds:.0f}s ({self.isolation})"]
         lines += [f"  {p.name:<10} {p.seconds:6.1f}s" for p in self.phases]
-        width = max([len(t) for t, _, _ in self.resources.rows()] + [13])
-        lines.append(f"\n  {'resource type':<{width}}  created  skipped by the emulator")
-        for resource_type, created, skipped in self.resources.rows():
-            lines.append(f"  {resource_type:<{width}}  {created:>7}  {skipped or '':>7}")
+        lines.append(f"  verified: {'; '.join(self.checks)}")
+        width = max([len(row[0]) for row in self.resources.rows()] + [13])
+        lines.append(f"\n  {'resource type':<{width}}  created  skipped  (by the emulator)")
+        for resource_type, created, skipped, why in self.resources.rows():
+            lines.append(f"  {resource_type:<{width}}  {created:>7}  {skipped or '':>7}  {why}")
         created, skipped = sum(self.resources.created.values()), sum(self.resources.skipped.values())
         lines.append(f"  {'total':<{width}}  {created:>7}  {skipped:>7}")
         if skipped:
-            lines.append("  Skipped types are not implemented by the emulator's CloudFormation: it reports them "
-                         "CREATE_COMPLETE but creates nothing, so this rehearsal does not vouch for them.")
+            lines.append("  The emulator reports skipped resources CREATE_COMPLETE but creates nothing: this rehearsal "
+                         "does not vouch for them.")
         lines.append(f"  file assets (code, templates) published to the emulator's S3: {self.assets_published}")
         for override in self.overrides:
-            lines.append(f"  rehearsal-only override: {override}")
+            lines.append(f"  rehearsal-only template override: {override}")
+        from rehearsal_emulator import PATCHES
+
+        lines.append(f"  emulator fixes (scripts/rehearsal_emulator.py): {', '.join(PATCHES)}")
         return "\n".join(lines)
 
 
 def rehearse(environment: str, *, cli: Path = CDK_CLI, work_dir: Path = WORK_DIR, isolation: str,
-             emulator_factory: Callable[[Path], Emulator] = Emulator, printer: Callable[[str], None] = print) -> Report:
+             emulator_factory: Callable[[Path], Emulator] = Emulator, printer: Callable[[str], None] = print,
+             report: Report | None = None) -> Report:
     sys.path.insert(0, str(ROOT))
     from cdk.config import load_app_config
 
     started = time.monotonic()
     config = load_app_config({**json.loads((ROOT / "cdk.json").read_text())["context"], "env": environment})
     env_config = config.environment(environment)
-    report = Report(environment=environment, isolation=isolation)
+    report = report or Report(environment=environment, isolation=isolation)
     if work_dir.exists():
         shutil.rmtree(work_dir)
     (work_dir / "home").mkdir(parents=True)
@@ -400,6 +412,7 @@ def rehearse(environment: str, *, cli: Path = CDK_CLI, work_dir: Path = WORK_DIR
                                            "-c", f"env={environment}", "-o", str(assembly), f"{environment}/*"],
                                  offline_env, cli=cli, log_dir=work_dir))
     stacks = assembly_stacks(assembly, environment)
+    report.checks.append("synthesized with the policy gates")
     report.stacks = [s.stack_name for s in stacks]
     report.overrides = [o for s in stacks for o in s.overrides()]
     asset_keys = expected_asset_keys(assembly / f"assembly-{environment}")
@@ -413,8 +426,10 @@ def rehearse(environment: str, *, cli: Path = CDK_CLI, work_dir: Path = WORK_DIR
         report.phases.append(run_cli("bootstrap", ["bootstrap", *CDK_FLAGS, "--app", str(assembly),
                                                    f"aws://{EMULATOR_ACCOUNT}/{region}"],
                                      env, cli=cli, log_dir=work_dir))
+        report.checks.append("bootstrapped")
         printer("rehearse: deploying ...")
         report.phases.append(run_cli("deploy", ["deploy", *CDK_FLAGS, *deploy_args], env, cli=cli, log_dir=work_dir))
+        report.checks.append("deployed")
         first = deployed_resources(report.stacks, env)
         report.resources = tally(stacks, {name: set(resources) for name, resources in first.items()})
         bucket = f"cdk-{BOOTSTRAP_QUALIFIER}-assets-{EMULATOR_ACCOUNT}-{region}"
@@ -423,6 +438,7 @@ def rehearse(environment: str, *, cli: Path = CDK_CLI, work_dir: Path = WORK_DIR
         if missing:
             raise RehearsalError(f"assets not published to {bucket}: {', '.join(missing)}")
         report.assets_published = len(asset_keys)
+        report.checks.append("assets published")
 
         printer("rehearse: deploying again (must be a no-op) ...")
         redeploy = run_cli("redeploy", ["deploy", *CDK_FLAGS, *deploy_args], env, cli=cli, log_dir=work_dir)
@@ -432,6 +448,7 @@ def rehearse(environment: str, *, cli: Path = CDK_CLI, work_dir: Path = WORK_DIR
             raise RehearsalError(f"the second deploy was not a no-op for: {', '.join(changed)}")
         if deployed_resources(report.stacks, env) != first:
             raise RehearsalError("the second deploy replaced resources (physical ids changed)")
+        report.checks.append("second deploy is a no-op")
 
         printer("rehearse: destroying ...")
         report.phases.append(run_cli("destroy", ["destroy", *CDK_FLAGS, "--app", str(assembly), "--force",
@@ -439,6 +456,7 @@ def rehearse(environment: str, *, cli: Path = CDK_CLI, work_dir: Path = WORK_DIR
         remaining = live_stacks(report.stacks, env)
         if remaining:
             raise RehearsalError(f"stacks still present after destroy: {', '.join(remaining)}")
+        report.checks.append("destroyed")
     report.seconds = time.monotonic() - started
     return report
 
@@ -448,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--env", default="dev", help="the environment to rehearse (default: dev)")
     parser.add_argument("--cdk", type=Path, default=CDK_CLI, help=argparse.SUPPRESS)  # tests substitute a CLI
+    parser.add_argument("--work-dir", type=Path, default=WORK_DIR, help="logs, assembly and report (default: .rehearsal/)")
     parser.add_argument("--no-isolation", action="store_true", help="do not use a private network namespace")
     parser.add_argument("--in-isolated-network", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -463,18 +482,22 @@ def main(argv: list[str] | None = None) -> int:
     else:
         isolation = "host network: loopback endpoint checked, proxies and AWS credentials removed"
     terminate_on_signals()
+    report = Report(environment=args.env, isolation=isolation)
     try:
-        report = rehearse(args.env, cli=args.cdk, isolation=isolation)
+        rehearse(args.env, cli=args.cdk, work_dir=args.work_dir.resolve(), isolation=isolation, report=report)
     except RehearsalError as error:
         print(f"rehearse: FAILED: {error}", file=sys.stderr)
+        print(f"rehearse: {len(report.checks)} passed, 1 failed")
         return 1
     print(report.render())
-    (WORK_DIR / "report.json").write_text(json.dumps({
+    (args.work_dir / "report.json").write_text(json.dumps({
         "environment": report.environment, "seconds": round(report.seconds, 1), "isolation": report.isolation,
         "phases": {p.name: round(p.seconds, 1) for p in report.phases}, "stacks": report.stacks,
-        "created": dict(report.resources.created), "skipped": dict(report.resources.skipped),
+        "created": dict(sorted(report.resources.created.items())),
+        "skipped": dict(sorted(report.resources.skipped.items())),
         "assets_published": report.assets_published, "overrides": report.overrides,
     }, indent=2) + "\n")
+    print(f"rehearse: {len(report.checks)} passed, 0 failed")
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws, CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from cdk.components.github_oidc import GitHubDeployTarget, GitHubOidcDeployRoles
@@ -26,7 +26,7 @@ class GitHubOidcStack(Stack):
                 environment=name,
                 subject=github.subject(name),
                 # An environment without an account deploys into the account that holds these roles.
-                account=by_name[name].account or Aws.ACCOUNT_ID,
+                account=by_name[name].account or self.account,
                 region=by_name[name].region,
             )
             for name in github.environments

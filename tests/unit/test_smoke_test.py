@@ -32,7 +32,7 @@ class FakeApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 api.requests.append({"path": self.path, "headers": dict(self.headers.items())})
                 status, body = api.answers.pop(0) if len(api.answers) > 1 else api.answers[0]
                 payload = body if isinstance(body, bytes) else json.dumps(body).encode()

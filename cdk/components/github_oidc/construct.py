@@ -54,7 +54,7 @@ class GitHubOidcDeployRoles(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, targets: Sequence[GitHubDeployTarget],
                  bootstrap_qualifier: str = "hnb659fds", create_provider: bool = True,
-                 max_session_duration: Duration = Duration.hours(1)) -> None:
+                 max_session_duration: Duration | None = None) -> None:
         super().__init__(scope, construct_id)
         if not targets:
             raise ValueError("GitHubOidcDeployRoles needs at least one target")
@@ -80,7 +80,7 @@ class GitHubOidcDeployRoles(Construct):
                 self,
                 f"{target.environment}DeployRole",
                 description=f"GitHub Actions environment {target.environment}: assumes the CDK bootstrap roles only",
-                max_session_duration=max_session_duration,
+                max_session_duration=max_session_duration or Duration.hours(1),  # a deploy's worth
                 assumed_by=iam.WebIdentityPrincipal(
                     self.provider.oidc_provider_arn,
                     conditions={
