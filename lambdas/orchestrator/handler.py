@@ -28,7 +28,7 @@ try:
     CATALOG = load_catalog()
     from safety import SafetySettings
 
-    SafetySettings.from_env()  # SAFETY_CONFIG, GUARDRAIL_ID/VERSION: fail now, not per request
+    SAFETY_SETTINGS = SafetySettings.from_env()  # SAFETY_CONFIG, GUARDRAIL_ID/VERSION: fail now, not per request
 except (ValueError, CatalogError) as exc:
     logger.critical("invalid configuration; fix the variable named in 'reason'", extra={"reason": str(exc)})
     gc.enable()
@@ -41,7 +41,7 @@ configure(
     namespace=SETTINGS.metrics_namespace,
 )
 clients.configure(model_read_timeout=SETTINGS.request_deadline_seconds)
-routes.configure(Service(SETTINGS, CATALOG))
+routes.configure(Service(SETTINGS, CATALOG, output_screening_seconds=SAFETY_SETTINGS.timeout_seconds))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

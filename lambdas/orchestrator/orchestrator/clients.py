@@ -5,6 +5,8 @@ botocore session (so the endpoint rules and service models load once).
   start) and this function needs nothing from boto3 but ``create_client``.
 * ``endpoint_url`` is never passed: botocore honours ``AWS_ENDPOINT_URL`` and
   ``AWS_ENDPOINT_URL_<SERVICE>`` on its own.
+* AWS error messages are dropped as the response is parsed (``_drop_error_text``): they can
+  quote the request, and X-Ray's botocore patch records ``str(exception)``. Codes stay.
 * Retries use botocore's ``standard`` mode with bounded attempts, so throttling is retried with
   backoff before the API answers 429; the request deadline (``deadline.py``) bounds the total.
 """
@@ -50,6 +52,24 @@ def _config(service: str) -> Any:
     )
 
 
+#: Parsed-error keys that may carry request or model text (SageMaker ``ModelError`` puts the
+#: model container's response in ``OriginalMessage``).
+_ERROR_TEXT_KEYS = ("message", "Message", "OriginalMessage")
+DROPPED_MESSAGE = "(AWS error message dropped: it may quote the request)"
+
+
+def _drop_error_text(parsed: Any = None, http_response: Any = None, **_: Any) -> None:
+    """``after-call`` hook: runs before botocore raises a ClientError built from ``parsed``."""
+    if not isinstance(parsed, dict) or getattr(http_response, "status_code", 200) < 300:
+        return
+    error = parsed.get("Error")
+    if isinstance(error, dict) and error.get("Message"):
+        error["Message"] = DROPPED_MESSAGE
+    for key in _ERROR_TEXT_KEYS:
+        if key in parsed:
+            parsed[key] = DROPPED_MESSAGE
+
+
 def client(service: str) -> Any:
     """The process-wide client for ``service`` (bedrock-runtime, sagemaker-runtime,
     comprehend, dynamodb)."""
@@ -72,6 +92,7 @@ def client(service: str) -> Any:
 
                     _session = botocore.session.get_session()
                 existing = _session.create_client(service, config=_config(service))
+                existing.meta.events.register("after-call", _drop_error_text)
                 _clients[service] = existing
             finally:
                 if collecting:

@@ -1,6 +1,7 @@
 """The request's time budget: min(REQUEST_DEADLINE_SECONDS, the Lambda's remaining time)
-minus a margin for writing the response, so a slow model ends as a clean 504 from the handler,
-never as an API Gateway timeout.
+minus a margin for screening the model's answer and writing the response
+(``Service.deadline``), so a slow model ends as a clean 504 from the handler, never as an API
+Gateway timeout.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-#: Kept back for output screening, history writes and serialising the response.
+#: Kept back for history writes and serialising the response (output screening comes on top).
 RESPONSE_MARGIN_SECONDS = 1.0
 
 

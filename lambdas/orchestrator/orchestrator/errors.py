@@ -101,6 +101,8 @@ class ModelTimeout(ApiError):
     code = "model_timeout"
 
 
+#: The statuses a failed dependency may produce (429 is its throttling).
+DEPENDENCY_STATUSES = (502, 503, 504)
 #: Seconds a throttled client is told to wait (AWS model APIs send no Retry-After of their own).
 DEFAULT_RETRY_AFTER_SECONDS = 2
 
@@ -109,6 +111,8 @@ def from_safety_error(exc: Any, *, field_map: dict[str, str] | None = None) -> A
     """Map a ``safety.SafetyError`` (by its documented attributes, not its class, so a fake
     or a newer safety package works the same) to an :class:`ApiError`."""
     status = int(getattr(exc, "status", 503) or 503)
+    if status >= 500 and status not in DEPENDENCY_STATUSES:
+        status = 503  # a safety dependency failed: never a bare 500
     field = getattr(exc, "field", None)
     if field is not None and field_map:
         field = field_map.get(field, field)

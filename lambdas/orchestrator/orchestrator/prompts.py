@@ -26,7 +26,7 @@ COT_CLAUSE = "Think step by step: write your reasoning first, then the final ans
 EXAMPLES_CLAUSE = "Follow the format and style of the examples in <examples>."
 
 _STRUCTURAL_TAGS = ("input", "context", "examples", "example", "output")
-_TAG_RE = re.compile(r"<(/?\s*(?:" + "|".join(_STRUCTURAL_TAGS) + r")\b)", re.IGNORECASE)
+_TAG_RE = re.compile(r"<(\s*/?\s*(?:" + "|".join(_STRUCTURAL_TAGS) + r")\b)", re.IGNORECASE)
 _VARIABLE_RE = re.compile(r"\{\{\s*(examples|context|input|instruction)\s*\}\}")
 # Negative size phrasings the book asks to state positively.
 _POSITIVE_REWRITES = (
@@ -60,7 +60,8 @@ class Prompt:
 
 def neutralize_tags(text: str) -> str:
     """Stop user text from opening or closing the prompt's structural tags (``</input>`` in an
-    input would otherwise end the input early): ``<input>`` becomes ``&lt;input>``."""
+    input would otherwise end the input early): ``<input>`` becomes ``&lt;input>``, and so do
+    spaced variants such as ``< /input>``."""
     return _TAG_RE.sub(r"&lt;\1", text)
 
 
@@ -95,17 +96,22 @@ def instruction_block(
     chain_of_thought: bool,
 ) -> str:
     """The task instruction, then tone, constraints, language and format as separate lines, the
-    examples clause, the "unsure" clause and (optionally) the step-by-step clause."""
+    examples clause, the "unsure" clause and (optionally) the step-by-step clause. The caller's
+    parts are user text too: their tags are neutralized like the input's."""
+
+    def part(text: str) -> str:
+        return neutralize_tags(text.strip().rstrip("."))
+
     lines = [use_case.instruction.strip()]
     if instructions.tone:
-        lines.append(f"Use a {instructions.tone.strip().rstrip('.')} tone.")
+        lines.append(f"Use a {part(instructions.tone)} tone.")
     if instructions.constraints:
         lines.append("Constraints:")
-        lines.extend(f"- {positive_constraint(c)}" for c in instructions.constraints)
+        lines.extend(f"- {positive_constraint(neutralize_tags(c))}" for c in instructions.constraints)
     if instructions.language:
-        lines.append(f"Write the answer in {instructions.language.strip().rstrip('.')}.")
+        lines.append(f"Write the answer in {part(instructions.language)}.")
     if instructions.output_format:
-        lines.append(f"Format the answer as {instructions.output_format.strip().rstrip('.')}.")
+        lines.append(f"Format the answer as {part(instructions.output_format)}.")
     if has_examples:
         lines.append(EXAMPLES_CLAUSE)
     if "not sure" not in use_case.instruction.lower():

@@ -16,7 +16,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from .deadline import Deadline
 from .errors import ApiError, Forbidden, MethodNotAllowed, NotFound
 from .observability import logger
 from .service import RequestContext, Service
@@ -91,7 +90,7 @@ def _context() -> RequestContext:
     return RequestContext(
         request_id=request_id_of(event.raw_event, app.lambda_context),
         caller=caller_of(event.raw_event) or "",
-        deadline=Deadline.for_request(_svc().settings.request_deadline_seconds, app.lambda_context),
+        deadline=_svc().deadline(app.lambda_context),
     )
 
 

@@ -16,7 +16,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import DependencyUnavailable, from_safety_error
+from .errors import DEFAULT_RETRY_AFTER_SECONDS, DependencyUnavailable, from_safety_error
+from .observability import logger
 
 SEPARATOR_CHAR = "\ue000"  # Unicode private use: never meaningful in user text (stripped from it)
 SEPARATOR = "\n" + SEPARATOR_CHAR + "\n"
@@ -75,17 +76,29 @@ def _is_safety_error(exc: Exception) -> bool:
         return False
 
 
-def screen_parts(
-    parts: Sequence[str], *, primary_field: str, guardrail: bool, language: str | None = None
-) -> tuple[list[str], Any]:
+def _call_filter(method: str, *args: Any, field_map: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    """``get_filter().<method>(...)`` with every failure mapped to an ApiError. A SafetyError maps
+    by its own status; anything else (a filter that cannot be built, a malformed dependency
+    response) fails closed as a 503, logged by type only (its message may quote the text)."""
+    try:
+        return getattr(get_filter(), method)(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - fail closed: nothing passes unchecked, never a 500
+        if _is_safety_error(exc):
+            raise from_safety_error(exc, field_map=field_map) from None
+        logger.warning("safety check failed", extra={"operation": method, "error_type": type(exc).__name__})
+        raise DependencyUnavailable(
+            "the safety screening could not run; the text was not passed on unchecked. Retry later",
+            retry_after=DEFAULT_RETRY_AFTER_SECONDS,
+        ) from None
+
+
+def screen_parts(parts: Sequence[str], *, primary_field: str, guardrail: bool) -> tuple[list[str], Any]:
     """Screen ``parts`` as one text; return (masked parts, the InputScreening)."""
     joined = SEPARATOR.join(clean(part) for part in parts)
-    try:
-        screening = get_filter().screen_input(joined, language=language, guardrail=guardrail)
-    except Exception as exc:
-        if _is_safety_error(exc):
-            raise from_safety_error(exc, field_map={"text": primary_field}) from None
-        raise
+    # The screened language is the text's own (the API takes no language here): name the text's field.
+    screening = _call_filter(
+        "screen_input", joined, language=None, guardrail=guardrail, field_map={"text": primary_field, "language": primary_field}
+    )
     masked = screening.text.split(SEPARATOR_CHAR)
     if len(masked) != len(parts):
         raise DependencyUnavailable("the safety screening could not be applied to this request; try again")
@@ -116,18 +129,8 @@ class KeepPlaceholders:
 
 
 def screen_output(text: str, screening: Any, *, guardrail: bool) -> Any:
-    try:
-        return get_filter().screen_output(text, screening=screening, guardrail=guardrail)
-    except Exception as exc:
-        if _is_safety_error(exc):
-            raise from_safety_error(exc, field_map={"text": "output"}) from None
-        raise
+    return _call_filter("screen_output", text, screening=screening, guardrail=guardrail, field_map={"text": "output"})
 
 
 def moderate(text: str, language: str | None) -> dict[str, Any]:
-    try:
-        return get_filter().moderate(text, language=language)
-    except Exception as exc:
-        if _is_safety_error(exc):
-            raise from_safety_error(exc) from None
-        raise
+    return _call_filter("moderate", text, language=language)

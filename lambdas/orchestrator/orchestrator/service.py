@@ -12,7 +12,7 @@ from . import backends, safety_gate
 from .backends import ModelRequest, ModelResult
 from .catalog import UseCase
 from .chat_store import ChatStore, estimate_tokens, trim_history
-from .deadline import Deadline
+from .deadline import RESPONSE_MARGIN_SECONDS, Deadline
 from .errors import ApiError
 from .observability import logger, record_model_call
 from .parameters import Parameters, resolve
@@ -33,10 +33,25 @@ def estimated_cost(model: ModelSpec, result: ModelResult) -> float:
 
 
 class Service:
-    def __init__(self, settings: Settings, catalog: Mapping[str, UseCase], store: ChatStore | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Mapping[str, UseCase],
+        store: ChatStore | None = None,
+        *,
+        output_screening_seconds: float = 0.0,
+    ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.store = store or ChatStore(settings.conversation_table, settings.conversation_ttl_seconds)
+        #: The safety package's timeout: the model's answer is screened after the model call, so
+        #: the model's budget leaves this much (plus the response margin) of the Lambda's time.
+        self.output_screening_seconds = output_screening_seconds
+
+    def deadline(self, context: Any) -> Deadline:
+        return Deadline.for_request(
+            self.settings.request_deadline_seconds, context, margin=RESPONSE_MARGIN_SECONDS + self.output_screening_seconds
+        )
 
     # ------------------------------------------------------------------ read-only routes
     def use_cases(self) -> dict[str, Any]:
@@ -80,8 +95,8 @@ class Service:
         outcomes = backends.invoke_many(
             req.models, lambda m: _model_request(prompt, req, params[m.id]), ctx.deadline, self.settings
         )
-        results = []
-        for model, outcome in zip(req.models, outcomes, strict=True):
+
+        def slot_for(model: ModelSpec, outcome: ModelResult | ApiError) -> dict[str, Any]:
             slot: dict[str, Any] = {"model": model.id, "backend": model.backend}
             if isinstance(outcome, ModelResult):
                 try:
@@ -103,7 +118,10 @@ class Service:
             if isinstance(outcome, ApiError):
                 logger.warning("compare slot failed", extra={"model": model.id, "status": outcome.status, "code": outcome.code})
                 slot.update(status=outcome.status, error=outcome.body())
-            results.append(slot)
+            return slot
+
+        # The outputs are screened at once (the time kept back after the model covers one screening).
+        results = backends.map_concurrently(slot_for, req.models, outcomes)
         return {
             "use_case": req.use_case.id,
             "results": results,

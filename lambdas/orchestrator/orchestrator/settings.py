@@ -244,6 +244,16 @@ def parse_model(item: Any, path: str) -> ModelSpec:
         if not _is_number(value) or value < 0:
             raise ConfigError(f"{path}.{key}", "must be a number >= 0 (USD per 1000 tokens)")
         prices[key] = float(value)
+    common = {
+        "id": model_id,
+        "backend": backend,
+        "max_tokens": max_tokens,
+        "temperature_max": float(temperature_max),
+        "top_k_max": top_k_max,
+        "top_p": flags["top_p"],
+        "image": flags["image"],
+        **prices,
+    }
 
     if backend == "bedrock":
         target = item.get("target")
@@ -257,18 +267,7 @@ def parse_model(item: Any, path: str) -> ModelSpec:
                 f"{path}.top_k",
                 f"provider {provider!r} takes no top_k through Converse; top_k is supported for {list(TOP_K_PROVIDERS)}",
             )
-        return ModelSpec(
-            id=model_id,
-            backend=backend,
-            max_tokens=max_tokens,
-            temperature_max=float(temperature_max),
-            top_k_max=top_k_max,
-            top_p=flags["top_p"],
-            image=flags["image"],
-            target=target,
-            provider=provider,
-            **prices,
-        )
+        return ModelSpec(**common, target=target, provider=provider)
 
     endpoint = item.get("endpoint")
     if not isinstance(endpoint, str) or not _ENDPOINT_RE.match(endpoint):
@@ -278,18 +277,7 @@ def parse_model(item: Any, path: str) -> ModelSpec:
         raise ConfigError(f"{path}.container", f"must be one of {list(CONTAINERS)}")
     if flags["image"]:
         raise ConfigError(f"{path}.image", "must be false: the SageMaker text-generation containers take no images")
-    return ModelSpec(
-        id=model_id,
-        backend=backend,
-        max_tokens=max_tokens,
-        temperature_max=float(temperature_max),
-        top_k_max=top_k_max,
-        top_p=flags["top_p"],
-        image=False,
-        endpoint=endpoint,
-        container=container,
-        **prices,
-    )
+    return ModelSpec(**common, endpoint=endpoint, container=container)  # image is false, checked above
 
 
 def _json(raw: str, name: str) -> Any:

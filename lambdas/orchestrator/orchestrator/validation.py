@@ -88,6 +88,8 @@ def parse_json_body(body: str | bytes | None, is_base64: bool, settings: Setting
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("the request body is not valid JSON", field="body") from None
+    except RecursionError:
+        raise ValidationError("the request body nests JSON too deeply", field="body") from None
     if not isinstance(data, dict):
         raise ValidationError("the request body must be a JSON object", field="body")
     return data

@@ -315,9 +315,9 @@ class SafetyFilter:
         if len(sample.strip()) < self.limits.language_min_chars:
             return self._route(default, source="default")
         started = time.monotonic()
-        future = self._submit(lambda: self._comprehend.detect_dominant_language(Text=sample))
-        done, _ = wait([future], timeout=max(0.0, deadline - time.monotonic()))
         try:
+            future = self._submit(lambda: self._comprehend.detect_dominant_language(Text=sample))  # RuntimeError if closed
+            done, _ = wait([future], timeout=max(0.0, deadline - time.monotonic()))
             if not done:
                 future.cancel()
                 raise TimeoutError("language detection exceeded the deadline")

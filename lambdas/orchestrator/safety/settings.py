@@ -162,25 +162,33 @@ class SafetySettings:
         pii_mode = _choice(get("pii_mode"), PII_MODES, path("pii_mode"))
         default_action = _choice(get("pii_default_action"), PII_ACTIONS, path("pii_default_action"))
 
-        actions = dict(DEFAULT_SAFETY_SETTINGS["pii_actions"])
-        raw_actions = data.get("pii_actions", {})
-        if not isinstance(raw_actions, Mapping):
-            raise ValueError(f"{path('pii_actions')}: must be an object {{ENTITY_TYPE: action}}")
-        for entity_type, action in raw_actions.items():
-            key_path = f"{path('pii_actions')}.{entity_type}"
-            if entity_type not in PII_ENTITY_TYPES:
-                raise ValueError(f"{key_path}: unknown PII entity type; allowed types are {list(PII_ENTITY_TYPES)}")
-            actions[entity_type] = _choice(action, PII_ACTIONS, key_path)
+        def merged(key: str, shape: str, allowed: Any, unknown: str, parse: Any) -> dict[str, Any]:
+            """``data[key]`` merged over the default map, each name checked and value parsed."""
+            result = dict(DEFAULT_SAFETY_SETTINGS[key])
+            raw = data.get(key, {})
+            if not isinstance(raw, Mapping):
+                raise ValueError(f"{path(key)}: must be an object {shape}")
+            for name, value in raw.items():
+                key_path = f"{path(key)}.{name}"
+                if name not in allowed:
+                    raise ValueError(f"{key_path}: {unknown} {list(allowed)}")
+                result[name] = parse(value, key_path)
+            return result
 
-        thresholds = dict(DEFAULT_SAFETY_SETTINGS["toxicity_label_thresholds"])
-        raw_thresholds = data.get("toxicity_label_thresholds", {})
-        if not isinstance(raw_thresholds, Mapping):
-            raise ValueError(f"{path('toxicity_label_thresholds')}: must be an object {{LABEL: 0..1}}")
-        for label, value in raw_thresholds.items():
-            key_path = f"{path('toxicity_label_thresholds')}.{label}"
-            if label not in TOXICITY_LABELS:
-                raise ValueError(f"{key_path}: unknown toxicity label; allowed labels are {list(TOXICITY_LABELS)}")
-            thresholds[label] = _unit_interval(value, key_path)
+        actions = merged(
+            "pii_actions",
+            "{ENTITY_TYPE: action}",
+            PII_ENTITY_TYPES,
+            "unknown PII entity type; allowed types are",
+            lambda value, key_path: _choice(value, PII_ACTIONS, key_path),
+        )
+        thresholds = merged(
+            "toxicity_label_thresholds",
+            "{LABEL: 0..1}",
+            TOXICITY_LABELS,
+            "unknown toxicity label; allowed labels are",
+            _unit_interval,
+        )
 
         supported = get("supported_languages")
         if (

@@ -123,6 +123,13 @@ def test_invalid_json_body_is_400(call) -> None:
     assert status == 400
 
 
+def test_deeply_nested_json_is_400_not_500(call) -> None:
+    # json.loads raises RecursionError (not a ValueError) past Python's recursion limit.
+    depth = 100_000
+    status, body, _ = call("POST", "/v1/generate", raw_body='{"input": ' + "[" * depth + "]" * depth + "}")
+    assert status == 400 and error_of(body)["field"] == "body"
+
+
 def test_unsigned_request_is_403(call) -> None:
     status, body, _ = call("POST", "/v1/generate", GENERATE, caller=None)
     assert status == 403 and error_of(body)["code"] == "forbidden"
@@ -208,11 +215,76 @@ def test_safety_unavailable_is_503_or_429(call, aws, safety_fake, status, code) 
     assert ("Retry-After" in headers) == (status == 429)
 
 
+@pytest.mark.parametrize("route", ["/v1/generate", "/v1/moderate"])
+def test_safety_filter_failing_outside_its_contract_is_a_closed_503(call, aws, safety_fake, route, captured_output) -> None:
+    # A malformed dependency response or a filter that cannot be built (SafetyFilter raises
+    # ValueError) is still a dependency failure: fail closed with a 503, never a 500 with a trace.
+    safety_fake.fail_with = KeyError("secret prompt text")
+    safety_fake.moderate = lambda text, language=None: (_ for _ in ()).throw(ValueError("secret prompt text"))
+    body = GENERATE if route == "/v1/generate" else {"text": "hello there"}
+    status, got, headers = call("POST", route, body, request_id="req-safety")
+    error = error_of(got)
+    assert status == 503 and error["code"] == "dependency_unavailable" and got["request_id"] == "req-safety"
+    assert "Retry-After" in headers
+    assert aws.calls == []
+    out = captured_output()
+    assert "secret prompt text" not in out and "Traceback" not in out
+
+
+def test_unsupported_language_of_the_input_names_the_input_field(call, aws, safety_fake) -> None:
+    # /v1/generate has no "language" field: the detected language is the input's.
+    import safety
+
+    safety_fake.fail_with = safety.InputRejected(
+        "language 'fr' is not supported; supported languages are: en, es", code="unsupported_language", field="language"
+    )
+    status, body, _ = call("POST", "/v1/generate", GENERATE)
+    error = error_of(body)
+    assert status == 400 and error["code"] == "unsupported_language" and error["field"] == "input"
+    assert "en, es" in error["message"]
+    assert aws.calls == []
+
+
+def test_a_bare_safety_error_is_a_503_not_a_500(call, aws, safety_fake) -> None:
+    import safety
+
+    safety_fake.fail_with = safety.SafetyError("the safety check failed")  # the base class says 500
+    status, body, _ = call("POST", "/v1/generate", GENERATE)
+    assert status == 503 and error_of(body)["code"] == "safety_error"
+    assert aws.calls == []
+
+
+def _output_screening_seconds() -> float:
+    import safety
+
+    return safety.SafetySettings.from_env().timeout_seconds
+
+
 def test_model_slower_than_the_budget_is_a_clean_504(call, aws) -> None:
     aws.on("bedrock-runtime", "Converse", fakes.slow(2.0, fakes.converse_reply()))
-    # 1.6 s left in the Lambda minus the 1 s response margin: 0.6 s for the model.
-    status, body, _ = call("POST", "/v1/generate", GENERATE, context=fakes.LambdaContext(remaining_ms=1600))
+    # 1.6 s left in the Lambda minus the 1 s response margin and the output screening's time: 0.6 s for the model.
+    remaining_ms = 1600 + int(_output_screening_seconds() * 1000)
+    status, body, _ = call("POST", "/v1/generate", GENERATE, context=fakes.LambdaContext(remaining_ms=remaining_ms))
     assert status == 504 and error_of(body)["code"] == "model_timeout"
+
+
+def test_the_model_budget_leaves_time_to_screen_the_output(call, aws, monkeypatch) -> None:
+    # The model's answer is screened (up to the safety timeout) after the model call: a model
+    # answering just inside its budget must still leave the Lambda time for that and the response.
+    from orchestrator import backends
+
+    budgets: list[float] = []
+    real_invoke = backends.invoke
+
+    def spy(model, request, deadline, settings):
+        budgets.append(deadline.remaining())
+        return real_invoke(model, request, deadline, settings)
+
+    monkeypatch.setattr(backends, "invoke", spy)
+    aws.on("bedrock-runtime", "Converse", fakes.converse_reply())
+    status, _, _ = call("POST", "/v1/generate", GENERATE, context=fakes.LambdaContext(remaining_ms=20_000))
+    assert status == 200
+    assert budgets and budgets[0] <= 20.0 - 1.0 - _output_screening_seconds()
 
 
 def test_unexpected_bug_is_a_json_500_logged_by_type_only(call, aws, monkeypatch, captured_output) -> None:
@@ -310,6 +382,26 @@ def test_compare_models_run_concurrently(call, aws) -> None:
     start = time.perf_counter()
     status, result, _ = call("POST", "/v1/compare", {**GENERATE, "models": [fakes.HAIKU, fakes.NOVA, fakes.LLAMA, fakes.COHERE]})
     assert status == 200 and result["succeeded"] == 4
+    assert time.perf_counter() - start < 1.2  # not 4 x 0.4 s
+
+
+def test_compare_screens_the_outputs_concurrently(call, aws, safety_fake, monkeypatch) -> None:
+    # The output screening (up to the safety timeout each) runs per slot at once, not one after
+    # another: four slow screenings must not add up past the time kept back for one.
+    import time
+
+    real = safety_fake.screen_output
+
+    def slow_screen(text, *, screening, guardrail=False):
+        time.sleep(0.4)
+        return real(text, screening=screening, guardrail=guardrail)
+
+    monkeypatch.setattr(safety_fake, "screen_output", slow_screen)
+    aws.on("bedrock-runtime", "Converse", fakes.converse_reply("ok"))
+    start = time.perf_counter()
+    status, result, _ = call("POST", "/v1/compare", {**GENERATE, "models": [fakes.HAIKU, fakes.NOVA, fakes.LLAMA, fakes.COHERE]})
+    assert status == 200 and result["succeeded"] == 4
+    assert [slot["model"] for slot in result["results"]] == [fakes.HAIKU, fakes.NOVA, fakes.LLAMA, fakes.COHERE]
     assert time.perf_counter() - start < 1.2  # not 4 x 0.4 s
 
 

@@ -183,6 +183,7 @@ def test_sagemaker_cuts_a_runaway_next_turn_and_estimates_missing_counts(setting
         b"not json",
         json.dumps({"nope": 1}).encode(),
         json.dumps({"generated_text": "", "details": {"finish_reason": "error"}}).encode(),
+        b"[" * 100_000 + b"]" * 100_000,  # nested past the recursion limit: RecursionError, not ValueError
     ],
 )
 def test_sagemaker_bad_responses_are_model_errors(settings, raw: bytes) -> None:

@@ -130,6 +130,16 @@ def test_a_closed_filter_fails_closed(make_filter, comprehend_stub):
         safety_filter.screen_input(TEXT, language="en")
 
 
+def test_a_closed_filter_fails_closed_in_language_detection_too(make_filter, comprehend_stub):
+    # language "auto" on a text long enough to detect: the detection call is the first to run.
+    safety_filter = make_filter(language="auto")
+    safety_filter.close()
+    for call in (safety_filter.screen_input, safety_filter.moderate):
+        with pytest.raises(SafetyUnavailable) as caught:
+            call(TEXT)
+        assert caught.value.check == "language"
+
+
 def test_a_malformed_response_fails_closed(make_filter, comprehend_stub):
     comprehend_stub.add_response("detect_pii_entities", {"Entities": []}, None)
     comprehend_stub.add_response("detect_toxic_content", {"ResultList": []}, None)  # 0 results for 1 segment

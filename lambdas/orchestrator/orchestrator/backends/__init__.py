@@ -122,6 +122,11 @@ def invoke_many(
     return results
 
 
+def map_concurrently(fn: Callable[..., Any], *iterables: Sequence[Any]) -> list[Any]:
+    """``[fn(*args) ...]`` on the shared pool, under the caller's trace, results in order."""
+    return list(executor().map(propagate_trace(fn), *iterables))
+
+
 # --------------------------------------------------------------------------- error mapping
 _THROTTLE_CODES = {
     "ThrottlingException",

@@ -43,7 +43,7 @@ def build_body(model: ModelSpec, request: ModelRequest) -> dict[str, Any]:
 def parse_body(model: ModelSpec, raw: bytes, prompt_chars: int, latency_ms: float) -> ModelResult:
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ModelError(f"model {model.id} returned a response that is not JSON") from None
     if isinstance(data, list):
         data = data[0] if data else {}
