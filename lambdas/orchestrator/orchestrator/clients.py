@@ -21,9 +21,15 @@ from typing import Any
 #: fast. 3 attempts = 1 call + 2 retries with standard-mode exponential backoff and jitter.
 MODEL_ATTEMPTS = 3
 CONNECT_TIMEOUT_SECONDS = 2.0
-#: Comprehend and DynamoDB: short calls, short timeouts.
+#: Comprehend: short calls, short timeouts (the safety filter's own budget bounds the total).
 AUX_READ_TIMEOUT_SECONDS = 5.0
 AUX_ATTEMPTS = 3
+#: DynamoDB (chat history): single-digit-millisecond calls that come after the model call, inside
+#: the time the handler keeps back (deadline.RESPONSE_MARGIN_SECONDS) plus the stack's margin
+#: before API Gateway gives up: worst case 2 x (0.5 + 0.5) s + at most 1 s of backoff.
+STORE_CONNECT_TIMEOUT_SECONDS = 0.5
+STORE_READ_TIMEOUT_SECONDS = 0.5
+STORE_ATTEMPTS = 2
 MAX_POOL_CONNECTIONS = 10  # compare runs up to 4 models at once
 
 _lock = threading.Lock()
@@ -41,12 +47,17 @@ def configure(model_read_timeout: float) -> None:
 def _config(service: str) -> Any:
     from botocore.config import Config
 
-    model_call = service in ("bedrock-runtime", "sagemaker-runtime")
+    if service in ("bedrock-runtime", "sagemaker-runtime"):
+        connect, read, attempts = CONNECT_TIMEOUT_SECONDS, _model_read_timeout, MODEL_ATTEMPTS
+    elif service == "dynamodb":
+        connect, read, attempts = STORE_CONNECT_TIMEOUT_SECONDS, STORE_READ_TIMEOUT_SECONDS, STORE_ATTEMPTS
+    else:
+        connect, read, attempts = CONNECT_TIMEOUT_SECONDS, AUX_READ_TIMEOUT_SECONDS, AUX_ATTEMPTS
     return Config(
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=_model_read_timeout if model_call else AUX_READ_TIMEOUT_SECONDS,
+        connect_timeout=connect,
+        read_timeout=read,
         # total_max_attempts counts the first call too (botocore's "max_attempts" counts retries only).
-        retries={"mode": "standard", "total_max_attempts": MODEL_ATTEMPTS if model_call else AUX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": attempts},
         max_pool_connections=MAX_POOL_CONNECTIONS,
         user_agent_extra="genai-stack-orchestrator",
     )

@@ -194,3 +194,19 @@ def test_chat_on_sagemaker_uses_plain_user_assistant_turns(call, aws, table) -> 
     assert status == 200
     inputs = aws.payloads("sagemaker-runtime", "InvokeEndpoint")[1]["inputs"]
     assert inputs.endswith("User: Hello\nAssistant: Hi!\nUser: Again\nAssistant:")
+
+
+def test_history_writes_fit_in_the_time_kept_back_after_the_model_call() -> None:
+    # The history write comes after the model call and output screening; the handler keeps
+    # RESPONSE_MARGIN_SECONDS back for it and the stack keeps api.deadline_margin_seconds (3 s by default)
+    # between the handler's deadline and API Gateway's timeout. A slow DynamoDB must end inside that,
+    # as a JSON error, not as a gateway timeout.
+    from orchestrator import clients
+    from orchestrator.deadline import RESPONSE_MARGIN_SECONDS
+
+    config = clients._config("dynamodb")
+    attempts = config.retries["total_max_attempts"]
+    first_retry_backoff = 1.0  # botocore standard mode: random(0, 1) * 2 ** 0 seconds before the 2nd attempt
+    worst = attempts * (config.connect_timeout + config.read_timeout) + (attempts - 1) * first_retry_backoff
+    assert attempts <= 2
+    assert worst <= RESPONSE_MARGIN_SECONDS + 3.0
