@@ -442,6 +442,9 @@ def test_the_trail_bucket_is_private_tls_only_versioned_logged_and_expires_on_sc
         statements = policy["PolicyDocument"]["Statement"]
         assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
                    for s in statements)
+        # TLS 1.2 at least, like every other bucket of the app.
+        assert any(s["Effect"] == "Deny" and s["Condition"] == {"NumericLessThan": {"s3:TlsVersion": 1.2}}
+                   for s in statements)
         (only_this_trail,) = [s for s in statements if s.get("Sid") == "OnlyThisTrailDelivers"]
         assert only_this_trail["Effect"] == "Deny"
         assert f":trail/{PROJECT}-{environment}-trail" in json.dumps(only_this_trail["Condition"])
