@@ -23,7 +23,7 @@ OFFLINE := $(shell unshare -rn true >/dev/null 2>&1 && echo "unshare -rn")
 .PHONY: help setup synth test lint assets manifest deploy diff destroy rehearse clean
 
 help:
-	@echo "make synth | test | lint | manifest | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
+	@echo "make synth | test | lint | manifest | rehearse | cost-report | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)

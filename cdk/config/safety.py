@@ -121,7 +121,7 @@ def parse_safety(section: Section) -> SafetyConfig:
         supported_languages=supported,
         fail_open=section.boolean("fail_open", defaults.fail_open),
         max_input_chars=section.integer("max_input_chars", defaults.max_input_chars, minimum=1, maximum=1_000_000),
-        # The runtime accepts 0.05..60 s per Comprehend call.
+        # The runtime accepts 0.05..60 s for one whole screening (every filter call of one text).
         timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds, minimum=0.05, maximum=60.0),
     )
     section.finish()
