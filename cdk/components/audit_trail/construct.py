@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk.components.secure_bucket import tidy_auto_delete_provider
+from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket, tidy_auto_delete_provider
 from cdk.policy import acknowledge
 
 _30_DAYS, _90_DAYS, _1_YEAR = Duration.days(30), Duration.days(90), Duration.days(365)
@@ -65,7 +65,6 @@ class AuditTrail(Construct):
         any_trail_of_this_account = f"arn:{partition}:cloudtrail:*:{account}:trail/*"
         log_group_name = f"/cloudtrail/{trail_name}"
         log_group_arn = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_name}"
-        destroy = removal_policy == RemovalPolicy.DESTROY
 
         self.key = kms.Key(self, "Key", description=f"Encrypts CloudTrail trail {trail_name}: log files, bucket, log group",
                            enable_key_rotation=True, removal_policy=removal_policy, pending_window=Duration.days(30))
@@ -95,48 +94,18 @@ class AuditTrail(Construct):
             conditions={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
         ))
 
-        lifecycle_expiry = s3.LifecycleRule(
-            id="ExpireOldLogs",
-            expiration=retention.expire_after,
-            noncurrent_version_expiration=retention.noncurrent_versions_expire_after,
-            abort_incomplete_multipart_upload_after=Duration.days(7),
-        )
-        self.access_logs_bucket = s3.Bucket(
-            self, "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            lifecycle_rules=[lifecycle_expiry],
-            removal_policy=removal_policy,
-            auto_delete_objects=destroy,
-        )
-        for rule, reason in (
-            ("AwsSolutions-S1", "This bucket is the server access log destination of the trail bucket; logging it "
-                                "would log into itself or need a third bucket with the same problem."),
-            ("NIST.800.53.R5-S3BucketLoggingEnabled", "This bucket is the server access log destination of the "
-                                                      "trail bucket; it cannot usefully log to itself."),
-            ("NIST.800.53.R5-S3DefaultEncryptionKMS", "S3 server access logging delivers only to buckets encrypted "
-                                                      "with SSE-S3 (SSE-KMS destinations are not supported)."),
-            ("NIST.800.53.R5-S3BucketReplicationEnabled", "Access logs of the trail bucket are operational data; "
-                                                          "cross-region replication of them is not required."),
-        ):
-            acknowledge(self.access_logs_bucket, rule, reason)
-
-        self.bucket = s3.Bucket(
+        self.access_logs_bucket = AccessLogsBucket(
+            self, "AccessLogs", removal_policy=removal_policy,
+            expiration_days=int(retention.expire_after.to_days())).bucket
+        self.bucket = SecureBucket(
             self, "Bucket",
-            encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            server_access_logs_bucket=self.access_logs_bucket,
-            server_access_logs_prefix="trail-bucket/",
+            access_logs_bucket=self.access_logs_bucket,
+            access_logs_prefix="trail-bucket/",
+            removal_policy=removal_policy,
+            replication_reason="The trail is multi-region with log file validation; a second copy in another region "
+                               "is the organization's log archive account's job (an organization trail), not each "
+                               "environment's.",
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="CheaperStorageThenExpire",
@@ -151,12 +120,7 @@ class AuditTrail(Construct):
                     abort_incomplete_multipart_upload_after=Duration.days(7),
                 ),
             ],
-            removal_policy=removal_policy,
-            auto_delete_objects=destroy,
-        )
-        acknowledge(self.bucket, "NIST.800.53.R5-S3BucketReplicationEnabled",
-                    "The trail is multi-region with log file validation; a second copy in another region is the "
-                    "organization's log archive account's job (an organization trail), not each environment's.")
+        ).bucket
         # The L2 Trail grants CloudTrail s3:GetBucketAcl and s3:PutObject without aws:SourceArn; deny any other
         # trail the use of this bucket (confused-deputy protection, as the CloudTrail bucket policy guide shows).
         self.bucket.add_to_resource_policy(iam.PolicyStatement(

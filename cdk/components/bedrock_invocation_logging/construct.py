@@ -12,7 +12,7 @@ from constructs import Construct
 
 from cdk.components.encrypted_log_group import EncryptedLogGroup, LogsEncryptionKey
 from cdk.components.managed_policy_role import ManagedPolicyRole
-from cdk.components.secure_bucket import tidy_auto_delete_provider
+from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket, tidy_auto_delete_provider
 from cdk.policy import acknowledge
 
 #: The log stream Bedrock writes to in the configured log group (Bedrock User Guide, model invocation logging).
@@ -59,7 +59,6 @@ class ModelInvocationLogging(Construct):
                  alarm_action: cloudwatch.IAlarmAction | None = None) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        destroy = removal_policy == RemovalPolicy.DESTROY
         partition, region, account = stack.partition, stack.region, stack.account
         bedrock_source = {
             "StringEquals": {"aws:SourceAccount": account},
@@ -80,55 +79,26 @@ class ModelInvocationLogging(Construct):
         self.log_group = EncryptedLogGroup(self, "Logs", retention=retention, removal_policy=removal_policy,
                                            encryption_key=self.key, log_group_name=log_group_name).log_group
 
-        self.access_logs_bucket = s3.Bucket(
-            self,
-            "AccessLogs",
-            # S3 server access logging delivers only to buckets encrypted with SSE-S3 (not SSE-KMS).
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            versioned=True,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(bucket_expiration_days),
-                                              noncurrent_version_expiration=Duration.days(noncurrent_version_expiration_days),
-                                              abort_incomplete_multipart_upload_after=Duration.days(7))],
-            removal_policy=removal_policy,
-            auto_delete_objects=destroy,
-        )
-        for rule, reason in (
-            ("NIST.800.53.R5-S3DefaultEncryptionKMS", "S3 server access logging delivers only to buckets encrypted "
-                                                      "with SSE-S3 (SSE-KMS destinations are not supported)."),
-            ("NIST.800.53.R5-S3BucketReplicationEnabled", "Server access logs of the invocation log bucket are "
-                                                          "operational data kept in-Region; copying them elsewhere "
-                                                          "is the organization's log archive's job."),
-        ):
-            acknowledge(self.access_logs_bucket, rule, reason)
+        self.access_logs_bucket = AccessLogsBucket(self, "AccessLogs", removal_policy=removal_policy,
+                                                   expiration_days=bucket_expiration_days).bucket
         transitions = [s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS,
                                      transition_after=Duration.days(infrequent_access_after_days))] \
             if infrequent_access_after_days else None
-        self.bucket = s3.Bucket(
+        self.bucket = SecureBucket(
             self,
             "Bucket",
-            encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            server_access_logs_bucket=self.access_logs_bucket,
-            server_access_logs_prefix="invocation-logs-bucket/",
+            access_logs_bucket=self.access_logs_bucket,
+            access_logs_prefix="invocation-logs-bucket/",
+            removal_policy=removal_policy,
+            replication_reason="Invocation logs stay in the Region where the calls were made (data residency of "
+                               "request metadata); a copy in another Region or account is the organization's log "
+                               "archive's job.",
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(bucket_expiration_days),
                                               transitions=transitions,
                                               noncurrent_version_expiration=Duration.days(noncurrent_version_expiration_days),
                                               abort_incomplete_multipart_upload_after=Duration.days(7))],
-            removal_policy=removal_policy,
-            auto_delete_objects=destroy,
-        )
-        acknowledge(self.bucket, "NIST.800.53.R5-S3BucketReplicationEnabled",
-                    "Invocation logs stay in the Region where the calls were made (data residency of request "
-                    "metadata); a copy in another Region or account is the organization's log archive's job.")
+        ).bucket
         self.bucket.add_to_resource_policy(iam.PolicyStatement(
             sid="AmazonBedrockLogsWrite",
             principals=[iam.ServicePrincipal("bedrock.amazonaws.com")],
