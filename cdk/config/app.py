@@ -73,12 +73,6 @@ def load_app_config(context: Mapping[str, Any]) -> AppConfig:
 
 def _validate_across_environments(config: AppConfig) -> None:
     """Rules that involve more than one environment."""
-    stack_names: dict[str, str] = {}
-    for env in config.environments:
-        key = env.stack_name("")
-        if key in stack_names:
-            raise ConfigError(f"environments.{env.name}", f"stack names collide with environments.{stack_names[key]}")
-        stack_names[key] = env.name
     # Bedrock has one model invocation logging configuration per account and Region: one owner each.
     # An environment without an explicit account deploys to the CLI's default account: they all share it.
     logging_owners: dict[tuple[str, str], str] = {}
