@@ -11,6 +11,30 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def flat(value: Any) -> Any:
+    """CloudFormation intrinsics as text, so that ARNs and names compare as strings: {"Ref": "X"} -> "${X}",
+    Fn::GetAtt -> "${X.Attr}", Fn::Join joined, Fn::Sub its template, Fn::FindInMap -> "${FindInMap:m,k,v}",
+    any other single intrinsic (GetStackOutput, ImportValue, Select, ...) -> "${<its JSON>}"."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return f"${{{value['Ref']}}}"
+        if "Fn::GetAtt" in value:
+            return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+        if "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return separator.join(str(flat(part)) for part in parts)
+        if "Fn::Sub" in value:
+            return value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
+        if "Fn::FindInMap" in value:
+            return "${FindInMap:" + ",".join(str(flat(part)) for part in value["Fn::FindInMap"]) + "}"
+        if len(value) == 1 and next(iter(value)).startswith("Fn::"):
+            return "${" + json.dumps(value, sort_keys=True) + "}"
+        return {key: flat(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [flat(item) for item in value]
+    return value
+
+
 def cdk_context() -> dict[str, Any]:
     return json.loads((ROOT / "cdk.json").read_text())["context"]
 

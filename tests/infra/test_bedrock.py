@@ -13,7 +13,7 @@ import pytest
 
 from cdk.config import ConfigError, load_app_config
 from cdk.config.bedrock import CONTENT_FILTER_TYPES
-from tests.infra.synth import ROOT, cdk_context
+from tests.infra.synth import ROOT, cdk_context, flat
 
 PROMPT_CATALOG = ROOT / "lambdas" / "orchestrator" / "prompt_catalog.json"
 INVOKE = {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
@@ -21,27 +21,6 @@ ACCOUNT = "111122223333"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def flat(value: Any) -> Any:
-    """Render CloudFormation intrinsics as strings: {"Ref": "X"} -> "${X}", Fn::GetAtt -> "${X.Attr}",
-    Fn::Join -> the joined string, so that ARNs can be compared as text."""
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return f"${{{value['Ref']}}}"
-        if "Fn::GetAtt" in value:
-            return "${" + ".".join(value["Fn::GetAtt"]) + "}"
-        if "Fn::Join" in value:
-            separator, parts = value["Fn::Join"]
-            return separator.join(str(flat(part)) for part in parts)
-        if "Fn::Sub" in value:
-            return value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
-        if len(value) == 1 and next(iter(value)).startswith("Fn::"):  # GetStackOutput, ImportValue, Select, ...
-            return "${" + json.dumps(value, sort_keys=True) + "}"
-        return {key: flat(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [flat(item) for item in value]
-    return value
 
 
 def as_list(value: Any) -> list:

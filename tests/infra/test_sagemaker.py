@@ -27,33 +27,13 @@ from cdk.components.trainium_training import PlannedRun, ServingImage, TrainiumT
 from cdk.config import load_app_config
 from cdk.planning.instances import INFERENTIA2_TYPES
 from stacks.sagemaker_stack import TRAINING_SOURCE, SageMakerStack
-from tests.infra.synth import ROOT, cdk_context
+from tests.infra.synth import ROOT, cdk_context, flat
 
 TGI_REPO, TGI_TAG = "huggingface-pytorch-tgi-inference", "2.1.2-optimum0.0.27-neuronx-py310-ubuntu22.04"
 TRAIN_REPO, TRAIN_TAG = "pytorch-training-neuronx", "2.8.0-neuronx-py311-sdk2.26.1-ubuntu22.04"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def flat(value: Any) -> Any:
-    """CloudFormation intrinsics as text: {"Ref": "X"} -> "${X}", Fn::GetAtt -> "${X.Attr}", Fn::Join joined."""
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return f"${{{value['Ref']}}}"
-        if "Fn::GetAtt" in value:
-            return "${" + ".".join(value["Fn::GetAtt"]) + "}"
-        if "Fn::Join" in value:
-            separator, parts = value["Fn::Join"]
-            return separator.join(str(flat(part)) for part in parts)
-        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
-            return value["Fn::Sub"]
-        if "Fn::FindInMap" in value:
-            return "${FindInMap:" + ",".join(str(flat(part)) for part in value["Fn::FindInMap"]) + "}"
-        return {key: flat(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [flat(item) for item in value]
-    return value
 
 
 def of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
