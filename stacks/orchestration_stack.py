@@ -163,10 +163,6 @@ class OrchestrationStack(Stack):
             integration_timeout=Duration.seconds(api_config.integration_timeout_seconds),
             throttle_rate_limit=api_config.throttle_rate_limit,
             throttle_burst_limit=api_config.throttle_burst_limit,
-            usage_plan_rate_limit=api_config.usage_plan_rate_limit,
-            usage_plan_burst_limit=api_config.usage_plan_burst_limit,
-            usage_plan_quota_per_day=api_config.usage_plan_quota_per_day,
-            api_key_required=api_config.api_key_required,
             access_log_group=access_logs,
             execution_log_level=_EXECUTION_LOG_LEVELS[api_config.execution_log_level],
             user_pool=user_pool,
@@ -174,9 +170,6 @@ class OrchestrationStack(Stack):
         self.api = self.orchestration_api.api
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.orchestration_api.url,
                                         description="Invoke URL of the API stage (routes start with /v1)")
-        if self.orchestration_api.api_key is not None:
-            CfnOutput(self, "ApiKeyId", value=self.orchestration_api.api_key.key_id,
-                      description="aws apigateway get-api-key --include-value --api-key <id>")
 
         self.web_acl: RegionalWebAcl | None = None
         if api_config.waf_enabled:

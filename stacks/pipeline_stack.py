@@ -162,10 +162,10 @@ class PipelineStack(Stack):
                   "its pipeline stage runs without a smoke test", file=sys.stderr)
             return None
         api_config = getattr(stage.config, "api", None)
-        if api_config is not None and (api_config.authorization != "iam" or api_config.api_key_required):
-            print(f"genai-stack: {stage.stage_name}'s API is not IAM-only (api.authorization="
-                  f"{api_config.authorization}, api.api_key_required={api_config.api_key_required}); a SigV4 smoke "
-                  "test cannot call it, so its pipeline stage runs without one", file=sys.stderr)
+        if api_config is not None and api_config.authorization != "iam":
+            print(f"genai-stack: {stage.stage_name}'s API is not IAM-authorized (api.authorization="
+                  f"{api_config.authorization}); a SigV4 smoke test cannot call it, so its pipeline stage runs "
+                  "without one", file=sys.stderr)
             return None
         api_stage = getattr(api_stack, "api_stage_name", None)
         if not isinstance(api_stage, str) or Token.is_unresolved(api_stage):

@@ -66,14 +66,10 @@ def runtime_max_body_bytes(max_input_chars: int) -> int:
 class ApiConfig:
     stage_name: str = "api"
     authorization: str = "iam"
-    # Stage-wide method throttling (every route, every caller together).
+    # Stage-wide method throttling (every route, every caller together). There is no usage plan: callers are
+    # told apart by IAM or Cognito, not API keys (see OrchestrationApi); per-source limits are WAF's rate rule.
     throttle_rate_limit: float = 10.0
     throttle_burst_limit: int = 20
-    # The usage plan's per-API-key limits (they apply to requests that carry an API key).
-    api_key_required: bool = False
-    usage_plan_rate_limit: float = 5.0
-    usage_plan_burst_limit: int = 10
-    usage_plan_quota_per_day: int | None = None
     execution_log_level: str = "off"
     integration_timeout_seconds: int = 29
     integration_timeout_quota_raised: bool = False
@@ -143,15 +139,6 @@ def parse_api(section: Section, *, safety: SafetyConfig | None = None) -> ApiCon
     throttle_rate = section.number("throttle_rate_limit", d.throttle_rate_limit, minimum=0.0, maximum=10_000.0,
                                    exclusive_minimum=True)
     throttle_burst = section.integer("throttle_burst_limit", d.throttle_burst_limit, minimum=1, maximum=5_000)
-    plan_rate = section.number("usage_plan_rate_limit", d.usage_plan_rate_limit, minimum=0.0, maximum=10_000.0,
-                               exclusive_minimum=True)
-    plan_burst = section.integer("usage_plan_burst_limit", d.usage_plan_burst_limit, minimum=1, maximum=5_000)
-    if plan_rate > throttle_rate:
-        raise ConfigError(section.child_path("usage_plan_rate_limit"),
-                          f"{plan_rate:g} is out of range; allowed: (0, {throttle_rate:g}] (at most throttle_rate_limit)")
-    if plan_burst > throttle_burst:
-        raise ConfigError(section.child_path("usage_plan_burst_limit"),
-                          f"{plan_burst} is out of range; allowed: [1, {throttle_burst}] (at most throttle_burst_limit)")
 
     max_input_chars = section.integer("max_input_chars", d.max_input_chars, minimum=1, maximum=100_000)
     # At least a text-only request of max_input_chars, so a prompt of the maximum length is never blocked.
@@ -166,10 +153,6 @@ def parse_api(section: Section, *, safety: SafetyConfig | None = None) -> ApiCon
         authorization=section.string("authorization", d.authorization, choices=AUTHORIZATION_TYPES),
         throttle_rate_limit=throttle_rate,
         throttle_burst_limit=throttle_burst,
-        api_key_required=section.boolean("api_key_required", d.api_key_required),
-        usage_plan_rate_limit=plan_rate,
-        usage_plan_burst_limit=plan_burst,
-        usage_plan_quota_per_day=section.integer("usage_plan_quota_per_day", None, minimum=1),
         execution_log_level=section.string("execution_log_level", d.execution_log_level, choices=EXECUTION_LOG_LEVELS),
         integration_timeout_seconds=integration_timeout,
         integration_timeout_quota_raised=quota_raised,

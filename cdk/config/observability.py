@@ -4,6 +4,7 @@ Every key has a default, so an environment states only what it overrides::
 
     "observability": {
       "alarm_emails": ["oncall@example.com"],
+      "alarm_topic_arn": "arn:aws:sns:eu-west-1:111122223333:ops-alarms",
       "daily_token_budget": 50000000,
       "alarms": {"api_5xx_rate_percent": 0.5},
       "cloudtrail": {"expiration_days": 2557}
@@ -27,6 +28,9 @@ MIN_INFREQUENT_ACCESS_DAYS = 30
 # A pragmatic address check: one @, no spaces, a dotted domain. SNS confirms the address by e-mail anyway.
 EMAIL_PATTERN = (r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
                  r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
+# An existing SNS topic the alarms notify instead of the stack's own (same partition; any region/account the
+# alarms may reach: CloudWatch alarm actions publish to topics in the alarm's own region).
+SNS_TOPIC_ARN_PATTERN = r"arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}"
 # CloudWatch Logs log group names: 1-512 of [.\-_/#A-Za-z0-9].
 LOG_GROUP_NAME_PATTERN = r"[.\-_/#A-Za-z0-9]{1,512}"
 
@@ -69,7 +73,14 @@ class CloudTrailConfig:
 
 @dataclass(frozen=True)
 class ObservabilityConfig:
+    # Who hears an alarm: e-mail subscriptions to the alarm topic, and/or an existing topic (its owner's
+    # subscribers and topic policy) used instead of the stack's own. Environments that retain data warn at
+    # synth when neither is set.
     alarm_emails: tuple[str, ...] = ()
+    alarm_topic_arn: str | None = None
+    # Why an environment that keeps its data may deploy with no one subscribed (the synth warning stays; the
+    # policy gates accept it for this reason). Leave unset so that the gates stop such a deploy.
+    no_alarm_subscriber_reason: str | None = None
     daily_token_budget: int = 10_000_000
     alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
     cloudtrail: CloudTrailConfig = field(default_factory=CloudTrailConfig)
@@ -156,6 +167,10 @@ def parse_observability(section: Section) -> ObservabilityConfig:
     """Parse ``environments.<name>.observability``; raises :class:`ConfigError` naming the bad key."""
     config = ObservabilityConfig(
         alarm_emails=section.string_list("alarm_emails", [], item=_email, max_items=50),
+        alarm_topic_arn=section.string("alarm_topic_arn", None, pattern=SNS_TOPIC_ARN_PATTERN,
+                                       pattern_hint="an SNS topic ARN, arn:aws:sns:<region>:<account>:<name>"),
+        no_alarm_subscriber_reason=section.string("no_alarm_subscriber_reason", None, pattern=r"\S.{29,}",
+                                                  pattern_hint="a reason of at least 30 characters"),
         daily_token_budget=section.integer("daily_token_budget", ObservabilityConfig.daily_token_budget, minimum=1,
                                            maximum=10**15),
         alarms=_alarms(section.section("alarms")),

@@ -12,7 +12,13 @@ import pytest
 
 from cdk.components.comprehend_detection import COMPREHEND_ACTIONS
 from cdk.components.orchestration_api import GATEWAY_ERRORS, REQUEST_SCHEMAS, ROUTES
-from cdk.components.web_acl import BODY_SIZE_RULE, MANAGED_RULE_GROUPS, RATE_RULE, decimal_greater_than_regex
+from cdk.components.web_acl import (
+    BODY_SIZE_RULE,
+    MANAGED_RULE_GROUPS,
+    OVERSIZE_BODY_RULE,
+    RATE_RULE,
+    decimal_greater_than_regex,
+)
 from cdk.config import load_app_config
 from tests.infra.synth import cdk_context
 
@@ -83,13 +89,14 @@ def test_the_stack_is_named_per_environment(api):
     assert stack.stack_name == f"genai-{env}-api"
 
 
-def test_every_route_proxies_to_the_one_function_with_iam_auth(api):
-    _, stack = api
+def test_every_route_proxies_to_the_one_function_with_the_configured_auth(api):
+    env, stack = api
     methods = _methods(stack)
     assert set(methods) == {(route.method, route.path) for route in ROUTES}
     function_id = next(iter(stack.resources_of_type("AWS::Lambda::Function")))
+    expected = {"iam": "AWS_IAM", "cognito": "COGNITO_USER_POOLS"}[_config(env).api.authorization]
     for key, method in methods.items():
-        assert method["AuthorizationType"] == "AWS_IAM", key
+        assert method["AuthorizationType"] == expected, key
         assert method["Integration"]["Type"] == "AWS_PROXY", key
         assert function_id in json.dumps(method["Integration"]["Uri"]), key
 
@@ -112,7 +119,7 @@ def test_post_bodies_are_validated_against_their_json_schema_models(api):
         assert set(schema["properties"]) == set(expected["properties"])
 
 
-def test_throttling_usage_plan_and_stage_name_come_from_config(api):
+def test_throttling_and_stage_name_come_from_config(api):
     env, stack = api
     config = _config(env).api
     stage = _one(stack.resources_of_type("AWS::ApiGateway::Stage"))
@@ -121,10 +128,6 @@ def test_throttling_usage_plan_and_stage_name_come_from_config(api):
     assert everything["ThrottlingRateLimit"] == config.throttle_rate_limit
     assert everything["ThrottlingBurstLimit"] == config.throttle_burst_limit
     assert everything["DataTraceEnabled"] is False
-    plan = _one(stack.resources_of_type("AWS::ApiGateway::UsagePlan"))
-    assert plan["Throttle"] == {"RateLimit": config.usage_plan_rate_limit, "BurstLimit": config.usage_plan_burst_limit}
-    assert plan["ApiStages"][0]["Stage"] == {"Ref": next(iter(stack.resources_of_type("AWS::ApiGateway::Stage")))}
-    assert all(m["ApiKeyRequired"] is config.api_key_required for m in _methods(stack).values())
 
 
 def test_access_logs_are_json_with_request_id_caller_status_and_latency_and_tracing_is_on(api):
@@ -177,7 +180,7 @@ def test_waf_only_in_staging_and_prod_with_the_body_size_override(api):
     assert acl["AssociationConfig"]["RequestBody"]["API_GATEWAY"]["DefaultSizeInspectionLimit"] == \
         config.waf_body_inspection_limit
     rules = {rule["Name"]: rule for rule in acl["Rules"]}
-    assert set(MANAGED_RULE_GROUPS) | {RATE_RULE, BODY_SIZE_RULE} == set(rules)
+    assert set(MANAGED_RULE_GROUPS) | {RATE_RULE, BODY_SIZE_RULE, OVERSIZE_BODY_RULE} == set(rules)
     common = rules["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
     overrides = {o["Name"]: o["ActionToUse"] for o in common["RuleActionOverrides"]}
     assert overrides["SizeRestrictions_BODY"] == {"Count": {}}
@@ -192,7 +195,8 @@ def test_waf_only_in_staging_and_prod_with_the_body_size_override(api):
     stage_id = next(iter(stack.resources_of_type("AWS::ApiGateway::Stage")))
     assert stage_id in json.dumps(association["ResourceArn"])
     logging = _one(stack.resources_of_type("AWS::WAFv2::LoggingConfiguration"))
-    assert logging["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
+    assert logging["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}},
+                                         {"SingleHeader": {"Name": "x-amz-security-token"}}]
 
 
 def test_the_function_runtime_architecture_timeouts_and_environment(api):
@@ -328,7 +332,7 @@ def cognito_variant(tmp_path_factory):
 
     outdir = tmp_path_factory.mktemp("variant")
     app, stack = _variant_app(outdir, {
-        "authorization": "cognito", "api_key_required": True, "usage_plan_quota_per_day": 10_000,
+        "authorization": "cognito",
         "execution_log_level": "error", "waf_enabled": True, "waf_count_rules": ["CrossSiteScripting_BODY"],
         "integration_timeout_seconds": 120, "integration_timeout_quota_raised": True,
     })
@@ -340,7 +344,7 @@ def cognito_variant(tmp_path_factory):
     return Template.from_stack(stack), error, outdir / "validation-report.json"
 
 
-def test_cognito_api_key_and_raised_timeout_variant(cognito_variant):
+def test_cognito_and_raised_timeout_variant(cognito_variant):
     template, error, _ = cognito_variant
     assert error is None, error
     template.resource_count_is("AWS::Cognito::UserPool", 1)
@@ -350,11 +354,8 @@ def test_cognito_api_key_and_raised_timeout_variant(cognito_variant):
     assert len(methods) == len(ROUTES)
     for method in methods.values():
         props = method["Properties"]
-        assert props["AuthorizationType"] == "COGNITO_USER_POOLS" and props["ApiKeyRequired"] is True
+        assert props["AuthorizationType"] == "COGNITO_USER_POOLS"
         assert props["Integration"]["TimeoutInMillis"] == 120_000
-    template.resource_count_is("AWS::ApiGateway::ApiKey", 1)
-    template.has_resource_properties("AWS::ApiGateway::UsagePlan", {"Quota": {"Limit": 10_000, "Period": "DAY"}})
-    template.has_resource_properties("AWS::ApiGateway::UsagePlanKey", {"KeyType": "API_KEY"})
     fn = next(iter(template.find_resources("AWS::Lambda::Function").values()))["Properties"]
     assert fn["Timeout"] == 120 and fn["Environment"]["Variables"]["REQUEST_DEADLINE_SECONDS"] == "117"
     models = json.loads(fn["Environment"]["Variables"]["MODELS"])

@@ -22,11 +22,36 @@ _PII_TYPE_CLASSES = (
 )
 
 
+# Content filter categories that also judge images (IMAGE modality). Bedrock User Guide, "Block harmful images with
+# content filters" (docs.aws.amazon.com/bedrock/latest/userguide/guardrails-mmfilter.html): HATE, INSULTS, SEXUAL
+# and VIOLENCE in every Region that offers image filters (eu-west-1 among them, in preview there); MISCONDUCT and
+# PROMPT_ATTACK only in the Regions where the feature is generally available (us-east-1, us-west-2, eu-central-1,
+# ap-northeast-1), so they stay text-only here. PNG and JPEG, up to 4 MB and 20 images per request; text inside an
+# image is judged by these filters only (the PII, word and topic policies read text, not images).
+IMAGE_CONTENT_FILTERS = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE")
+MODALITIES = ("TEXT", "IMAGE")
+
+
+def default_modalities(filter_type: str) -> tuple[str, ...]:
+    """Every modality the category supports: images too where the guardrail can judge them."""
+    return MODALITIES if filter_type in IMAGE_CONTENT_FILTERS else ("TEXT",)
+
+
 @dataclass(frozen=True)
 class ContentFilterSpec:
+    """One content filter. Modalities default to :func:`default_modalities` (so ``/v1/generate``'s images are
+    filtered wherever the category allows); they are part of the policy fingerprint."""
+
     type: str
     input_strength: str
     output_strength: str
+    input_modalities: tuple[str, ...] | None = None
+    output_modalities: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("input_modalities", "output_modalities"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, default_modalities(self.type) if value is None else tuple(value))
 
 
 @dataclass(frozen=True)
@@ -114,6 +139,8 @@ class EnforcedGuardrail(Construct):
                     type=bedrock.ContentFilterType(f.type),
                     input_strength=bedrock.ContentFilterStrength(f.input_strength),
                     output_strength=bedrock.ContentFilterStrength(f.output_strength),
+                    input_modalities=[bedrock.ModalityType(m) for m in f.input_modalities],
+                    output_modalities=[bedrock.ModalityType(m) for m in f.output_modalities],
                 )
                 for f in policy.content_filters
             ],
@@ -187,5 +214,10 @@ def _check(policy: GuardrailPolicy) -> None:
         raise ValueError(f"content_filters must have exactly one filter of each type {REQUIRED_CONTENT_FILTERS}, "
                          f"got {kinds}")
     for f in policy.content_filters:
+        for modalities in (f.input_modalities, f.output_modalities):
+            if not modalities or set(modalities) - set(MODALITIES):
+                raise ValueError(f"{f.type}: modalities must be a non-empty subset of {MODALITIES}, got {modalities}")
+            if "IMAGE" in modalities and f.type not in IMAGE_CONTENT_FILTERS:
+                raise ValueError(f"{f.type}: the IMAGE modality is supported only by {IMAGE_CONTENT_FILTERS}")
         if f.type == "PROMPT_ATTACK" and f.output_strength != "NONE":
             raise ValueError("the PROMPT_ATTACK filter applies to prompts only: its output strength must be NONE")

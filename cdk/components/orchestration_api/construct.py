@@ -42,14 +42,12 @@ GATEWAY_ERRORS: dict[str, tuple[str, int | None]] = {
     "MISSING_AUTHENTICATION_TOKEN": ("missing_authentication_token", None),
     "INVALID_SIGNATURE": ("invalid_signature", None),
     "EXPIRED_TOKEN": ("expired_token", None),
-    "INVALID_API_KEY": ("invalid_api_key", None),
     "BAD_REQUEST_BODY": ("validation_error", None),
     "BAD_REQUEST_PARAMETERS": ("validation_error", None),
     "REQUEST_TOO_LARGE": ("payload_too_large", None),
     "UNSUPPORTED_MEDIA_TYPE": ("unsupported_media_type", None),
     "RESOURCE_NOT_FOUND": ("not_found", None),
     "THROTTLED": ("throttled", 1),
-    "QUOTA_EXCEEDED": ("quota_exceeded", None),
     "WAF_FILTERED": ("blocked_by_waf", None),
     "INTEGRATION_TIMEOUT": ("gateway_timeout", None),
     "INTEGRATION_FAILURE": ("integration_failure", None),
@@ -96,15 +94,20 @@ class OrchestrationApi(Construct):
 
     - every method is authorized: IAM (SigV4) by default, a Cognito user-pool authorizer if a pool is given;
     - POST bodies are validated against JSON-schema models before the function runs;
-    - stage-wide throttling, plus a usage plan (per API key) and, optionally, required API keys;
+    - stage-wide method throttling and no usage plan: API keys identify no one (any holder of a key can
+      use it; AWS says not to use them for authentication or authorization, and calls usage-plan limits
+      best effort), so per-client limits would be per-leaked-key limits. Callers are IAM principals or
+      Cognito users; per-source limits belong to the web ACL's rate rule (API Gateway Developer Guide,
+      "Usage plans and API keys for REST APIs": usage-plan throttling and quotas are best effort, not to be
+      relied on to control costs or block access; "Best practices for API keys and usage plans": don't rely on
+      API keys as the only means of authentication and authorization);
     - JSON access logs to the given (encrypted) log group, X-Ray tracing, detailed metrics;
     - gateway errors (4xx/5xx) in the function's JSON error shape, with the request id.
 
     Example::
 
         api = OrchestrationApi(stack, "Api", handler=fn, stage_name="api", integration_timeout=Duration.seconds(29),
-                               throttle_rate_limit=10, throttle_burst_limit=20, usage_plan_rate_limit=5,
-                               usage_plan_burst_limit=10, access_log_group=log_group)
+                               throttle_rate_limit=10, throttle_burst_limit=20, access_log_group=log_group)
         CfnOutput(stack, "ApiUrl", value=api.url)
     """
 
@@ -118,11 +121,7 @@ class OrchestrationApi(Construct):
         integration_timeout: Duration,
         throttle_rate_limit: float,
         throttle_burst_limit: int,
-        usage_plan_rate_limit: float,
-        usage_plan_burst_limit: int,
         access_log_group: logs.ILogGroup,
-        usage_plan_quota_per_day: int | None = None,
-        api_key_required: bool = False,
         execution_log_level: apigateway.MethodLoggingLevel = apigateway.MethodLoggingLevel.OFF,
         user_pool: cognito.IUserPool | None = None,
         description: str | None = None,
@@ -159,7 +158,6 @@ class OrchestrationApi(Construct):
                 authorization_type=(apigateway.AuthorizationType.COGNITO if self.authorizer
                                     else apigateway.AuthorizationType.IAM),
                 authorizer=self.authorizer,
-                api_key_required=api_key_required,
             ),
         )
         # RestApi adds an "Endpoint" output of its own; the stack publishes the URL once, as ApiUrl.
@@ -200,16 +198,3 @@ class OrchestrationApi(Construct):
                 response_headers=headers,
                 templates={"application/json": gateway_error_template(code)},
             )
-
-        self.usage_plan = self.api.add_usage_plan(
-            "UsagePlan",
-            description="Per-API-key limits of the orchestration API",
-            throttle=apigateway.ThrottleSettings(rate_limit=usage_plan_rate_limit, burst_limit=usage_plan_burst_limit),
-            quota=(apigateway.QuotaSettings(limit=usage_plan_quota_per_day, period=apigateway.Period.DAY)
-                   if usage_plan_quota_per_day else None),
-            api_stages=[apigateway.UsagePlanPerApiStage(api=self.api, stage=self.stage)],
-        )
-        self.api_key: apigateway.IApiKey | None = None
-        if api_key_required:
-            self.api_key = self.api.add_api_key("ApiKey", description="Client key of the orchestration API")
-            self.usage_plan.add_api_key(self.api_key)

@@ -19,6 +19,13 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",
 )
 BODY_SIZE_RULE = "BodySizeLimit"
+OVERSIZE_BODY_RULE = "BodyBeyondInspectionLimit"
+# AssociationConfig RequestBody.API_GATEWAY.DefaultSizeInspectionLimit: the CloudFormation schema bundled with
+# cfn-lint 1.58 (AWS::WAFv2::WebACL SizeInspectionLimit) allows KB_16, KB_32, KB_48, KB_64; AWS WAF Developer Guide,
+# "Body inspection size limits": 16 KB by default for API Gateway, up to 64 KB, each 16 KB above the default billed.
+BODY_INSPECTION_LIMITS = {"KB_16": 16 * 1024, "KB_32": 32 * 1024, "KB_48": 48 * 1024, "KB_64": 64 * 1024}
+# Request headers that carry credentials: SigV4 signatures, Cognito bearer tokens, STS session tokens.
+REDACTED_HEADERS = ("authorization", "x-amz-security-token")
 RATE_RULE = "RateLimitPerIp"
 # WAF log destinations must be named with this prefix.
 WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
@@ -52,18 +59,24 @@ class RegionalWebAcl(Construct):
     1. ``AWSManagedRulesAmazonIpReputationList``: sources AWS threat intelligence flags.
     2. ``RateLimitPerIp``: more than ``rate_limit`` requests per ``rate_limit_window_seconds`` from one IP.
     3. ``BodySizeLimit``: a ``Content-Length`` above ``max_body_bytes``.
-    4. ``AWSManagedRulesKnownBadInputsRuleSet``: exploit patterns (Log4j, Java deserialization, ...).
-    5. ``AWSManagedRulesCommonRuleSet``, with ``count_rules`` overridden to count: its
+    4. ``BodyBeyondInspectionLimit``: a body longer than ``body_inspection_limit`` (``OversizeHandling: MATCH``),
+       so such requests are explicit in metrics and logs (``oversize_body_action`` ``COUNT``) or refused
+       (``BLOCK``). Counting is the default because a request with an image is far larger than 64 KB;
+       past the limit only the orchestrator's filters (Comprehend, the guardrail) see the rest of the body.
+    5. ``AWSManagedRulesKnownBadInputsRuleSet``: exploit patterns (Log4j, Java deserialization, ...).
+    6. ``AWSManagedRulesCommonRuleSet``, with ``count_rules`` overridden to count: its
        ``SizeRestrictions_BODY`` blocks every body over 8 KB, far below a legitimate long prompt, so
        callers pass it and ``BodySizeLimit`` enforces the API's own maximum instead.
 
     ``body_inspection_limit`` is how much of an API Gateway body WAF inspects (``KB_16`` .. ``KB_64``;
-    above 16 KB costs extra); the body rules of the managed groups see that much of each body.
+    above 16 KB costs extra); the body rules of the managed groups see that much of each body and handle
+    the rest as their AWS-defined oversize handling says. Logs redact the ``authorization`` and
+    ``x-amz-security-token`` headers.
 
     Example::
 
         acl = RegionalWebAcl(stack, "Waf", rate_limit=1000, rate_limit_window_seconds=300,
-                             max_body_bytes=65_536, count_rules=["SizeRestrictions_BODY"],
+                             max_body_bytes=65_536, count_rules=["SizeRestrictions_BODY"], body_inspection_limit="KB_64",
                              log_retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN)
         acl.associate("ApiStage", api.deployment_stage.stage_arn)
     """
@@ -79,10 +92,15 @@ class RegionalWebAcl(Construct):
         count_rules: Sequence[str],
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
-        body_inspection_limit: str = "KB_16",
+        body_inspection_limit: str,
+        oversize_body_action: str = "COUNT",
         log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        if body_inspection_limit not in BODY_INSPECTION_LIMITS:
+            raise ValueError(f"body_inspection_limit must be one of {', '.join(BODY_INSPECTION_LIMITS)}")
+        if oversize_body_action not in ("COUNT", "BLOCK"):
+            raise ValueError("oversize_body_action must be COUNT or BLOCK")
         stack = Stack.of(self)
         metric_prefix = "".join(part.title() for part in stack.stack_name.replace("_", "-").split("-"))
 
@@ -138,8 +156,23 @@ class RegionalWebAcl(Construct):
                 ),
                 visibility_config=visibility(BODY_SIZE_RULE),
             ),
-            managed(MANAGED_RULE_GROUPS[1], 3),
-            managed(MANAGED_RULE_GROUPS[2], 4, tuple(dict.fromkeys(count_rules))),
+            wafv2.CfnWebACL.RuleProperty(
+                name=OVERSIZE_BODY_RULE,
+                priority=3,
+                action=wafv2.CfnWebACL.RuleActionProperty(**{oversize_body_action.lower(): {}}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    size_constraint_statement=wafv2.CfnWebACL.SizeConstraintStatementProperty(
+                        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
+                            body=wafv2.CfnWebACL.BodyProperty(oversize_handling="MATCH")),
+                        comparison_operator="GT",
+                        size=BODY_INSPECTION_LIMITS[body_inspection_limit],
+                        text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+                    )
+                ),
+                visibility_config=visibility(OVERSIZE_BODY_RULE),
+            ),
+            managed(MANAGED_RULE_GROUPS[1], 4),
+            managed(MANAGED_RULE_GROUPS[2], 5, tuple(dict.fromkeys(count_rules))),
         ]
         # No L2 for WAFv2 in aws-cdk-lib: L1 resources throughout.
         self.web_acl = wafv2.CfnWebACL(
@@ -174,8 +207,9 @@ class RegionalWebAcl(Construct):
                 stack.format_arn(service="logs", resource="log-group", resource_name=log_group_name,
                                  arn_format=ArnFormat.COLON_RESOURCE_NAME)
             ],
-            # SigV4 signatures and bearer tokens stay out of the logs.
-            redacted_fields=[wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"})],
+            # SigV4 signatures, bearer tokens and session tokens stay out of the logs.
+            redacted_fields=[wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": header})
+                             for header in REDACTED_HEADERS],
         )
         self.logging.node.add_dependency(self.log_group)
 
