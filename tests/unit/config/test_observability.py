@@ -66,6 +66,14 @@ def test_a_trail_can_be_switched_off_for_a_second_environment_in_the_same_accoun
     assert config.cloudtrail.existing_log_group_name is None
 
 
+def test_alarm_recipients_an_existing_topic_and_a_reason_for_none():
+    config = _observability({"alarm_topic_arn": "arn:aws:sns:eu-west-1:111122223333:ops-alarms",
+                             "no_alarm_subscriber_reason": "recipients are managed by the central ops account"})
+    assert config.alarm_topic_arn == "arn:aws:sns:eu-west-1:111122223333:ops-alarms"
+    assert config.no_alarm_subscriber_reason.startswith("recipients")
+    assert (ObservabilityConfig().alarm_topic_arn, ObservabilityConfig().no_alarm_subscriber_reason) == (None, None)
+
+
 def test_config_is_frozen():
     config = _observability({})
     with pytest.raises(AttributeError):
@@ -97,6 +105,9 @@ def test_config_is_frozen():
         ({"alarms": {"rate_min_samples": 0}}, "alarms.rate_min_samples", "out of range"),
         ({"alarms": {"api_5xx_rate": 1}}, "alarms.api_5xx_rate", "did you mean 'api_5xx_rate_percent'?"),
         ({"daily_token_budget": 0}, "daily_token_budget", "out of range; allowed: [1,"),
+        ({"alarm_topic_arn": "arn:aws:sqs:eu-west-1:111122223333:queue"}, "alarm_topic_arn", "an SNS topic ARN"),
+        ({"alarm_topic_arn": "ops-alarms"}, "alarm_topic_arn", "an SNS topic ARN"),
+        ({"no_alarm_subscriber_reason": "later"}, "no_alarm_subscriber_reason", "at least 30 characters"),
         ({"daily_token_budget": -5}, "daily_token_budget", "out of range"),
         # E-mail addresses that are not e-mail addresses.
         ({"alarm_emails": ["oncall"]}, "alarm_emails[0]", "'oncall' is not an e-mail address"),
