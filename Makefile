@@ -78,8 +78,10 @@ rehearse: setup
 clean:
 	rm -rf cdk.out .build .pytest_cache .ruff_cache
 
-# Fixed monthly cost of each environment's SageMaker endpoint (instance-hours at the configured counts and
-# scale-down schedule) from the planning price table; planned fine-tuning runs are listed separately.
+# Every environment's fixed monthly cost (each synthesized resource priced or listed as unpriced) and usage cost
+# per 1,000 requests, from a fresh offline synth. FORMAT=markdown also rewrites the README's generated block.
 .PHONY: cost-report
-cost-report: $(VENV)/.installed
-	$(PY) scripts/cost_report.py
+FORMAT ?= text
+cost-report: setup
+	env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
+	  $(OFFLINE) $(PY) scripts/cost_report.py --format $(FORMAT)

@@ -1,11 +1,13 @@
-"""Where one environment's alarms go. Deployed first, so every other stack can notify it."""
+"""Where one environment's alarms go (deployed first, so every other stack can notify it), and the environment's
+monthly cost budget, which notifies the same topic."""
 
 from __future__ import annotations
 
 from aws_cdk import Annotations, RemovalPolicy, Stack
 from constructs import Construct
 
-from cdk.components.alarm_topic import AlarmTopic
+from cdk.components.alarm_topic import BUDGETS, CLOUDWATCH_ALARMS, AlarmTopic
+from cdk.components.cost_budget import CostBudget
 from cdk.config import EnvironmentConfig
 from cdk.policy import acknowledge
 
@@ -20,6 +22,8 @@ class AlertingStack(Stack):
             self,
             "AlarmTopic",
             emails=observability.alarm_emails,
+            # The budget notifies the same topic, so budgets.amazonaws.com joins its publishers.
+            publishers=(CLOUDWATCH_ALARMS, BUDGETS) if config.budget is not None else (CLOUDWATCH_ALARMS,),
             existing_topic_arn=observability.alarm_topic_arn,
             removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
         )
@@ -33,3 +37,5 @@ class AlertingStack(Stack):
             if observability.no_alarm_subscriber_reason:
                 # The warning still prints at every synth; the policy gates let it pass for the stated reason.
                 acknowledge(self, f"Annotation::{NO_SUBSCRIBER_WARNING}", observability.no_alarm_subscriber_reason)
+        if config.budget is not None:
+            CostBudget(self, "CostBudget", props=config.budget, topic=self.alarm_topic.topic)

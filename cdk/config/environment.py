@@ -15,6 +15,7 @@ from typing import Any
 
 from cdk.config.api import ApiConfig, parse_api
 from cdk.config.bedrock import BedrockConfig, parse_bedrock
+from cdk.config.budget import BudgetProps, parse_budget
 from cdk.config.fields import ConfigError, Section
 from cdk.config.network import NetworkConfig, parse_network
 from cdk.config.observability import ObservabilityConfig, parse_observability
@@ -49,6 +50,7 @@ class EnvironmentConfig:
     api: ApiConfig = field(default_factory=ApiConfig)
     sagemaker: SageMakerConfig = field(default_factory=SageMakerConfig)
     observability: ObservabilityConfig = field(default_factory=ObservabilityConfig)
+    budget: BudgetProps | None = None  # None: no budget (budget.enabled false)
 
     @property
     def retain_data(self) -> bool:
@@ -114,6 +116,7 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
         sagemaker=parse_sagemaker(section.section("sagemaker"),
                                   has_vpc=bool((section.raw("network", None) or {}).get("vpc_id"))),
         observability=parse_observability(section.section("observability")),
+        budget=parse_budget(section.section("budget"), environment=name),
     )
     section.finish()
     return config

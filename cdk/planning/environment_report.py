@@ -80,8 +80,9 @@ def environment_report(name: str, region: str, templates: Mapping[str, Mapping[s
     return EnvironmentReport(name, region, _group(costs), tuple(usage), prices.as_of.isoformat())
 
 
-def _money(value: float | None, unverified: bool = False) -> str:
-    return "n/a" if value is None else f"{value:,.2f}" + ("*" if unverified else "")
+def _money(value: float | None, unverified: bool = False, markdown: bool = False) -> str:
+    mark = ("\\*" if markdown else "*") if unverified else ""
+    return "n/a" if value is None else f"{value:,.2f}{mark}"
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: set[int], markdown: bool) -> list[str]:
@@ -98,9 +99,10 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: set[in
 
 def render(report: EnvironmentReport, *, markdown: bool = False) -> str:
     title = f"{report.name} ({report.region})"
+    star = "\\*" if markdown else "*"
     out = [f"### {title}" if markdown else f"== {title} ==", "",
-           "Fixed monthly cost (USD, 730 h/month; * = price not verified):", ""]
-    rows = [(line.resource_type, line.kind.value, str(line.count), _money(line.monthly, line.unverified), line.note)
+           f"Fixed monthly cost (USD, 730 h/month; {star} = price not verified):", ""]
+    rows = [(line.resource_type, line.kind.value, str(line.count), _money(line.monthly, line.unverified, markdown), line.note)
             for line in report.lines if line.kind in (Kind.PRICED, Kind.UNPRICED)]
     out += _table(("type", "class", "count", "monthly", "what bills"), rows, {2, 3}, markdown)
     out += ["", f"Fixed total: {report.fixed_total:,.2f} USD per month"
@@ -112,8 +114,9 @@ def render(report: EnvironmentReport, *, markdown: bool = False) -> str:
             f"No charge of their own: {', '.join(free_types) or 'none'}.", "",
             f"Usage cost per 1,000 requests (USD; {TYPICAL_INPUT_CHARS:,} characters of input, the use case's default "
             "max_new_tokens as output; model + safety filters + Lambda/API/WAF/logs/DynamoDB):", ""]
-    usage = [(row.use_case, row.model, f"{row.input_tokens:,}", f"{row.output_tokens:,}", _money(row.model_usd, True),
-              _money(row.safety_usd, True), _money(row.platform_usd, True), _money(row.total_usd, True))
+    usage = [(row.use_case, row.model, f"{row.input_tokens:,}", f"{row.output_tokens:,}",
+              *(_money(value, True, markdown) for value in (row.model_usd, row.safety_usd, row.platform_usd,
+                                                            row.total_usd)))
              for row in report.usage]
     out += _table(("use case", "model", "in tok", "out tok", "model", "safety", "platform", "total"), usage,
                   {2, 3, 4, 5, 6, 7}, markdown)

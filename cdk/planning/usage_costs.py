@@ -137,10 +137,10 @@ def platform_of(templates: Iterable[Mapping[str, Any]]) -> Platform:
         waf = waf or "AWS::WAFv2::WebACL" in types
         for resource in resources:
             props = resource.get("Properties", {})
-            if resource["Type"] == "AWS::Lambda::Function" and "AWS::ApiGateway::RestApi" in types:
-                if props.get("MemorySize", 128) > memory:
-                    memory = props.get("MemorySize", 128)
-                    architecture = (props.get("Architectures") or ["x86_64"])[0]
+            if (resource["Type"] == "AWS::Lambda::Function" and "AWS::ApiGateway::RestApi" in types
+                    and props.get("MemorySize", 128) > memory):
+                memory = props.get("MemorySize", 128)
+                architecture = (props.get("Architectures") or ["x86_64"])[0]
             if resource["Type"] == "AWS::Bedrock::Guardrail":
                 policies = tuple(key for key in GUARDRAIL_POLICY_PRICES if key in props)
     return Platform(memory_mb=memory or 128, architecture=architecture, waf=waf, guardrail_policies=policies)

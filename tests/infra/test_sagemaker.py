@@ -504,13 +504,13 @@ def test_training_runs_in_the_environments_vpc_when_asked():
     assert any("ec2:CreateNetworkInterface" in as_list(s["Action"]) for s in policy_statements(template))
 
 
-def test_cost_report_prices_each_environments_baseline_and_schedule(capsys):
+def test_cost_report_prices_each_environments_baseline_and_schedule(capsys, synthesized):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("cost_report", ROOT / "scripts" / "cost_report.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.main(["--price-region", "us-east-1"]) == 0
+    assert module.main(["--cdk-out", str(synthesized.outdir), "--reference-region", "us-east-1"]) == 0
     out = capsys.readouterr().out
     # staging: 2 x inf2.xlarge for 60 h/week (weekdays 07:00-19:00), 1 outside: 2 x 260.7 + 1 x 469.3 h a month
     assert re.search(r"staging\s+ml\.inf2\.xlarge\s+2\s+weekdays 07:00-19:00 Europe/Dublin \(else 1\)\s+990\.7", out)
