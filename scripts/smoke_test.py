@@ -3,6 +3,11 @@
 
     API_URL=https://abc123.execute-api.eu-west-1.amazonaws.com/v1/ python scripts/smoke_test.py
     python scripts/smoke_test.py --outputs-file cdk.out/outputs-dev.json   # after `cdk deploy --outputs-file`
+    python scripts/smoke_test.py --unauthenticated   # a Cognito environment: an anonymous call must get 401
+
+With ``--unauthenticated`` (or ``SMOKE_UNAUTHENTICATED=1``), for APIs behind a Cognito user-pool authorizer
+that a pipeline holds no user for, the request is unsigned and the healthy answer is the gateway's JSON 401
+(``unauthorized``): the stage is deployed and reachable and refuses anonymous callers; a 200 fails.
 
 The URL is the API stage's invoke URL (the Api stack's ``ApiUrl`` output). Credentials come from the
 usual chain (CodeBuild role, GitHub OIDC session, profile); the caller needs ``execute-api:Invoke`` on
@@ -28,6 +33,8 @@ from typing import Any
 ROUTE = "v1/use-cases"
 OUTPUT_KEY = "ApiUrl"
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
+# The code of API Gateway's UNAUTHORIZED response (cdk/components/orchestration_api GATEWAY_ERRORS).
+UNAUTHORIZED_CODE = "unauthorized"
 _REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
 
 
@@ -41,7 +48,7 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Result:
-    status: int
+    status: int  # 200, or 401 for an unauthenticated check
     use_cases: int
     request_id: str | None
     attempts: int
@@ -86,6 +93,18 @@ def signed_request(url: str, region: str, credentials: Any) -> urllib.request.Re
     return urllib.request.Request(url, method="GET", headers=dict(request.headers.items()))  # noqa: S310 - http(s) only
 
 
+def check_refusal(status: int, body: bytes) -> str | None:
+    """The request id of the gateway's JSON 401, or SmokeTestError if the refusal is not the API's own."""
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise SmokeTestError(f"HTTP {status}: the refusal is not JSON ({len(body)} bytes)") from error
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict) or error.get("code") != UNAUTHORIZED_CODE:
+        raise SmokeTestError(f"HTTP {status}: expected the gateway's {UNAUTHORIZED_CODE!r} error shape")
+    return data.get("request_id")
+
+
 def check_body(status: int, body: bytes) -> tuple[int, str | None]:
     """The number of use cases and the request id, or SmokeTestError naming what is wrong."""
     try:
@@ -100,18 +119,24 @@ def check_body(status: int, body: bytes) -> tuple[int, str | None]:
     return len(use_cases), data.get("request_id")
 
 
-def run(api_url: str, *, region: str, credentials: Any, attempts: int = 6, timeout: float = 10.0,
+def run(api_url: str, *, region: str, credentials: Any | None, attempts: int = 6, timeout: float = 10.0,
         backoff: float = 5.0, sleep=time.sleep) -> Result:
+    """``credentials=None``: the unauthenticated check (an unsigned request must get the JSON 401)."""
     url = route_url(api_url)
     started = time.monotonic()
     last_error = "no attempt made"
     for attempt in range(1, attempts + 1):
-        request = signed_request(url, region, credentials)  # re-signed: a signature is valid for 5 minutes
+        if credentials is None:
+            request = urllib.request.Request(url, method="GET", headers={"Accept": "application/json"})  # noqa: S310
+        else:
+            request = signed_request(url, region, credentials)  # re-signed: a signature is valid for 5 minutes
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) checked above
                 status, body = response.status, response.read()
         except urllib.error.HTTPError as error:
             status, body = error.code, error.read()
+            if credentials is None and status == 401:
+                return Result(status, 0, check_refusal(status, body), attempt, time.monotonic() - started)
             if status not in RETRYABLE:
                 hint = " (is execute-api:Invoke allowed for this caller on this route?)" if status == 403 else ""
                 raise SmokeTestError(f"GET /{ROUTE} answered HTTP {status}{hint}") from None
@@ -119,6 +144,8 @@ def run(api_url: str, *, region: str, credentials: Any, attempts: int = 6, timeo
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             last_error = f"{type(error).__name__}: {getattr(error, 'reason', error)}"
         else:
+            if status == 200 and credentials is None:
+                raise SmokeTestError(f"GET /{ROUTE} answered an unsigned request with HTTP 200: the API is open")
             if status == 200:
                 count, request_id = check_body(status, body)
                 return Result(status, count, request_id, attempt, time.monotonic() - started)
@@ -136,17 +163,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default=os.environ.get("API_REGION"), help="the API's region (default: from the URL)")
     parser.add_argument("--attempts", type=int, default=6)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument("--unauthenticated", action="store_true",
+                        default=os.environ.get("SMOKE_UNAUTHENTICATED") == "1",
+                        help="unsigned request; healthy means the JSON 401 (default: $SMOKE_UNAUTHENTICATED=1)")
     args = parser.parse_args(argv)
     try:
         url = api_url_from_outputs(args.outputs_file) if args.outputs_file else args.url
         if not url:
             raise UsageError("no API URL: set API_URL, or pass --url or --outputs-file")
         region = region_for(url, args.region)
-        import botocore.session
-
-        credentials = botocore.session.get_session().get_credentials()
-        if credentials is None:
-            raise UsageError("no AWS credentials found to sign the request")
+        credentials = None if args.unauthenticated else _credentials()
         result = run(url, region=region, credentials=credentials, attempts=args.attempts, timeout=args.timeout)
     except UsageError as error:
         print(f"smoke test: {error}", file=sys.stderr)
@@ -154,9 +180,19 @@ def main(argv: list[str] | None = None) -> int:
     except SmokeTestError as error:
         print(f"smoke test FAILED: {error}", file=sys.stderr)
         return 1
-    print(f"smoke test passed: GET /{ROUTE} -> HTTP {result.status}, {result.use_cases} use cases, "
+    what = "anonymous call refused" if args.unauthenticated else f"{result.use_cases} use cases"
+    print(f"smoke test passed: GET /{ROUTE} -> HTTP {result.status}, {what}, "
           f"request id {result.request_id}, {result.attempts} attempt(s), {result.seconds:.1f}s")
     return 0
+
+
+def _credentials() -> Any:
+    import botocore.session
+
+    credentials = botocore.session.get_session().get_credentials()
+    if credentials is None:
+        raise UsageError("no AWS credentials found to sign the request")
+    return credentials
 
 
 if __name__ == "__main__":

@@ -142,10 +142,18 @@ def test_each_environment_ends_with_a_sigv4_smoke_test_of_its_own_api(delivery):
                                   ("prod", PROD_ACCOUNT, PROD_REGION)):
         actions = sorted(delivery.stage(name)["Actions"], key=lambda a: a["RunOrder"])
         smoke = actions[-1]
+        assert smoke["Name"] == "SmokeTest" and smoke["ActionTypeId"]["Provider"] == "CodeBuild"
+        project_id = smoke["Configuration"]["ProjectName"]["Ref"]
+        variables = {v["Name"]: v["Value"] for v in
+                     projects[project_id]["Properties"]["Environment"].get("EnvironmentVariables", [])}
         if load_app_config(cdk_context()).environment(name).api.authorization != "iam":
-            # A Cognito environment's API refuses SigV4; its stage runs without a smoke test (README).
-            assert smoke["Name"] != "SmokeTest"
+            # Behind a Cognito authorizer the pipeline holds no user: an unsigned call must meet the JSON 401,
+            # and the step needs no execute-api permission.
+            assert variables.get("SMOKE_UNAUTHENTICATED") == "1"
+            statements = delivery.policy_statements_of_project(project_id)
+            assert not [s for s in statements if "execute-api" in json.dumps(s)]
             continue
+        assert "SMOKE_UNAUTHENTICATED" not in variables
         assert smoke["Name"] == "SmokeTest" and smoke["ActionTypeId"]["Provider"] == "CodeBuild"
         assert smoke["RunOrder"] > max(a["RunOrder"] for a in actions[:-1]), "the smoke test runs after every deploy"
         (variable,) = json.loads(smoke["Configuration"]["EnvironmentVariables"])

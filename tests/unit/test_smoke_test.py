@@ -143,3 +143,32 @@ def test_the_script_exits_1_on_an_unhealthy_api(monkeypatch, capsys):
     with FakeApi([(403, {})]) as api:
         assert smoke.main(["--url", api.url, "--region", "eu-west-1", "--attempts", "1"]) == 1
     assert "smoke test FAILED: GET /v1/use-cases answered HTTP 403" in capsys.readouterr().err
+
+
+# A Cognito environment: the pipeline holds no user, so an anonymous call must meet the authorizer's JSON 401.
+REFUSED = {"error": {"code": "unauthorized", "message": "Unauthorized"}, "request_id": "req-401"}
+
+
+def test_unauthenticated_mode_sends_no_signature_and_passes_on_the_gateways_json_401(no_sleep):
+    with FakeApi([(503, {}), (401, REFUSED)]) as api:
+        result = smoke.run(api.url, region="eu-west-1", credentials=None, sleep=no_sleep.append, backoff=1)
+    assert (result.status, result.request_id, result.attempts) == (401, "req-401", 2)
+    assert all("Authorization" not in request["headers"] for request in api.requests)
+
+
+@pytest.mark.parametrize(("status", "body", "message"), [
+    (200, HEALTHY, "the API is open"),
+    (401, {"message": "Unauthorized"}, "'unauthorized' error shape"),
+    (403, {"message": "Forbidden"}, "HTTP 403"),
+])
+def test_unauthenticated_mode_fails_when_the_api_is_open_or_refuses_in_another_shape(status, body, message, no_sleep):
+    with FakeApi([(status, body)]) as api, pytest.raises(smoke.SmokeTestError, match=message):
+        smoke.run(api.url, region="eu-west-1", credentials=None, sleep=no_sleep.append)
+
+
+def test_unauthenticated_mode_needs_no_credentials(monkeypatch, capsys):
+    monkeypatch.setenv("SMOKE_UNAUTHENTICATED", "1")
+    monkeypatch.setattr(smoke, "_credentials", lambda: pytest.fail("credentials were looked up"))
+    with FakeApi([(401, REFUSED)]) as api:
+        assert smoke.main(["--url", api.url, "--region", "eu-west-1"]) == 0
+    assert "anonymous call refused" in capsys.readouterr().out
