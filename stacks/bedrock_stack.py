@@ -107,7 +107,7 @@ class BedrockStack(Stack):
 
         self.invocation_logging: ModelInvocationLogging | None = None
         self.invocation_log_group: logs.ILogGroup | None = None
-        if bedrock.owns_invocation_logging:
+        if config.owns_account_singletons:  # one configuration per account and region
             settings = bedrock.invocation_logging
             self.invocation_logging = ModelInvocationLogging(
                 self,

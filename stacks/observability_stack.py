@@ -118,7 +118,9 @@ class ObservabilityStack(Stack):
         self.security_alarms: TrailSecurityAlarms | None = None
         trail_config = obs.cloudtrail
         trail_log_group: logs.ILogGroup | None = None
-        if trail_config.creates_trail:
+        # The trail is an account-level singleton: only the owner of this account and region creates it (and its
+        # security alarms, which would otherwise fire once per environment).
+        if trail_config.creates_trail and config.owns_account_singletons:
             self.trail = AuditTrail(
                 self, "AuditTrail", trail_name=config.stack_name("trail"), removal_policy=removal,
                 retention=TrailRetention(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cdk.config.account import resolve_account_singletons
 from cdk.config.environment import (
     ENVIRONMENT_NAME_PATTERN,
     PROJECT_PATTERN,
@@ -60,31 +61,13 @@ def load_app_config(context: Mapping[str, Any]) -> AppConfig:
         if not re.fullmatch(ENVIRONMENT_NAME_PATTERN, name):
             raise ConfigError(path, "environment names are 1-20 lower-case letters, digits and '-', starting with a letter")
         parsed.append(parse_environment(name, project, resolve_extends(environments, name, "environments"), path))
+    parsed = resolve_account_singletons(parsed)  # one owner of the account-level singletons per account+region
     selected = context.get("env")
     pipeline = parse_pipeline(Section(context["pipeline"], "pipeline"), parsed) if "pipeline" in context else None
     github = parse_github(Section(context["github"], "github"), parsed) if "github" in context else None
-    config = AppConfig(project=project, environments=tuple(parsed), selected_name=selected,
-                       pipeline=pipeline, github=github)
+    config = AppConfig(project=project, environments=tuple(parsed),
+                       selected_name=selected, pipeline=pipeline, github=github)
     if selected is not None:
         config.environment(selected)  # fail now, with the allowed names
-    _validate_across_environments(config)
     return config
 
-
-def _validate_across_environments(config: AppConfig) -> None:
-    """Rules that involve more than one environment."""
-    # Bedrock has one model invocation logging configuration per account and Region: one owner each.
-    # An environment without an explicit account deploys to the CLI's default account: they all share it.
-    logging_owners: dict[tuple[str, str], str] = {}
-    for env in config.environments:
-        if not env.bedrock.owns_invocation_logging:
-            continue
-        place = (env.account or "default", env.region)
-        if place in logging_owners:
-            raise ConfigError(
-                f"environments.{env.name}.bedrock.owns_invocation_logging",
-                f"environments.{logging_owners[place]} already owns model invocation logging in account "
-                f"{place[0]}, region {place[1]} (one logging configuration per account and region); "
-                "set it to true in exactly one of the environments that share an account and region",
-            )
-        logging_owners[place] = env.name

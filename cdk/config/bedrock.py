@@ -6,8 +6,11 @@ Every key has a default, so an environment states only what it changes::
       "models": ["eu.anthropic.claude-haiku-4-5-20251001-v1:0", "eu.amazon.nova-lite-v1:0"],
       "default_models": {"text": "eu.amazon.nova-lite-v1:0", "chat": "eu.anthropic.claude-haiku-4-5-20251001-v1:0"},
       "guardrail": {"content_filters": {"INSULTS": "MEDIUM"}, "pii_entities": {"NAME": "NONE"}},
-      "owns_invocation_logging": true
+      "invocation_logging": {"bucket_expiration_days": 365}
     }
+
+Invocation logging is deployed by the environment that owns its account and region's singletons
+(``owns_account_singletons``, see ``cdk/config/account.py``).
 
 Model IDs are checked against the formats Bedrock accepts (the botocore ``FoundationModelArn`` pattern, with an
 optional cross-Region prefix) and against the model catalog ``bedrock_models.json`` (limits, prices, the
@@ -293,7 +296,6 @@ class BedrockConfig:
     models: tuple[AllowedModel, ...] = ()
     default_models: Mapping[str, str] = field(default_factory=dict)
     guardrail: GuardrailConfig = field(default_factory=GuardrailConfig)
-    owns_invocation_logging: bool = False
     invocation_logging: InvocationLoggingConfig = field(default_factory=InvocationLoggingConfig)
 
     def model(self, model_id: str) -> AllowedModel:
@@ -317,7 +319,6 @@ def parse_bedrock(section: Section, *, region: str, log_retention_days: int = 30
         models=models,
         default_models=_parse_default_models(section, models),
         guardrail=_parse_guardrail(section.section("guardrail")),
-        owns_invocation_logging=section.boolean("owns_invocation_logging", False),
         invocation_logging=_parse_invocation_logging(section.section("invocation_logging"), log_retention_days),
     )
     section.finish()

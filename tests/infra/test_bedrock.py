@@ -419,12 +419,12 @@ def _logging_resources(stack):
 
 def test_exactly_the_logging_owner_configures_invocation_logging(synthesized):
     owners = {s.environment for s in bedrock_stacks(synthesized) if _logging_resources(s)}
-    assert owners == {name for name in cdk_context()["environments"] if config_of(name).bedrock.owns_invocation_logging}
-    assert owners == {"dev"}
+    assert owners == {name for name in cdk_context()["environments"] if config_of(name).owns_account_singletons}
+    assert owners == {"prod"}
 
 
 def test_logging_custom_resource_puts_on_create_update_and_deletes_on_delete(synthesized):
-    stack = synthesized.stack("dev", "Bedrock")
+    stack = synthesized.stack("prod", "Bedrock")
     (resource,) = _logging_resources(stack).values()
     props = flat(resource["Properties"])
     create, update, delete = (json.loads(props[k]) for k in ("Create", "Update", "Delete"))
@@ -446,7 +446,7 @@ def test_logging_custom_resource_puts_on_create_update_and_deletes_on_delete(syn
 def test_logging_provider_role_can_only_touch_the_logging_configuration(synthesized):
     from cdk.components.bedrock_invocation_logging import LOGGING_ACTIONS
 
-    stack = synthesized.stack("dev", "Bedrock")
+    stack = synthesized.stack("prod", "Bedrock")
     (resource,) = _logging_resources(stack).values()
     function_id = resource["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
     role_id = stack.resources[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
@@ -468,7 +468,7 @@ def test_logging_provider_role_can_only_touch_the_logging_configuration(synthesi
 
 
 def test_bedrock_writes_logs_through_a_scoped_role_into_an_encrypted_group_and_bucket(synthesized):
-    stack = synthesized.stack("dev", "Bedrock")
+    stack = synthesized.stack("prod", "Bedrock")
     source = {"StringEquals": {"aws:SourceAccount": "${AWS::AccountId}"},
               "ArnLike": {"aws:SourceArn": "arn:aws:bedrock:eu-west-1:${AWS::AccountId}:*"}}
     delivery_role = next(r for r in stack.resources.values() if r["Type"] == "AWS::IAM::Role"
@@ -477,7 +477,7 @@ def test_bedrock_writes_logs_through_a_scoped_role_into_an_encrypted_group_and_b
     assert flat(delivery_role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0])["Condition"] == source
     writes = [s for _, s in statements(stack.resources) if "logs:PutLogEvents" in as_list(s["Action"])
               and "log-stream:aws/bedrock/modelinvocations" in str(s["Resource"])]
-    assert writes and all(r.endswith(":log-group:/genai/dev/bedrock/model-invocations:log-stream:aws/bedrock/"
+    assert writes and all(r.endswith(":log-group:/genai/prod/bedrock/model-invocations:log-stream:aws/bedrock/"
                                       "modelinvocations") for w in writes for r in as_list(w["Resource"]))
     groups = stack.resources_of_type("AWS::Logs::LogGroup").values()
     assert all("KmsKeyId" in g["Properties"] and g["Properties"]["RetentionInDays"] for g in groups)
@@ -499,15 +499,15 @@ def test_bedrock_writes_logs_through_a_scoped_role_into_an_encrypted_group_and_b
     assert all("/AWSLogs/${AWS::AccountId}/BedrockModelInvocationLogs/*" in r for r in as_list(write["Resource"]))
 
 
-def test_staging_and_prod_expose_no_invocation_log_group():
+def test_only_the_account_singleton_owner_exposes_an_invocation_log_group():
     import aws_cdk as cdk
 
     from stacks.bedrock_stack import BedrockStack
 
     app = cdk.App()
     stacks = {name: BedrockStack(app, name, config=config_of(name)) for name in ("dev", "staging", "prod")}
-    assert stacks["dev"].invocation_log_group is not None
-    assert stacks["staging"].invocation_log_group is None and stacks["prod"].invocation_log_group is None
+    assert stacks["prod"].invocation_log_group is not None
+    assert stacks["staging"].invocation_log_group is None and stacks["dev"].invocation_log_group is None
 
 
 # --------------------------------------------------------------------------- what other stacks read

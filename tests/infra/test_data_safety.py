@@ -33,5 +33,7 @@ def test_stateful_resources_are_retained_where_config_says_retain(synthesized):
             continue
         for logical_id, resource in stack.resources.items():
             if resource["Type"] in STATEFUL_TYPES:
-                assert resource.get("DeletionPolicy") == "Retain", (stack.stack_name, logical_id)
+                # RetainExceptOnCreate: retained like Retain, except when the create itself rolls back
+                assert resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate"), (stack.stack_name,
+                                                                                               logical_id)
                 assert resource.get("UpdateReplacePolicy") == "Retain", (stack.stack_name, logical_id)

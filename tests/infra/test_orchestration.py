@@ -229,7 +229,7 @@ def test_the_function_logs_to_its_own_encrypted_log_group(api):
 
 def test_function_permissions_are_least_privilege(api):
     _, stack = api
-    role = _one(stack.resources_of_type("AWS::IAM::Role"))
+    role = stack.resources[_function(stack)["Role"]["Fn::GetAtt"][0]]["Properties"]
     assert not role.get("ManagedPolicyArns"), "no AWS managed policies (AWSLambdaBasicExecutionRole)"
     assert not role.get("Policies"), "no inline policies"
     statements = [s for doc in _role_policies(stack) for s in doc["Statement"] if s["Effect"] == "Allow"]

@@ -29,6 +29,8 @@ GITHUB_OIDC = "token.actions.githubusercontent.com"
 def delivery_context() -> dict[str, Any]:
     context = cdk_context()
     context["environments"]["prod"] = {**context["environments"]["prod"], "account": PROD_ACCOUNT, "region": PROD_REGION}
+    # prod leaves the shared account: staging, the strictest left there, owns its account-level singletons.
+    context["environments"]["staging"] = {**context["environments"]["staging"], "owns_account_singletons": True}
     context["pipeline"] = {"account": TOOLING_ACCOUNT, "region": "eu-west-1", "connection_arn": CONNECTION_ARN,
                            "repository": REPOSITORY, "branch": "main"}
     context["github"] = {"repository": REPOSITORY, "branch": "main", "account": TOOLING_ACCOUNT}

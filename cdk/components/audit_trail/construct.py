@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+import jsii
+from aws_cdk import Duration, IResolvable, IResolveContext, RemovalPolicy, Stack
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -12,6 +14,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk.components.encrypted_log_group import retry_safe
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket, tidy_auto_delete_provider
 from cdk.policy import acknowledge
 
@@ -121,8 +124,8 @@ class AuditTrail(Construct):
                 ),
             ],
         ).bucket
-        # The L2 Trail grants CloudTrail s3:GetBucketAcl and s3:PutObject without aws:SourceArn; deny any other
-        # trail the use of this bucket (confused-deputy protection, as the CloudTrail bucket policy guide shows).
+        # The L2 Trail grants CloudTrail s3:GetBucketAcl and s3:PutObject without aws:SourceArn (see the end of
+        # __init__, which adds it to those grants); this deny also refuses any other trail the use of this bucket.
         self.bucket.add_to_resource_policy(iam.PolicyStatement(
             sid="OnlyThisTrailDelivers",
             effect=iam.Effect.DENY,
@@ -137,7 +140,7 @@ class AuditTrail(Construct):
             log_group_name=log_group_name,
             encryption_key=self.key,
             retention=retention.log_group_days,
-            removal_policy=removal_policy,
+            removal_policy=retry_safe(removal_policy),  # named: a rolled-back create must not block the retry
         )
         self.trail = cloudtrail.Trail(
             self, "Trail",
@@ -152,6 +155,14 @@ class AuditTrail(Construct):
             management_events=cloudtrail.ReadWriteType.ALL,
         )
         self._drop_redundant_depends_on(stack)
+        # Confused deputy: CloudTrail's "Amazon S3 bucket policy for CloudTrail" puts aws:SourceArn (the trail's
+        # ARN) on both the GetBucketAcl and the PutObject grant. The L2 adds them without it and offers no hook,
+        # so the bucket policy document is rewritten lazily, after every statement is in (escape hatch).
+        # The CloudWatch Logs delivery role gets no condition: CloudTrail's "Role policy document for CloudTrail
+        # to use CloudWatch Logs" says that role does not support aws:SourceArn or aws:SourceAccount.
+        self.bucket.policy.node.default_child.add_property_override(
+            "PolicyDocument", _WithSourceArn(stack, self.bucket.policy.document, "cloudtrail.amazonaws.com",
+                                             self.trail_arn))
         acknowledge(self.trail.node.find_child("LogsRole"), "NIST.800.53.R5-IAMNoInlinePolicy",
                     "The CloudTrail L2 creates its CloudWatch Logs delivery role itself (no role can be passed in) with "
                     "one inline statement: logs:CreateLogStream and logs:PutLogEvents on this trail's log group only.")
@@ -165,3 +176,25 @@ class AuditTrail(Construct):
         cfn_trail.add_override("DependsOn", [stack.get_logical_id(self.bucket.policy.node.default_child),
                                              stack.get_logical_id(role_policy)])
         tidy_auto_delete_provider(stack)
+
+
+@jsii.implements(IResolvable)
+class _WithSourceArn:
+    """A policy document whose Allow statements to one service principal also require ``aws:SourceArn``."""
+
+    def __init__(self, stack: Stack, document: iam.PolicyDocument, service: str, source_arn: str) -> None:
+        self._stack, self._document, self._service, self._source_arn = stack, document, service, source_arn
+
+    @property
+    def creation_stack(self) -> list[str]:
+        return []
+
+    def to_string(self) -> str:
+        return "<bucket policy with aws:SourceArn>"
+
+    def resolve(self, context: IResolveContext) -> Any:
+        resolved = self._stack.resolve(self._document)
+        for statement in resolved["Statement"]:
+            if statement["Effect"] == "Allow" and statement.get("Principal") == {"Service": self._service}:
+                statement.setdefault("Condition", {}).setdefault("StringEquals", {})["aws:SourceArn"] = self._source_arn
+        return resolved

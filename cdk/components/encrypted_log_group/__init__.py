@@ -1,3 +1,8 @@
-from cdk.components.encrypted_log_group.construct import EncryptedLogGroup, LogsEncryptionKey, retention_days
+from cdk.components.encrypted_log_group.construct import (
+    EncryptedLogGroup,
+    LogsEncryptionKey,
+    retention_days,
+    retry_safe,
+)
 
-__all__ = ["EncryptedLogGroup", "LogsEncryptionKey", "retention_days"]
+__all__ = ["EncryptedLogGroup", "LogsEncryptionKey", "retention_days", "retry_safe"]

@@ -20,6 +20,20 @@ _RETENTION_DAYS = {
 }
 
 
+def retry_safe(removal_policy: RemovalPolicy) -> RemovalPolicy:
+    """The removal policy for a log group: RETAIN becomes RETAIN_ON_UPDATE_OR_DELETE.
+
+    A log group with a fixed name and ``DeletionPolicy: Retain`` outlives a rolled-back first create, and the
+    retry then fails with "already exists". ``RETAIN_ON_UPDATE_OR_DELETE`` synthesizes CloudFormation's
+    ``DeletionPolicy: RetainExceptOnCreate`` (plus ``UpdateReplacePolicy: Retain``): retained on stack delete
+    and replacement like Retain, but deleted when the operation that created it rolls back, so a new, empty
+    log group never blocks the retry. Verified in the installed aws-cdk-lib 2.275.0 (``RemovalPolicy``
+    docstring) and CloudFormation's DeletionPolicy attribute reference ("RetainExceptOnCreate ... behaves
+    like Retain ... except for the stack operation that initially created the resource").
+    """
+    return RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if removal_policy == RemovalPolicy.RETAIN else removal_policy
+
+
 def retention_days(days: int) -> logs.RetentionDays:
     """The ``RetentionDays`` member for a number of days CloudWatch Logs accepts."""
     try:
@@ -74,6 +88,9 @@ class LogsEncryptionKey(Construct):
 class EncryptedLogGroup(Construct):
     """A log group encrypted with a customer-managed key (its own, unless one is passed).
 
+    A retained log group is retained on delete and replacement but not when its first create rolls back
+    (:func:`retry_safe`), so a fixed ``log_group_name`` never blocks a retry.
+
     Example::
 
         group = EncryptedLogGroup(stack, "Logs", retention=logs.RetentionDays.ONE_MONTH,
@@ -93,6 +110,6 @@ class EncryptedLogGroup(Construct):
             "LogGroup",
             encryption_key=encryption_key,
             retention=retention,
-            removal_policy=removal_policy,
+            removal_policy=retry_safe(removal_policy),
             log_group_name=log_group_name,
         )

@@ -3,7 +3,6 @@ failing with the key path and the allowed values."""
 
 from __future__ import annotations
 
-import copy
 import json
 
 import botocore.session
@@ -98,7 +97,6 @@ def test_defaults_follow_the_region_geography():
     assert guardrail.pii_entities["EMAIL"] == "ANONYMIZE"
     assert "Lo sentimos" in guardrail.blocked_input_message and "Sorry" in guardrail.blocked_input_message
     assert guardrail.managed_word_lists == ("PROFANITY",)
-    assert not env.bedrock.owns_invocation_logging
     assert not env.bedrock.invocation_logging.deliver_text_data  # metadata only unless asked
 
 
@@ -108,8 +106,8 @@ def test_committed_cdk_json_dev_allow_list_and_one_logging_owner():
     ids = [m.id for m in dev.bedrock.models]
     assert any("anthropic.claude-haiku" in i for i in ids) and any("amazon.nova" in i for i in ids)
     assert any(m.routing == "geo" and m.geography == "eu" for m in dev.bedrock.models)
-    owners = [env.name for env in config.environments if env.bedrock.owns_invocation_logging]
-    assert owners == ["dev"]
+    owners = [env.name for env in config.environments if env.owns_account_singletons]
+    assert owners == ["prod"]  # the strictest environment owns invocation logging, not dev
 
 
 def test_geo_profile_covers_every_destination_region_and_global_needs_none():
@@ -191,7 +189,6 @@ def test_overrides_merge_into_the_defaults():
          "environments.dev.bedrock.guardrail.blocked_input_message", "1 to 500 characters"),
         ({"guardrail": {"blocked_output_message": ""}},
          "environments.dev.bedrock.guardrail.blocked_output_message", "1 to 500 characters"),
-        ({"owns_invocation_logging": "yes"}, "environments.dev.bedrock.owns_invocation_logging", "true or false"),
         ({"invocation_logging": {"log_retention_days": 10}},
          "environments.dev.bedrock.invocation_logging.log_retention_days", "allowed values: 1, 3, 5"),
         ({"invocation_logging": {"infrequent_access_after_days": 10}},
@@ -215,41 +212,3 @@ def test_global_profiles_are_refused_outside_commercial_regions():
 def test_a_region_without_a_geography_must_name_its_models():
     error = _error(region="sa-east-1")
     assert error.path == "environments.dev.bedrock.models" and "is required in sa-east-1" in str(error)
-
-
-# --------------------------------------------------------------------------- one logging owner per account+region
-
-
-def _two(first, second):
-    return {"project": "genai", "environments": {"a": first, "b": second}}
-
-
-def test_two_invocation_logging_owners_in_the_default_account_are_refused():
-    owner = _env({"owns_invocation_logging": True})
-    with pytest.raises(ConfigError) as error:
-        load_app_config(_two(owner, copy.deepcopy(owner)))
-    assert error.value.path == "environments.b.bedrock.owns_invocation_logging"
-    assert "environments.a already owns model invocation logging in account default, region eu-west-1" in str(error.value)
-
-
-def test_two_owners_in_the_same_explicit_account_and_region_are_refused():
-    owner = _env({"owns_invocation_logging": True}, account="111122223333")
-    with pytest.raises(ConfigError, match="account 111122223333, region eu-west-1"):
-        load_app_config(_two(owner, copy.deepcopy(owner)))
-
-
-@pytest.mark.parametrize(("second_overrides",), [({"account": "444455556666"},), ({"region": "eu-central-1"},)])
-def test_owners_in_different_accounts_or_regions_are_fine(second_overrides):
-    first = _env({"owns_invocation_logging": True}, account="111122223333")
-    second = _env({"owns_invocation_logging": True}, **{"account": "111122223333", **second_overrides})
-    config = load_app_config(_two(first, second))
-    assert [env.bedrock.owns_invocation_logging for env in config.environments] == [True, True]
-
-
-def test_a_per_developer_copy_of_the_owner_must_turn_ownership_off():
-    context = {"project": "genai", "environments": {"dev": _env({"owns_invocation_logging": True}),
-                                                    "dev-alice": {"extends": "dev"}}}
-    with pytest.raises(ConfigError, match=r"environments\.dev-alice\.bedrock\.owns_invocation_logging"):
-        load_app_config(context)
-    context["environments"]["dev-alice"]["bedrock"] = {"owns_invocation_logging": False}
-    assert not load_app_config(context).environment("dev-alice").bedrock.owns_invocation_logging

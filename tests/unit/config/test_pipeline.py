@@ -17,7 +17,8 @@ CONNECTION_ARN = f"arn:aws:codeconnections:eu-west-1:{ACCOUNT}:connection/123456
 
 
 def _context(pipeline=None, github=None, **environments):
-    environments = environments or {"dev": {"region": "eu-west-1"}, "staging": {"region": "eu-west-1"},
+    environments = environments or {"dev": {"region": "eu-west-1"},
+                                    "staging": {"region": "eu-west-1", "owns_account_singletons": True},
                                     "prod": {"region": "eu-west-1", "account": "222222222222"}}
     context = {"project": "genai", "environments": environments}
     if pipeline is not None:
