@@ -20,10 +20,10 @@ CDK_FLAGS := --no-notices --ci
 # Synthesis must not need the network: where the kernel allows it, run it with no network at all.
 OFFLINE := $(shell unshare -rn true >/dev/null 2>&1 && echo "unshare -rn")
 
-.PHONY: help setup synth test lint assets manifest deploy diff destroy rehearse clean
+.PHONY: help setup synth test lint assets manifest deploy diff destroy rehearse clean doctor
 
 help:
-	@echo "make synth | test | lint | manifest | rehearse | cost-report | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
+	@echo "make synth | test | lint | manifest | rehearse | cost-report | doctor ENV=dev | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -60,11 +60,18 @@ diff: setup
 
 # Workstation deploys: the same Stage the pipeline deploys. A preflight fails fast (seconds, no retries) without
 # credentials, or with credentials for another account than environments.<ENV>.account.
-#   make deploy ENV=dev [DEPLOY_FLAGS=--require-approval=never]
+#   make deploy ENV=dev [DEPLOY_FLAGS=--require-approval=never] [SKIP_DOCTOR=1]
 #   make destroy ENV=dev | make destroy ENV=prod CONFIRM=destroy-prod   (prod, or any env that retains data)
 deploy: setup
 	$(PY) scripts/preflight.py deploy --env '$(ENV)'
+	@if [ -n "$(SKIP_DOCTOR)" ]; then echo "make deploy: SKIP_DOCTOR set, not running make doctor"; \
+	 else $(PY) scripts/doctor.py --env '$(ENV)'; fi
 	$(CDK) deploy $(CDK_FLAGS) -c env=$(ENV) '$(ENV)/*' --outputs-file cdk.out/outputs-$(ENV).json $(DEPLOY_FLAGS)
+
+# Read-only checks of the account and region before a first deploy (quotas, model access, bootstrap, the
+# account-level singletons); `make deploy` runs it first unless SKIP_DOCTOR=1.
+doctor: $(VENV)/.installed
+	$(PY) scripts/doctor.py --env '$(ENV)'
 
 destroy: setup
 	$(PY) scripts/preflight.py destroy --env '$(ENV)' --confirm '$(CONFIRM)'

@@ -113,3 +113,20 @@ def test_cloudtrail_grants_name_the_trail_and_the_account(synthesized):
     for statement in to_cloudtrail:
         condition = json.dumps(flat(statement.get("Condition", {})))
         assert "aws:SourceArn" in condition and ":trail/" in condition, statement
+
+
+def test_the_doctor_asks_for_at_least_the_bootstrap_version_the_app_requires(synthesized):
+    from tests.unit.test_doctor import doctor
+    required = {value for manifest in synthesized.manifests() for value in _find(manifest, "requiresBootstrapStackVersion")}
+    assert required and max(required) <= doctor.MIN_BOOTSTRAP_VERSION
+
+
+def _find(value, key):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == key:
+                yield v
+            yield from _find(v, key)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _find(item, key)
