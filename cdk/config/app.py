@@ -65,8 +65,8 @@ def load_app_config(context: Mapping[str, Any]) -> AppConfig:
     selected = context.get("env")
     pipeline = parse_pipeline(Section(context["pipeline"], "pipeline"), parsed) if "pipeline" in context else None
     github = parse_github(Section(context["github"], "github"), parsed) if "github" in context else None
-    config = AppConfig(project=project, environments=tuple(parsed),
-                       selected_name=selected, pipeline=pipeline, github=github)
+    config = AppConfig(project=project, environments=tuple(parsed), selected_name=selected,
+                       pipeline=pipeline, github=github)
     if selected is not None:
         config.environment(selected)  # fail now, with the allowed names
     return config
