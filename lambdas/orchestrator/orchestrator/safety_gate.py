@@ -92,15 +92,25 @@ def _call_filter(method: str, *args: Any, field_map: dict[str, str] | None = Non
         ) from None
 
 
-def screen_parts(parts: Sequence[str], *, primary_field: str, guardrail: bool) -> tuple[list[str], Any]:
-    """Screen ``parts`` as one text; return (masked parts, the InputScreening)."""
-    joined = SEPARATOR.join(clean(part) for part in parts)
-    # The screened language is the text's own (the API takes no language here): name the text's field.
+def screen_parts(
+    parts: Sequence[str], *, primary_field: str, guardrail: bool, reserved: str = ""
+) -> tuple[list[str], Any]:
+    """Screen ``parts`` (and ``reserved``, the placeholders a conversation already uses, as one
+    more part) as one text; return (masked parts, the InputScreening). The separators and the
+    reserved placeholders are the service's, not the caller's: they do not count against the
+    input limit (validation already counted the caller's text)."""
+    cleaned = [clean(part) for part in parts]
+    joined = SEPARATOR.join([*cleaned, reserved] if reserved else cleaned)
     screening = _call_filter(
-        "screen_input", joined, language=None, guardrail=guardrail, field_map={"text": primary_field, "language": primary_field}
+        "screen_input",
+        joined,
+        language=None,  # the text's own (the API takes no language here): errors name the text's field
+        guardrail=guardrail,
+        added_chars=len(joined) - sum(map(len, cleaned)),
+        field_map={"text": primary_field, "language": primary_field},
     )
     masked = screening.text.split(SEPARATOR_CHAR)
-    if len(masked) != len(parts):
+    if len(masked) != len(parts) + bool(reserved):
         raise DependencyUnavailable("the safety screening could not be applied to this request; try again")
     for index, part in enumerate(masked):
         if index > 0 and part.startswith("\n"):
@@ -108,7 +118,7 @@ def screen_parts(parts: Sequence[str], *, primary_field: str, guardrail: bool) -
         if index < len(masked) - 1 and part.endswith("\n"):
             part = part[:-1]
         masked[index] = part
-    return masked, screening
+    return masked[: len(parts)], screening
 
 
 class KeepPlaceholders:

@@ -173,7 +173,7 @@ class Service:
         reserved = safety_gate.history_placeholders([turn.text for turn in history])
         sagemaker = model.backend == "sagemaker"
         masked, screening = safety_gate.screen_parts(
-            [req.message, *([reserved] if reserved else [])], primary_field="message", guardrail=sagemaker
+            [req.message], primary_field="message", guardrail=sagemaker, reserved=reserved
         )
         message = masked[0]
         kept = trim_history(history, budget - estimate_tokens(message))

@@ -1,43 +1,40 @@
-"""Request-body validation: a small hand-written validator (no pydantic: cold start).
+"""Request-body validation: the JSON Schema files in ``schemas/`` first, then what needs the deployment.
 
-Every error is a 400 (or a 413 for sizes) whose message names the field and the allowed values
-or range; no message echoes request text.
+Structure, types, enums, patterns and static bounds come from ``schemas/requests.json``, checked by
+the validators generated from it at build time (``schemas/validators.py``: no schema compiler is
+imported at cold start). What the schema cannot know is checked here: which use cases and models
+exist, images, and ``MAX_INPUT_CHARS`` (counted over the text the caller sent, never over what the
+service adds). Every error is a 400 (or a 413 for sizes) whose message names the field and the
+allowed values or range; no message echoes request text, and a field name the caller invented is
+never logged and appears in a message only as a short identifier (anything else is described).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import json
+import math
 import re
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .catalog import UseCase
 from .errors import PayloadTooLarge, ValidationError
-from .parameters import check_shape
-from .prompts import MAX_EXAMPLES, Example, Instructions
+from .prompts import Example, Instructions
+from .schemas import validators
+from .schemas.validators import JsonSchemaValueException
 from .settings import ModelSpec, Settings
 
 # Converse: each image at most 3.75 MB and 8000 x 8000 px (Message API reference).
 MAX_IMAGE_BYTES = 3_932_160
 MAX_IMAGE_PIXELS_PER_SIDE = 8000
-IMAGE_FORMATS = ("png", "jpeg")
-MAX_TONE_CHARS = 100
-MAX_LANGUAGE_CHARS = 50
-MAX_OUTPUT_FORMAT_CHARS = 300
-MAX_CONSTRAINTS = 10
-MAX_CONSTRAINT_CHARS = 300
-MIN_COMPARE_MODELS, MAX_COMPARE_MODELS = 2, 4
-_UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-_LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
-_GENERATE_KEYS = {"use_case", "input", "context", "instructions", "examples", "chain_of_thought", "parameters", "model", "image"}
-_COMPARE_KEYS = (_GENERATE_KEYS - {"model"}) | {"models"}
-_CHAT_KEYS = {"conversation_id", "message", "parameters", "model"}
-_MODERATE_KEYS = {"text", "language"}
-_INSTRUCTION_KEYS = {"tone", "constraints", "language", "output_format"}
+#: Integers longer than this are out of every field's range: kept as text, never converted.
+MAX_INTEGER_DIGITS = 64
+_SHOWN_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +64,29 @@ class ChatInput:
     model: ModelSpec
 
 
+class OutOfRangeNumber:
+    """A JSON number no field accepts (NaN, Infinity, an overflowing float, an integer of more than
+    MAX_INTEGER_DIGITS digits): kept as a marker so the schema's type check names its field."""
+
+    __slots__ = ()
+
+
+_OUT_OF_RANGE = OutOfRangeNumber()
+
+
+def _parse_float(text: str) -> float | OutOfRangeNumber:
+    value = float(text)
+    return value if math.isfinite(value) else _OUT_OF_RANGE
+
+
+def _parse_int(text: str) -> int | OutOfRangeNumber:
+    return int(text) if len(text) <= MAX_INTEGER_DIGITS else _OUT_OF_RANGE
+
+
+def _parse_constant(_: str) -> OutOfRangeNumber:
+    return _OUT_OF_RANGE  # NaN, Infinity, -Infinity: not JSON, though Python's json accepts them
+
+
 def max_body_bytes(settings: Settings) -> int:
     """Largest body worth parsing: all text at 4 UTF-8 bytes per character (JSON-escaped), a
     base64 image and 64 KiB of structure."""
@@ -85,7 +105,7 @@ def parse_json_body(body: str | bytes | None, is_base64: bool, settings: Setting
     if size > max_body_bytes(settings):
         raise PayloadTooLarge(f"the request body has {size} bytes; the maximum is {max_body_bytes(settings)}", field="body")
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant)
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("the request body is not valid JSON", field="body") from None
     except RecursionError:
@@ -95,89 +115,103 @@ def parse_json_body(body: str | bytes | None, is_base64: bool, settings: Setting
     return data
 
 
-def _unknown_keys(data: Mapping[str, Any], allowed: set[str], prefix: str = "") -> None:
-    for key in data:
-        if key not in allowed:
-            raise ValidationError(f"{prefix}{key} is not a known field; allowed: {sorted(allowed)}", field=f"{prefix}{key}")
+# --------------------------------------------------------------------------- schema errors
+def _field(name: str | None) -> str:
+    """fastjsonschema's ``data.examples[1].output`` -> ``examples[1].output``; the body itself is ``body``."""
+    path = (name or "data").removeprefix("data").lstrip(".")
+    return path or "body"
 
 
-def _text(
-    data: Mapping[str, Any], key: str, *, required: bool, max_chars: int | None = None, field: str | None = None
-) -> str | None:
-    field = field or key
-    value = data.get(key)
-    if value is None:
-        if required:
-            raise ValidationError(f"{field} is required and must be a non-empty string", field=field)
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{field} must be a non-empty string", field=field)
-    if max_chars is not None and len(value) > max_chars:
-        raise ValidationError(f"{field} must be at most {max_chars} characters", field=field)
-    return value
+def _join(parent: str, key: str) -> str:
+    return key if parent == "body" else f"{parent}.{key}"
 
 
-def _model(settings: Settings, model_id: Any, field: str) -> ModelSpec:
-    spec = settings.model(model_id) if isinstance(model_id, str) else None
+def _shown(key: str) -> str:
+    """A caller's field name as a message may show it: a short identifier, else a description."""
+    if _SHOWN_NAME_RE.match(key):
+        return f'"{key}"'
+    return f"a name of {len(key)} characters that is not an identifier"
+
+
+def _unknown_field_error(parent: str, data: Mapping[str, Any], definition: Mapping[str, Any]) -> ValidationError:
+    allowed = sorted(definition.get("properties", {}))
+    unknown = [key for key in data if key not in allowed]
+    ours = [key for key in unknown if key in validators.FIELD_NAMES]
+    if ours:
+        # One of the API's own names in the wrong place (e.g. "model" on compare): safe to name and log.
+        path = _join(parent, ours[0])
+        return ValidationError(f"{path} is not a field of this object; allowed: {allowed}", field=path)
+    key = unknown[0]
+    hint = difflib.get_close_matches(key, allowed, n=1) if _SHOWN_NAME_RE.match(key) else []
+    where = "the request body" if parent == "body" else parent
+    # The field is the parent: a name the caller chose is data and never reaches the logs.
+    return ValidationError(
+        f"{where} has {len(unknown)} unknown field(s), e.g. {_shown(key)}"
+        + (f"; did you mean {hint[0]!r}?" if hint else "")
+        + f"; allowed: {allowed}",
+        field=parent,
+    )
+
+
+def _schema_error(exc: JsonSchemaValueException) -> ValidationError:
+    """The API's 400 for the first schema violation: the field path and what it must be, from the
+    schema's own ``description`` and bounds; never the value."""
+    field, rule, definition = _field(exc.name), exc.rule, exc.definition or {}
+    value = exc.value
+    wanted = definition.get("description")
+    if rule == "additionalProperties" and isinstance(value, Mapping):
+        return _unknown_field_error(field, value, definition)
+    if rule == "required" and isinstance(value, Mapping):
+        missing = next(key for key in definition["required"] if key not in value)
+        if field == "body":
+            sub = definition.get("properties", {}).get(missing, {})
+            what = sub.get("description", "given")
+            return ValidationError(f"{missing} is required and must be {what}", field=missing)
+        return ValidationError(f"{field} must be {wanted or 'complete'}; {missing} is missing", field=field)
+    if rule == "type" and field == "body":
+        return ValidationError("the request body must be a JSON object", field="body")
+    if rule == "type" and isinstance(value, OutOfRangeNumber):
+        return ValidationError(f"{field} must be a finite number in range: {wanted or 'a number'}", field=field)
+    if rule in ("minItems", "maxItems", "uniqueItems") and isinstance(value, list):
+        return ValidationError(f"{field} has {len(value)} items; it must be {wanted}", field=field)
+    bound = {
+        "minimum": "at least {}", "maximum": "at most {}", "minLength": "at least {} characters",
+        "maxLength": "at most {} characters", "enum": "one of {}",
+    }.get(rule or "")
+    detail = f" ({bound.format(definition[rule])})" if bound and rule in definition else ""
+    if rule == "enum":
+        return ValidationError(f"{field} must be one of {definition['enum']}", field=field)
+    return ValidationError(f"{field} must be {wanted or 'valid'}{detail}", field=field)
+
+
+def _check(validate: Callable[[Any], Any], data: Any) -> None:
+    try:
+        validate(data)
+    except JsonSchemaValueException as exc:
+        raise _schema_error(exc) from None
+
+
+# --------------------------------------------------------------------------- deployment checks
+def _model(settings: Settings, model_id: str, field: str) -> ModelSpec:
+    spec = settings.model(model_id)
     if spec is None:
         raise ValidationError(f"{field} must be one of the ids from GET /v1/models: {sorted(settings.models)}", field=field)
     return spec
 
 
-def parse_instructions(raw: Any) -> Instructions:
-    if raw is None:
-        return Instructions()
-    if not isinstance(raw, dict):
-        raise ValidationError(f"instructions must be an object with keys {sorted(_INSTRUCTION_KEYS)}", field="instructions")
-    _unknown_keys(raw, _INSTRUCTION_KEYS, "instructions.")
-    constraints = raw.get("constraints") or []
-    if not isinstance(constraints, list) or len(constraints) > MAX_CONSTRAINTS:
-        raise ValidationError(
-            f"instructions.constraints must be a list of at most {MAX_CONSTRAINTS} strings", field="instructions.constraints"
-        )
-    for index, item in enumerate(constraints):
-        if not isinstance(item, str) or not item.strip() or len(item) > MAX_CONSTRAINT_CHARS:
-            raise ValidationError(
-                f"instructions.constraints[{index}] must be a non-empty string of at most {MAX_CONSTRAINT_CHARS} characters",
-                field=f"instructions.constraints[{index}]",
-            )
+def parse_instructions(raw: Mapping[str, Any] | None) -> Instructions:
+    raw = raw or {}
     return Instructions(
-        tone=_text(raw, "tone", required=False, max_chars=MAX_TONE_CHARS, field="instructions.tone"),
-        constraints=tuple(constraints),
-        language=_text(raw, "language", required=False, max_chars=MAX_LANGUAGE_CHARS, field="instructions.language"),
-        output_format=_text(
-            raw, "output_format", required=False, max_chars=MAX_OUTPUT_FORMAT_CHARS, field="instructions.output_format"
-        ),
+        tone=raw.get("tone"),
+        constraints=tuple(raw.get("constraints") or ()),
+        language=raw.get("language"),
+        output_format=raw.get("output_format"),
     )
 
 
-def parse_examples(raw: Any) -> tuple[Example, ...]:
-    """0 to 6 consistent examples (the same keys, input and output, both non-empty)."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise ValidationError('examples must be a list of {"input", "output"} objects', field="examples")
-    if len(raw) > MAX_EXAMPLES:
-        raise ValidationError(
-            f"examples has {len(raw)} items; use 0 to {MAX_EXAMPLES} (zero-, one- or few-shot). "
-            "Needing more examples is the sign to fine-tune the model instead",
-            field="examples",
-        )
-    examples = []
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict) or set(item) != {"input", "output"}:
-            raise ValidationError(
-                f"examples[{index}] must have exactly the keys input and output, like every other example",
-                field=f"examples[{index}]",
-            )
-        for key in ("input", "output"):
-            if not isinstance(item[key], str) or not item[key].strip():
-                raise ValidationError(f"examples[{index}].{key} must be a non-empty string", field=f"examples[{index}].{key}")
-        examples.append(Example(input=item["input"], output=item["output"]))
-    return tuple(examples)
-
-
-def parse_image(raw: Any, use_case: UseCase, models: tuple[ModelSpec, ...], catalog: Mapping[str, UseCase]) -> Image | None:
+def parse_image(
+    raw: Mapping[str, str] | None, use_case: UseCase, models: tuple[ModelSpec, ...], catalog: Mapping[str, UseCase]
+) -> Image | None:
     if raw is None:
         return None
     if not use_case.accepts_image:
@@ -186,14 +220,7 @@ def parse_image(raw: Any, use_case: UseCase, models: tuple[ModelSpec, ...], cata
     for model in models:
         if not model.image:
             raise ValidationError(f'model {model.id} does not accept images; choose a model with "image": true', field="model")
-    if not isinstance(raw, dict) or set(raw) != {"format", "data"}:
-        raise ValidationError('image must be {"format": "png"|"jpeg", "data": base64}', field="image")
-    image_format = raw["format"]
-    if image_format not in IMAGE_FORMATS:
-        raise ValidationError(f"image.format must be one of {list(IMAGE_FORMATS)}", field="image.format")
-    data = raw["data"]
-    if not isinstance(data, str) or not data:
-        raise ValidationError("image.data must be a non-empty base64 string", field="image.data")
+    image_format, data = raw["format"], raw["data"]  # shape and format checked by the schema
     if len(data) > (MAX_IMAGE_BYTES * 4) // 3 + 4:
         raise PayloadTooLarge(
             f"image.data decodes to more than {MAX_IMAGE_BYTES} bytes (3.75 MB), the maximum", field="image.data"
@@ -245,52 +272,34 @@ def image_size(data: bytes, image_format: str) -> tuple[int, int] | None:
 def parse_generate(
     data: Mapping[str, Any], settings: Settings, catalog: Mapping[str, UseCase], *, compare: bool = False
 ) -> GenerateInput:
-    _unknown_keys(data, _COMPARE_KEYS if compare else _GENERATE_KEYS)
-    use_case_id = data.get("use_case")
-    use_case = catalog.get(use_case_id) if isinstance(use_case_id, str) else None
+    _check(validators.validate_CompareRequest if compare else validators.validate_GenerateRequest, data)
+    use_case = catalog.get(data["use_case"])
     if use_case is None:
         raise ValidationError(f"use_case must be one of {sorted(catalog)}", field="use_case")
-    input_text = _text(data, "input", required=True)
-    context = _text(data, "context", required=False)
-    instructions = parse_instructions(data.get("instructions"))
-    examples = parse_examples(data.get("examples"))
-    chain_of_thought = data.get("chain_of_thought", False)
-    if not isinstance(chain_of_thought, bool):
-        raise ValidationError("chain_of_thought must be true or false", field="chain_of_thought")
-    parameters = check_shape(data.get("parameters"))
     if compare:
-        raw_models = data.get("models")
-        if (
-            not isinstance(raw_models, list)
-            or not MIN_COMPARE_MODELS <= len(raw_models) <= MAX_COMPARE_MODELS
-            or len(set(map(str, raw_models))) != len(raw_models)
-        ):
-            raise ValidationError(
-                f"models must be a list of {MIN_COMPARE_MODELS} to {MAX_COMPARE_MODELS} different ids from GET /v1/models",
-                field="models",
-            )
-        models = tuple(_model(settings, model_id, f"models[{i}]") for i, model_id in enumerate(raw_models))
+        models = tuple(_model(settings, model_id, f"models[{i}]") for i, model_id in enumerate(data["models"]))
     else:
-        model_id = data.get("model", settings.default_models[use_case.family])
-        models = (_model(settings, model_id, "model"),)
-    image = parse_image(data.get("image"), use_case, models, catalog)
-    _check_total_chars(settings, input_text, context, instructions, examples)
+        models = (_model(settings, data.get("model", settings.default_models[use_case.family]), "model"),)
+    instructions = parse_instructions(data.get("instructions"))
+    examples = tuple(Example(input=item["input"], output=item["output"]) for item in data.get("examples") or ())
+    _check_total_chars(settings, data["input"], data.get("context"), instructions, examples)
     return GenerateInput(
         use_case=use_case,
-        input=input_text,
-        context=context,
+        input=data["input"],
+        context=data.get("context"),
         instructions=instructions,
         examples=examples,
-        chain_of_thought=chain_of_thought,
-        parameters=parameters,
+        chain_of_thought=data.get("chain_of_thought", False),
+        parameters=data.get("parameters") or {},
         models=models,
-        image=image,
+        image=parse_image(data.get("image"), use_case, models, catalog),
     )
 
 
 def _check_total_chars(
     settings: Settings, input_text: str, context: str | None, instructions: Instructions, examples: tuple[Example, ...]
 ) -> None:
+    """The caller's text only: separators and placeholders the service adds later do not count."""
     sizes = {
         "input": len(input_text),
         "context": len(context or ""),
@@ -309,29 +318,23 @@ def _check_total_chars(
 
 
 def parse_chat(data: Mapping[str, Any], settings: Settings) -> ChatInput:
-    _unknown_keys(data, _CHAT_KEYS)
-    conversation_id = data.get("conversation_id")
-    if conversation_id is not None and (not isinstance(conversation_id, str) or not _UUID_RE.match(conversation_id)):
-        raise ValidationError(
-            "conversation_id must be a conversation id returned by POST /v1/chat (a UUID)", field="conversation_id"
-        )
-    message = _text(data, "message", required=True)
+    _check(validators.validate_ChatRequest, data)
+    message = data["message"]
     if len(message) > settings.max_input_chars:
         raise PayloadTooLarge(
             f"message has {len(message)} characters; the maximum is {settings.max_input_chars}", field="message"
         )
-    model = _model(settings, data.get("model", settings.default_models["chat"]), "model")
     return ChatInput(
-        conversation_id=conversation_id, message=message, parameters=check_shape(data.get("parameters")), model=model
+        conversation_id=data.get("conversation_id"),
+        message=message,
+        parameters=data.get("parameters") or {},
+        model=_model(settings, data.get("model", settings.default_models["chat"]), "model"),
     )
 
 
 def parse_moderate(data: Mapping[str, Any], settings: Settings) -> tuple[str, str | None]:
-    _unknown_keys(data, _MODERATE_KEYS)
-    text = _text(data, "text", required=True)
+    _check(validators.validate_ModerateRequest, data)
+    text = data["text"]
     if len(text) > settings.max_input_chars:
         raise PayloadTooLarge(f"text has {len(text)} characters; the maximum is {settings.max_input_chars}", field="text")
-    language = data.get("language")
-    if language is not None and (not isinstance(language, str) or not _LANGUAGE_CODE_RE.match(language)):
-        raise ValidationError('language must be a language code such as "en" or "es"', field="language")
-    return text, language
+    return text, data.get("language")

@@ -192,8 +192,14 @@ class SafetyFilter:
         self.close()
 
     # ------------------------------------------------------------------ public API
-    def screen_input(self, text: Any, *, language: str | None = None, guardrail: bool = False) -> InputScreening:
+    def screen_input(
+        self, text: Any, *, language: str | None = None, guardrail: bool = False, added_chars: int = 0
+    ) -> InputScreening:
         """Validate and screen a prompt. Returns the masked text the model may see.
+
+        ``added_chars``: characters the caller itself put into ``text`` around the user's text
+        (part separators, reserved placeholders); they do not count against ``max_input_chars``,
+        which limits what the user sent.
 
         Raises :class:`InputRejected` (400/413), :class:`SafetyBlocked` (422) or
         :class:`SafetyUnavailable` (503/429). ``guardrail=True`` also applies the Bedrock
@@ -201,7 +207,7 @@ class SafetyFilter:
         """
         started = time.monotonic()
         deadline = started + self.settings.timeout_seconds
-        text = validate_text(text, max_chars=self.settings.max_input_chars)
+        text = validate_text(text, max_chars=self.settings.max_input_chars + max(0, added_chars))
         lang = self._resolve_language(text, language, deadline)
         outcome = self._screen(text, lang, source="INPUT", want_guardrail=guardrail, deadline=deadline)
 

@@ -293,7 +293,9 @@ class FakeSafetyFilter:
         self.outputs: list[tuple[str, bool]] = []
         self.fail_with: Exception | None = None
 
-    def screen_input(self, text: str, *, language: str | None = None, guardrail: bool = False) -> FakeScreening:
+    def screen_input(
+        self, text: str, *, language: str | None = None, guardrail: bool = False, added_chars: int = 0
+    ) -> FakeScreening:
         import safety
 
         self.inputs.append((text, guardrail))

@@ -88,15 +88,15 @@ def test_generate_on_the_inferentia_endpoint_uses_the_standalone_guardrail(call,
 @pytest.mark.parametrize(
     ("body", "field", "text"),
     [
-        ({"input": "x"}, "use_case", "must be one of"),
+        ({"input": "x"}, "use_case", "required"),
         ({"use_case": "nope", "input": "x"}, "use_case", "summarize"),
         ({"use_case": "summarize"}, "input", "required"),
         ({"use_case": "summarize", "input": "   "}, "input", "non-empty"),
-        ({**GENERATE, "colour": "red"}, "colour", "not a known field"),
+        ({**GENERATE, "colour": "red"}, "body", 'unknown field(s), e.g. "colour"'),  # a caller's name: not the field
         ({**GENERATE, "model": "gpt-4"}, "model", "GET /v1/models"),
         ({**GENERATE, "chain_of_thought": "yes"}, "chain_of_thought", "true or false"),
         ({**GENERATE, "instructions": {"tone": "x" * 101}}, "instructions.tone", "at most 100"),
-        ({**GENERATE, "instructions": {"mood": "happy"}}, "instructions.mood", "not a known field"),
+        ({**GENERATE, "instructions": {"mood": "happy"}}, "instructions", '"mood"'),
         ({**GENERATE, "examples": [{"input": "a", "output": "b"}] * 7}, "examples", "fine-tune"),
         (
             {**GENERATE, "examples": [{"input": "a", "output": "b"}, {"input": "a", "answer": "b"}]},
@@ -104,7 +104,8 @@ def test_generate_on_the_inferentia_endpoint_uses_the_standalone_guardrail(call,
             "like every other example",
         ),
         ({**GENERATE, "examples": [{"input": "a", "output": ""}]}, "examples[0].output", "non-empty"),
-        ({**GENERATE, "parameters": {"temperature": 3}}, "parameters.temperature", "from 0 to 1"),
+        ({**GENERATE, "parameters": {"sampling": "random", "temperature": 1.5}}, "parameters.temperature", "from 0 to 1"),
+        ({**GENERATE, "parameters": {"temperature": 3}}, "parameters.temperature", "at most 2"),  # the schema's bound
         ({**GENERATE, "parameters": {"max_new_tokens": 99999}}, "parameters.max_new_tokens", "from 1 to 4096"),
         ({**GENERATE, "model": fakes.LLAMA, "parameters": {"top_k": 3}}, "parameters.top_k", "not accepted"),
     ],

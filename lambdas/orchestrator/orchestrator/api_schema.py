@@ -1,0 +1,175 @@
+"""The API contract: the JSON Schema files in ``schemas/`` read as plain dicts (stdlib only).
+
+``schemas/requests.json`` and ``schemas/responses.json`` hold every body as a ``$defs`` entry;
+``schemas/routes.json`` lists every route (method, path, request and response schema names, the
+statuses it can answer) and every error code. From these one source:
+
+* ``scripts/generate_api_artifacts.py`` generates ``schemas/validators.py`` (the handler's
+  validation, compiled once at build time by fastjsonschema) and ``docs/openapi.json``;
+* the API Gateway request models are built at synth (``cdk/components/orchestration_api``);
+* ``GET /v1/openapi.json`` serves the same document (:func:`openapi_document`).
+
+The Lambda does not import this module at cold start (only the openapi route does, lazily).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+SCHEMA_FILES = ("requests.json", "responses.json")
+
+
+@cache
+def load(file_name: str) -> dict[str, Any]:
+    return json.loads((SCHEMA_DIR / file_name).read_text(encoding="utf-8"))
+
+
+def definitions() -> dict[str, dict[str, Any]]:
+    """Every ``$defs`` entry of the schema files, by name (names are unique across files)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for file_name in SCHEMA_FILES:
+        for name, schema in load(file_name)["$defs"].items():
+            if name in merged:
+                raise ValueError(f"{file_name}: $defs/{name} is defined twice")
+            merged[name] = schema
+    return merged
+
+
+def routes() -> list[dict[str, Any]]:
+    return load("routes.json")["routes"]
+
+
+def error_codes() -> list[dict[str, Any]]:
+    return load("routes.json")["errors"]
+
+
+def bundled(name: str) -> dict[str, Any]:
+    """The named schema with every ``$ref`` inlined: self-contained, for validators and API Gateway
+    (whose models cannot point into ``$defs``)."""
+    defs = definitions()
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref is not None:
+                target = ref.removeprefix("#/$defs/")
+                if target == ref or target not in defs:
+                    raise ValueError(f"{name}: unsupported $ref {ref!r} (only #/$defs/<name>)")
+                merged = {**inline(defs[target]), **{k: inline(v) for k, v in node.items() if k != "$ref"}}
+                return merged
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    if name not in defs:
+        raise KeyError(f"no schema named {name!r}; schemas: {sorted(defs)}")
+    return copy.deepcopy(inline(defs[name]))
+
+
+def request_schemas() -> dict[str, dict[str, Any]]:
+    """POST path -> its bundled request body schema."""
+    return {route["path"]: bundled(route["request"]) for route in routes() if route.get("request")}
+
+
+def allowed_methods() -> dict[str, tuple[str, ...]]:
+    """Path -> its methods (the router's 404/405 answers)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for route in routes():
+        table[route["path"]] = (*table.get(route["path"], ()), route["method"])
+    return table
+
+
+# --------------------------------------------------------------------------- OpenAPI 3.1
+_STATUS_TEXT = {
+    400: "Bad request", 403: "Forbidden", 404: "Not found", 409: "Conflict", 413: "Payload too large",
+    422: "Blocked by a safety check", 429: "Throttled", 500: "Internal error", 502: "Model error",
+    503: "Dependency unavailable", 504: "Model timeout",
+}
+
+
+def _component_refs(node: Any) -> Any:
+    """``#/$defs/X`` -> ``#/components/schemas/X`` (OpenAPI keeps the schemas as components)."""
+    if isinstance(node, dict):
+        return {
+            key: (value.replace("#/$defs/", "#/components/schemas/") if key == "$ref" else _component_refs(value))
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_component_refs(item) for item in node]
+    return node
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every route, request, response and error (docs/openapi.json)."""
+    codes_by_status: dict[int, list[str]] = {}
+    for error in error_codes():
+        codes_by_status.setdefault(error["status"], []).append(f"`{error['code']}`: {error['meaning']}")
+    error_response = {"$ref": "#/components/schemas/Error"}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes():
+        responses: dict[str, Any] = {
+            "200": {
+                "description": "OK",
+                "content": {
+                    media: {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+                    for media, schema in route["responses"].items()
+                },
+            }
+        }
+        for status in route["errors"]:
+            responses[str(status)] = {
+                "description": _STATUS_TEXT[status] + ". " + " ".join(codes_by_status.get(status, [])),
+                "content": {"application/json": {"schema": error_response}},
+            }
+        operation: dict[str, Any] = {
+            "operationId": route["operation_id"],
+            "summary": route["summary"],
+            "security": [{"sigv4": []}],
+            "responses": responses,
+        }
+        if route.get("request"):
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{route['request']}"}}},
+            }
+        paths.setdefault(route["path"], {})[route["method"].lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "genai-stack orchestration API",
+            "version": "1",
+            "description": load("routes.json")["description"],
+        },
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "servers": [
+            {
+                "url": "https://{api_id}.execute-api.{region}.amazonaws.com/{stage}",
+                "variables": {"api_id": {"default": "api_id"}, "region": {"default": "eu-west-1"}, "stage": {"default": "api"}},
+            }
+        ],
+        "security": [{"sigv4": []}],
+        "paths": paths,
+        "components": {
+            "schemas": _component_refs(definitions()),
+            "securitySchemes": {
+                "sigv4": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "description": "AWS Signature Version 4 (IAM auth); environments with a Cognito user pool take "
+                    "the pool's ID token in the same header instead",
+                }
+            },
+        },
+    }
+
+
+def openapi_json() -> str:
+    """The document as served and as written to docs/openapi.json (stable key order)."""
+    return json.dumps(openapi_document(), indent=1, ensure_ascii=False) + "\n"
