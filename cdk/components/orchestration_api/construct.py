@@ -12,7 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk.components.orchestration_api.request_models import REQUEST_SCHEMAS, to_json_schema
+from cdk.components.orchestration_api.request_models import REQUEST_SCHEMAS, api_schema, to_json_schema
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,8 @@ class Route:
     path: str
 
 
-ROUTES: tuple[Route, ...] = (
-    Route("GET", "/v1/use-cases"),
-    Route("GET", "/v1/models"),
-    Route("POST", "/v1/generate"),
-    Route("POST", "/v1/chat"),
-    Route("POST", "/v1/compare"),
-    Route("POST", "/v1/moderate"),
-)
+#: Every route, from the runtime's route table (lambdas/orchestrator/orchestrator/schemas/routes.json).
+ROUTES: tuple[Route, ...] = tuple(Route(route["method"], route["path"]) for route in api_schema.routes())
 
 # Errors API Gateway answers itself, in the orchestrator's shape:
 # {"error": {"code", "message"}, "request_id"}. Response type -> (code, Retry-After seconds or None).
@@ -89,8 +83,9 @@ def access_log_fields(cognito_claims: bool) -> dict[str, str]:
 
 
 class OrchestrationApi(Construct):
-    """REST API (regional) with ``GET /v1/use-cases``, ``GET /v1/models``, ``POST /v1/generate``,
-    ``/v1/chat``, ``/v1/compare`` and ``/v1/moderate``, every one a Lambda proxy to ``handler``.
+    """REST API (regional) with ``GET /v1/use-cases``, ``GET /v1/models``, ``GET /v1/openapi.json``,
+    ``POST /v1/generate``, ``/v1/chat``, ``/v1/compare`` and ``/v1/moderate`` (the runtime's route
+    table), every one a Lambda proxy to ``handler``.
 
     - every method is authorized: IAM (SigV4) by default, a Cognito user-pool authorizer if a pool is given;
     - POST bodies are validated against JSON-schema models before the function runs;

@@ -1,9 +1,21 @@
-"""JSON schemas (draft 4, what API Gateway validates with) of the orchestration API's POST bodies.
+"""API Gateway request models built at synth from the orchestrator's own JSON Schema files.
 
-They mirror the structural rules of ``lambdas/orchestrator/orchestrator/validation.py`` and are never
-stricter: a body the orchestrator accepts always passes the gateway (tests/unit/infra checks it
-against the runtime's own validator). What needs the model catalog or sizes (which use case, which
-model, text length, image size) stays with the orchestrator, which answers with the precise 400/413.
+The request bodies are defined once, in ``lambdas/orchestrator/orchestrator/schemas/requests.json``
+(read through the runtime contract ``orchestrator.api_schema``); the handler validates with code
+generated from the same file. API Gateway models take JSON Schema draft 4 (verified: "API Gateway
+uses JSON schema draft 4", API Gateway developer guide, "Data models for REST APIs"), so each bundled
+schema is converted here:
+
+* ``$ref`` to ``#/$defs/...`` is inlined (a model can only reference other models by URL) and
+  ``$defs``/``$id`` are dropped;
+* ``$schema`` becomes the draft-4 URI;
+* annotations draft 4 does not have are dropped: ``examples``, ``$comment`` and ``x-*`` keys;
+* ``const`` becomes a one-value ``enum``.
+
+Nothing that validates is dropped today; a keyword with no draft-4 meaning (``unevaluatedProperties``,
+``prefixItems``, ``dependentRequired``, numeric ``exclusiveMinimum``...) fails synth instead of being
+silently weakened. What needs the deployment (which use case or model, MAX_INPUT_CHARS, image bytes)
+stays with the handler, which answers with the precise 400/413.
 """
 
 from __future__ import annotations
@@ -12,126 +24,54 @@ from typing import Any
 
 from aws_cdk import aws_apigateway as apigateway
 
+import cdk.runtime_contracts  # noqa: F401 - puts lambdas/<function>/ on sys.path
+
+# isort: split
+from orchestrator import api_schema
+
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
-_NON_BLANK = {"type": "string", "pattern": "\\S"}
-_OPTIONAL_NON_BLANK = {"type": ["string", "null"], "pattern": "\\S"}
-
-PARAMETERS: dict[str, Any] = {
-    "type": ["object", "null"],
-    "additionalProperties": False,
-    "properties": {
-        "max_new_tokens": {"type": "integer", "minimum": 1},
-        "temperature": {"type": ["number", "null"], "minimum": 0},
-        "top_p": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
-        "top_k": {"type": ["integer", "null"], "minimum": 1},
-        "stop_sequences": {"type": ["array", "null"], "maxItems": 4, "items": {"type": "string", "minLength": 1,
-                                                                               "maxLength": 100}},
-        "sampling": {"type": "string", "enum": ["greedy", "random"]},
-    },
-}
-INSTRUCTIONS: dict[str, Any] = {
-    "type": ["object", "null"],
-    "additionalProperties": False,
-    "properties": {
-        "tone": _OPTIONAL_NON_BLANK,
-        "language": _OPTIONAL_NON_BLANK,
-        "output_format": _OPTIONAL_NON_BLANK,
-        "constraints": {"type": ["array", "null"], "maxItems": 10, "items": _NON_BLANK},
-    },
-}
-EXAMPLES: dict[str, Any] = {
-    "type": ["array", "null"],
-    "maxItems": 6,
-    "items": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["input", "output"],
-        "properties": {"input": _NON_BLANK, "output": _NON_BLANK},
-    },
-}
-IMAGE: dict[str, Any] = {
-    "type": ["object", "null"],
-    "additionalProperties": False,
-    "required": ["format", "data"],
-    "properties": {"format": {"type": "string", "enum": ["png", "jpeg"]}, "data": {"type": "string", "minLength": 1}},
-}
-_GENERATE_PROPERTIES: dict[str, Any] = {
-    "use_case": {"type": "string", "minLength": 1},
-    "input": _NON_BLANK,
-    "context": _OPTIONAL_NON_BLANK,
-    "instructions": INSTRUCTIONS,
-    "examples": EXAMPLES,
-    "chain_of_thought": {"type": "boolean"},
-    "parameters": PARAMETERS,
-    "image": IMAGE,
-}
-
-GENERATE_REQUEST: dict[str, Any] = {
-    "$schema": DRAFT4,
-    "title": "GenerateRequest",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["use_case", "input"],
-    "properties": {**_GENERATE_PROPERTIES, "model": {"type": "string", "minLength": 1}},
-}
-COMPARE_REQUEST: dict[str, Any] = {
-    "$schema": DRAFT4,
-    "title": "CompareRequest",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["use_case", "input", "models"],
-    "properties": {
-        **_GENERATE_PROPERTIES,
-        "models": {"type": "array", "minItems": 2, "maxItems": 4, "uniqueItems": True,
-                   "items": {"type": "string", "minLength": 1}},
-    },
-}
-CHAT_REQUEST: dict[str, Any] = {
-    "$schema": DRAFT4,
-    "title": "ChatRequest",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["message"],
-    "properties": {
-        "conversation_id": {
-            "type": ["string", "null"],
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
-        },
-        "message": _NON_BLANK,
-        "parameters": PARAMETERS,
-        "model": {"type": "string", "minLength": 1},
-    },
-}
-MODERATE_REQUEST: dict[str, Any] = {
-    "$schema": DRAFT4,
-    "title": "ModerateRequest",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["text"],
-    "properties": {
-        "text": _NON_BLANK,
-        "language": {"type": ["string", "null"], "pattern": "^[a-z]{2}(-[A-Z]{2})?$"},
-    },
-}
-
-#: POST route -> its body schema.
-REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
-    "/v1/generate": GENERATE_REQUEST,
-    "/v1/chat": CHAT_REQUEST,
-    "/v1/compare": COMPARE_REQUEST,
-    "/v1/moderate": MODERATE_REQUEST,
-}
+#: Annotations with no draft-4 equivalent: dropped (they do not validate anything).
+DROPPED_ANNOTATIONS = frozenset({"$id", "$defs", "$comment", "examples"})
 
 _TYPES = {t.name.lower(): t for t in apigateway.JsonSchemaType}
 _KEYS = {
-    "title": "title", "pattern": "pattern", "minLength": "min_length", "maxLength": "max_length",
-    "minimum": "minimum", "maximum": "maximum", "minItems": "min_items", "maxItems": "max_items",
-    "uniqueItems": "unique_items", "enum": "enum", "required": "required",
+    "title": "title", "description": "description", "pattern": "pattern", "minLength": "min_length",
+    "maxLength": "max_length", "minimum": "minimum", "maximum": "maximum", "minItems": "min_items",
+    "maxItems": "max_items", "uniqueItems": "unique_items", "enum": "enum", "required": "required",
 }
 
 
+def to_draft4(schema: dict[str, Any]) -> dict[str, Any]:
+    """A bundled (``$ref``-free) schema of the runtime's files as a draft-4 schema dict."""
+    converted: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in DROPPED_ANNOTATIONS or key.startswith("x-"):
+            continue
+        if key == "$schema":
+            converted[key] = DRAFT4
+        elif key == "const":
+            converted["enum"] = [value]
+        elif key == "properties":
+            converted[key] = {name: to_draft4(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            converted[key] = to_draft4(value)
+        elif key in _KEYS or key in ("type", "items", "additionalProperties"):
+            converted[key] = value
+        else:
+            raise ValueError(f"JSON Schema keyword {key!r} has no draft-4 equivalent for API Gateway models")
+    return converted
+
+
+def _request_schemas() -> dict[str, dict[str, Any]]:
+    return {path: {"$schema": DRAFT4, **to_draft4(schema)} for path, schema in api_schema.request_schemas().items()}
+
+
+#: POST route -> its body schema (draft 4), from the runtime's schema files.
+REQUEST_SCHEMAS: dict[str, dict[str, Any]] = _request_schemas()
+
+
 def to_json_schema(schema: dict[str, Any]) -> apigateway.JsonSchema:
-    """A plain draft-4 schema dict as the CDK's typed ``JsonSchema``."""
+    """A draft-4 schema dict as the CDK's typed ``JsonSchema``."""
     kwargs: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "$schema":

@@ -9,7 +9,7 @@ statuses it can answer) and every error code. From these one source:
 * the API Gateway request models are built at synth (``cdk/components/orchestration_api``);
 * ``GET /v1/openapi.json`` serves the same document (:func:`openapi_document`).
 
-The Lambda does not import this module at cold start (only the openapi route does, lazily).
+At cold start the router reads only the route table; the OpenAPI document is built on its first request.
 """
 
 from __future__ import annotations
@@ -170,6 +170,7 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
+@cache
 def openapi_json() -> str:
     """The document as served and as written to docs/openapi.json (stable key order)."""
     return json.dumps(openapi_document(), indent=1, ensure_ascii=False) + "\n"

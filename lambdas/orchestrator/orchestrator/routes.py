@@ -16,20 +16,15 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
+from . import api_schema
 from .errors import ApiError, Forbidden, MethodNotAllowed, NotFound
 from .observability import logger
 from .service import RequestContext, Service
 from .validation import parse_json_body
 
 JSON = "application/json"
-ROUTES: dict[str, tuple[str, ...]] = {
-    "/v1/use-cases": ("GET",),
-    "/v1/models": ("GET",),
-    "/v1/generate": ("POST",),
-    "/v1/chat": ("POST",),
-    "/v1/compare": ("POST",),
-    "/v1/moderate": ("POST",),
-}
+#: Path -> methods, from schemas/routes.json (the one route table; 404 and 405 answers use it).
+ROUTES: dict[str, tuple[str, ...]] = api_schema.allowed_methods()
 
 app = APIGatewayRestResolver()
 _service: Service | None = None
@@ -108,6 +103,11 @@ def get_use_cases() -> Response:
 @app.get("/v1/models")
 def get_models() -> Response:
     return _ok({**_svc().models(), "request_id": _context().request_id})
+
+
+@app.get("/v1/openapi.json")
+def get_openapi() -> Response:
+    return Response(status_code=200, content_type=JSON, body=api_schema.openapi_json())
 
 
 @app.post("/v1/generate")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import json
 import math
 import re
@@ -142,6 +141,8 @@ def _unknown_field_error(parent: str, data: Mapping[str, Any], definition: Mappi
         path = _join(parent, ours[0])
         return ValidationError(f"{path} is not a field of this object; allowed: {allowed}", field=path)
     key = unknown[0]
+    import difflib  # only on this error path: not worth its import at cold start
+
     hint = difflib.get_close_matches(key, allowed, n=1) if _SHOWN_NAME_RE.match(key) else []
     where = "the request body" if parent == "body" else parent
     # The field is the parent: a name the caller chose is data and never reaches the logs.
