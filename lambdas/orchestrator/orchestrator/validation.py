@@ -24,8 +24,7 @@ from typing import Any
 from .catalog import UseCase
 from .errors import PayloadTooLarge, ValidationError
 from .prompts import Example, Instructions
-from .schemas import validators
-from .schemas.validators import JsonSchemaValueException
+from .schemas import JsonSchemaValueException, validators
 from .settings import ModelSpec, Settings
 
 # Converse: each image at most 3.75 MB and 8000 x 8000 px (Message API reference).

@@ -131,7 +131,7 @@ def test_real_responses_and_errors_match_their_schemas(call, aws, real_safety) -
 
 def test_valid_bodies_pass_both_the_generated_validator_and_the_schema() -> None:
     """The generated validators agree with a reference implementation (jsonschema) on samples."""
-    from orchestrator.schemas import validators
+    from orchestrator.schemas import JsonSchemaValueException, validators
 
     samples = {
         "GenerateRequest": [
@@ -151,7 +151,7 @@ def test_valid_bodies_pass_both_the_generated_validator_and_the_schema() -> None
             try:
                 generated(body)
                 accepted = True
-            except validators.JsonSchemaValueException:
+            except JsonSchemaValueException:
                 accepted = False
             assert accepted is valid, (name, body)
 
