@@ -47,19 +47,28 @@ def validators_source() -> str:
     names = sorted({key for name in api_schema.request_schemas().values() for key in _property_names(name)})
     parts.append("#: Every field name the request schemas define: an unknown key that is one of these is ours, not data.\n"
                  f"FIELD_NAMES = frozenset({names!r})\n")
+    definitions = api_schema.load("requests.json")["$defs"]
+    emitted: set[str] = set()
     for route in api_schema.routes():
         name = route.get("request")
         if not name:
             continue
-        schema = {key: value for key, value in api_schema.bundled(name).items() if key not in ("title", "$schema")}
+        # $refs kept: each shared definition (Parameters, Instructions, ...) becomes one function,
+        # emitted once for every request that uses it.
+        schema = {"$defs": definitions, **{key: value for key, value in definitions[name].items() if key != "title"}}
         code = fastjsonschema.compile_to_code(schema, handlers={}, use_default=False, use_formats=False)
-        header, _, body = code.partition("\ndef validate(")
-        if "validate(" in body or not body:
-            raise SystemExit(f"{name}: unexpected generated code (nested validators); bundle the schema first")
+        header, *functions = code.split("\ndef ")
         patterns = re.search(r"REGEX_PATTERNS = \{(.*?)\n\}", header, re.S)
         if patterns:
             parts.append("REGEX_PATTERNS.update({" + patterns.group(1) + "\n})\n")
-        parts.append(f"\ndef validate_{name}(" + body.rstrip() + "\n")
+        for function in functions:
+            function_name = function.split("(", 1)[0]
+            if function_name == "validate":
+                function = f"validate_{name}" + function.removeprefix("validate")
+            elif function_name in emitted:
+                continue
+            emitted.add(function_name)
+            parts.append("\ndef " + function.rstrip() + "\n")
     return "\n".join(parts)
 
 
