@@ -44,7 +44,7 @@ def validators_source() -> str:
     import fastjsonschema
 
     parts = [_HEADER.format(version=fastjsonschema.VERSION)]
-    names = sorted({key for name in api_schema.request_schemas().values() for key in _property_names(name)})
+    names = sorted({key for schema in api_schema.request_schemas().values() for key in _property_names(schema)})
     parts.append("#: Every field name the request schemas define: an unknown key that is one of these is ours, not data.\n"
                  f"FIELD_NAMES = frozenset({names!r})\n")
     definitions = api_schema.load("requests.json")["$defs"]
@@ -55,7 +55,8 @@ def validators_source() -> str:
             continue
         # $refs kept: each shared definition (Parameters, Instructions, ...) becomes one function,
         # emitted once for every request that uses it.
-        schema = {"$defs": definitions, **{key: value for key, value in definitions[name].items() if key != "title"}}
+        closed = api_schema.closed_object(definitions[name], lambda group: definitions[group["$ref"].removeprefix("#/$defs/")])
+        schema = {"$defs": definitions, **{key: value for key, value in closed.items() if key != "title"}}
         code = fastjsonschema.compile_to_code(schema, handlers={}, use_default=False, use_formats=False)
         header, *functions = code.split("\ndef ")
         patterns = re.search(r"REGEX_PATTERNS = \{(.*?)\n\}", header, re.S)

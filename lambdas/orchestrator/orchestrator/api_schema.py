@@ -72,9 +72,41 @@ def bundled(name: str) -> dict[str, Any]:
     return copy.deepcopy(inline(defs[name]))
 
 
+_FIELD_GROUP_KEYS = frozenset({"type", "description", "properties", "required"})
+
+
+def closed_object(schema: dict[str, Any], resolve: Any = None) -> dict[str, Any]:
+    """``{"allOf": [field groups], "properties", "unevaluatedProperties": false}`` as one object with
+    ``additionalProperties: false``: the same body set, in keywords draft 4 and draft 7 have. A field
+    group is a plain object schema (``type``, ``description``, ``properties``, ``required``);
+    ``resolve`` maps a ``{"$ref": ...}`` group to its schema (the bundled form has none)."""
+    if "allOf" not in schema:
+        return schema
+    if schema.get("unevaluatedProperties") is not False:
+        raise ValueError(f"{schema.get('title')}: allOf field groups must be closed with unevaluatedProperties: false")
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for group in schema["allOf"]:
+        group = resolve(group) if resolve and "$ref" in group else group
+        if set(group) - _FIELD_GROUP_KEYS:
+            raise ValueError(f"{schema.get('title')}: a field group may only have {sorted(_FIELD_GROUP_KEYS)}")
+        properties.update(group.get("properties", {}))
+        required += [key for key in group.get("required", []) if key not in required]
+    properties.update(schema.get("properties", {}))
+    required += [key for key in schema.get("required", []) if key not in required]
+    combined = ("allOf", "unevaluatedProperties", "properties", "required")
+    flat = {key: value for key, value in schema.items() if key not in combined}
+    return {**flat, "additionalProperties": False, "required": required, "properties": properties}
+
+
+def request_schema(name: str) -> dict[str, Any]:
+    """A request body's schema, bundled and closed into one object (validators, API Gateway)."""
+    return closed_object(bundled(name))
+
+
 def request_schemas() -> dict[str, dict[str, Any]]:
-    """POST path -> its bundled request body schema."""
-    return {route["path"]: bundled(route["request"]) for route in routes() if route.get("request")}
+    """POST path -> its request body schema, bundled and closed."""
+    return {route["path"]: request_schema(route["request"]) for route in routes() if route.get("request")}
 
 
 def allowed_methods() -> dict[str, tuple[str, ...]]:

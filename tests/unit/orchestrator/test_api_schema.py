@@ -185,3 +185,16 @@ def test_a_keyword_draft_4_cannot_express_fails_synth_instead_of_being_dropped()
     assert to_draft4({"type": "string", "examples": ["x"], "x-note": 1, "const": "a"}) == {"type": "string", "enum": ["a"]}
     with pytest.raises(ValueError, match="unevaluatedProperties"):
         to_draft4({"type": "object", "unevaluatedProperties": False})
+
+
+def test_a_field_added_to_a_shared_group_reaches_every_request_that_uses_it() -> None:
+    """A later field on every model call (e.g. knowledge_base) is one edit: ModelCallFields."""
+    import copy
+
+    definitions = copy.deepcopy(api_schema.load("requests.json")["$defs"])
+    definitions["ModelCallFields"]["properties"]["knowledge_base"] = {"type": "string"}
+    for name in ("GenerateRequest", "CompareRequest", "ChatRequest"):
+        closed = api_schema.closed_object(definitions[name], lambda group: definitions[group["$ref"].removeprefix("#/$defs/")])
+        assert "knowledge_base" in closed["properties"] and closed["additionalProperties"] is False, name
+    assert set(api_schema.request_schema("GenerateRequest")["required"]) == {"use_case", "input"}
+    assert set(api_schema.request_schema("CompareRequest")["required"]) == {"use_case", "input", "models"}
