@@ -32,7 +32,7 @@ class AlertingStack(Stack):
                 NO_SUBSCRIBER_WARNING,
                 f"environments.{config.name}.observability has neither alarm_emails nor alarm_topic_arn: this "
                 "environment keeps its data, yet its alarms notify a topic nobody subscribes to. Set one of them "
-                "(README, 'Alarm notifications').",
+                "(README: observability.alarm_emails, alarm_topic_arn).",
             )
             if observability.no_alarm_subscriber_reason:
                 # The warning still prints at every synth; the policy gates let it pass for the stated reason.
