@@ -198,3 +198,14 @@ def test_a_field_added_to_a_shared_group_reaches_every_request_that_uses_it() ->
         assert "knowledge_base" in closed["properties"] and closed["additionalProperties"] is False, name
     assert set(api_schema.request_schema("GenerateRequest")["required"]) == {"use_case", "input"}
     assert set(api_schema.request_schema("CompareRequest")["required"]) == {"use_case", "input", "models"}
+
+
+def test_the_schema_bounds_match_the_runtime_constants_they_stand_for() -> None:
+    from orchestrator import parameters, prompts
+
+    definitions = api_schema.definitions()
+    assert definitions["Examples"]["maxItems"] == prompts.MAX_EXAMPLES
+    stop = definitions["Parameters"]["properties"]["stop_sequences"]
+    assert (stop["maxItems"], stop["items"]["maxLength"]) == (parameters.MAX_STOP_SEQUENCES, parameters.MAX_STOP_SEQUENCE_CHARS)
+    assert definitions["Parameters"]["properties"]["sampling"]["enum"] == list(parameters.SAMPLING)
+    assert set(definitions["Parameters"]["properties"]) == set(parameters.KEYS)
