@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from safety.normalize import DetectionView, needs_normalizing
+
 from .catalog import UseCase
 
 MAX_EXAMPLES = 6
@@ -27,6 +29,9 @@ EXAMPLES_CLAUSE = "Follow the format and style of the examples in <examples>."
 
 _STRUCTURAL_TAGS = ("input", "context", "examples", "example", "output")
 _TAG_RE = re.compile(r"<(\s*/?\s*(?:" + "|".join(_STRUCTURAL_TAGS) + r")\b)", re.IGNORECASE)
+# In the detection form (NFKC, format characters dropped: safety/normalize.py) a fullwidth "＜",
+# a small-form "﹤" or a fullwidth tag name reads as ASCII, and "<\u200b/input>" as "</input>".
+_DETECTED_TAG_RE = re.compile(r"<\s*/?\s*(?:" + "|".join(_STRUCTURAL_TAGS) + r")\b", re.IGNORECASE)
 _VARIABLE_RE = re.compile(r"\{\{\s*(examples|context|input|instruction)\s*\}\}")
 # Negative size phrasings the book asks to state positively.
 _POSITIVE_REWRITES = (
@@ -61,8 +66,23 @@ class Prompt:
 def neutralize_tags(text: str) -> str:
     """Stop user text from opening or closing the prompt's structural tags (``</input>`` in an
     input would otherwise end the input early): ``<input>`` becomes ``&lt;input>``, and so do
-    spaced variants such as ``< /input>``."""
-    return _TAG_RE.sub(r"&lt;\1", text)
+    spaced variants such as ``< /input>``.
+
+    Tags are looked for in the text's detection form, so lookalikes count too: fullwidth or
+    small-form angle brackets, fullwidth letters, and format characters (zero-width space or
+    joiner, word joiner, ...) around or inside the tag name. Such a tag is replaced by its
+    escaped ASCII form; every other character stays as the caller typed it."""
+    if not needs_normalizing(text):
+        return _TAG_RE.sub(r"&lt;\1", text)
+    view = DetectionView.of(text)
+    pieces: list[str] = []
+    kept = 0
+    for match in _DETECTED_TAG_RE.finditer(view.text):
+        begin, end = view.original_span(match.start(), match.end())
+        pieces += [text[kept:begin], "&lt;" + match.group()[1:]]
+        kept = end
+    pieces.append(text[kept:])
+    return _TAG_RE.sub(r"&lt;\1", "".join(pieces))
 
 
 def positive_constraint(text: str) -> str:

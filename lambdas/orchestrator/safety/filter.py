@@ -2,14 +2,18 @@
 
 Usage (clients and the filter are created once per container; the filter owns a thread pool)::
 
-    settings = SafetySettings.from_env()
-    safety = SafetyFilter(settings, comprehend=boto3.client("comprehend"),
-                          bedrock_runtime=boto3.client("bedrock-runtime"), metrics=metrics)
+    safety = SafetyFilter(SafetySettings.from_environment(os.environ), comprehend=comprehend_client,
+                          bedrock_runtime=bedrock_runtime_client, metrics=metrics)
 
     screening = safety.screen_input(prompt)              # raises InputRejected / SafetyBlocked / SafetyUnavailable
     answer = call_model(screening.text)                   # the model only sees masked text
     output = safety.screen_output(answer, screening=screening)
     return {"text": output.text, "safety": {"input": screening.analysis, "output": output.analysis}}
+
+The parts: ``language.py`` routes a text to a language, ``checks.py`` holds one strategy per check
+(submit calls, collect answers), ``verdict.py`` decides and reports. This module runs them: the
+checks concurrently, on the text's detection form (``normalize.py``: NFKC without format
+characters), with every span mapped back to the caller's text before masking.
 
 Nothing unchecked passes: a check that is throttled, times out or fails raises
 :class:`SafetyUnavailable` unless ``fail_open`` is set, in which case the analysis records the
@@ -19,129 +23,26 @@ check as ``skipped``. Logs and metrics carry types, counts, lengths and timings,
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from aws_errors import Failure, classify
 
 from ._metrics import MetricsSink
-from .errors import InputRejected, SafetyBlocked, SafetyError, SafetyUnavailable
-from .guardrail import GuardrailCoverageError, apply_guardrail
-from .pii import (
-    Entity,
-    PlaceholderVault,
-    apply_masks,
-    assign_actions,
-    expand_to_tokens,
-    local_pii_prepass,
-    map_chunk_entities,
-    mask_spans,
-    mask_token_spans,
-    merge_same_type,
-    subtract_spans,
-)
-from .settings import COMPREHEND_PII_LANGUAGES, COMPREHEND_TOXICITY_LANGUAGES, SafetySettings
-from .text import sanitize_output, split_text, validate_text
-from .toxicity import batches, evaluate_comprehend
+from .checks import GuardrailCheck, PendingCall, PiiCheck, TooManyCalls, ToxicityCheck
+from .errors import InputRejected, SafetyError, SafetyUnavailable
+from .language import LanguageDetectionFailed, LanguageRoute, LanguageRouter, route
+from .normalize import DetectionView
+from .pii import Entity, PlaceholderVault, apply_masks, assign_actions, local_pii_prepass, mask_token_spans, subtract_spans
+from .screening import InputScreening, OutputScreening, ServiceLimits
+from .settings import COMPREHEND_TOXICITY_LANGUAGES, SafetySettings
+from .text import sanitize_output, validate_text
+from .verdict import ScreeningOutcome, Verdict, settle_failures, unavailable
 
 logger = logging.getLogger(__name__)
-
-_THROTTLING_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "SlowDown",
-        "ServiceQuotaExceededException",
-        "ProvisionedThroughputExceededException",
-    }
-)
-_LANGUAGE_TAG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-# Priority when several checks block the same text (all are reported in details).
-_BLOCK_ORDER = ("toxicity", "guardrail", "pii")
-
-
-@dataclass(frozen=True)
-class ServiceLimits:
-    """Request limits of the APIs (README.md beside this file gives the sources). Tests shrink them."""
-
-    pii_max_bytes: int = 100_000  # DetectPiiEntities: Text up to 100 KB of UTF-8
-    pii_overlap_chars: int = 200  # overlap between PII chunks so a cut entity is whole in one
-    language_max_bytes: int = 100_000  # DetectDominantLanguage: Text up to 100 KB of UTF-8
-    language_min_chars: int = 20  # DetectDominantLanguage: "at least 20 characters"
-    toxicity_segment_bytes: int = 1_000  # DetectToxicContent: each segment at most 1 KB
-    toxicity_batch_size: int = 10  # DetectToxicContent: up to 10 segments per call
-    max_workers: int = 8
-
-
-@dataclass(frozen=True, repr=False)
-class InputScreening:
-    """Result of :meth:`SafetyFilter.screen_input`.
-
-    ``text`` is what the model may see (masked); ``analysis`` is JSON-able for the API's
-    ``safety`` field; :meth:`restore` puts pseudonymized values back (identity in redact mode).
-    The placeholder mapping lives only in this object: it is not in ``analysis`` or ``repr``.
-    """
-
-    text: str
-    language: str
-    analysis: dict[str, Any]
-    _vault: PlaceholderVault | None = field(default=None, compare=False)
-
-    def restore(self, text: str) -> str:
-        if self._vault is None:
-            return text
-        return self._vault.restore(text)
-
-    def __repr__(self) -> str:
-        return (
-            f"InputScreening(language={self.language!r}, chars={len(self.text)}, "
-            f"masked={self.analysis.get('pii', {}).get('masked_count', 0)})"
-        )
-
-
-@dataclass(frozen=True, repr=False)
-class OutputScreening:
-    """Result of :meth:`SafetyFilter.screen_output`: ``text`` is ready for the caller."""
-
-    text: str
-    analysis: dict[str, Any]
-
-    def __repr__(self) -> str:
-        return f"OutputScreening(chars={len(self.text)})"
-
-
-@dataclass
-class _Language:
-    code: str  # the language used for routing (may be unsupported when not strict)
-    source: str  # request | settings | comprehend | default | skipped
-    pii_language: str  # the language sent to DetectPiiEntities
-    toxicity_route: str  # comprehend | guardrail
-
-
-@dataclass
-class _Outcome:
-    """Results of one screening pass; None for a check that did not run or failed."""
-
-    entities: list[Entity] | None = None
-    toxicity: dict[str, Any] | None = None
-    guardrail: dict[str, Any] | None = None
-    failures: dict[str, str] = field(default_factory=dict)  # check -> throttled|timeout|error
-    checks: dict[str, str] = field(default_factory=dict)
 
 
 class SafetyFilter:
@@ -164,21 +65,34 @@ class SafetyFilter:
             raise ValueError(
                 "SAFETY_CONFIG.supported_languages: toxicity of languages other than "
                 f"{list(COMPREHEND_TOXICITY_LANGUAGES)} is checked by the Bedrock guardrail, so "
-                "GUARDRAIL_ID and GUARDRAIL_VERSION must be set"
+                "GUARDRAIL_ARN and GUARDRAIL_VERSION must be set"
             )
         if settings.guardrail_configured and bedrock_runtime is None:
             raise ValueError("bedrock_runtime: a bedrock-runtime client is required when a guardrail is configured")
         if comprehend is None:
             raise ValueError("comprehend: a comprehend client is required")
         self.settings = settings
-        self.limits = limits or ServiceLimits()
-        self._comprehend = comprehend
-        self._bedrock = bedrock_runtime
+        self.limits = limits = limits or ServiceLimits()
         self._metrics = MetricsSink(metrics)
         self._owns_executor = executor is None
-        self._executor: Executor = executor or ThreadPoolExecutor(
-            max_workers=self.limits.max_workers, thread_name_prefix="safety"
+        self._executor: Executor = executor or ThreadPoolExecutor(max_workers=limits.max_workers, thread_name_prefix="safety")
+        self._languages = LanguageRouter(
+            settings,
+            comprehend,
+            self._submit,
+            max_bytes=limits.language_max_bytes,
+            min_chars=limits.language_min_chars,
+            record_latency=self._metrics.latency,
         )
+        self._pii = PiiCheck(comprehend, max_bytes=limits.pii_max_bytes, overlap_chars=limits.pii_overlap_chars)
+        self._toxicity = ToxicityCheck(
+            comprehend,
+            settings,
+            segment_bytes=limits.toxicity_segment_bytes,
+            batch_size=limits.toxicity_batch_size,
+            max_calls=limits.max_toxicity_calls,
+        )
+        self._guardrail = GuardrailCheck(bedrock_runtime, settings)
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -208,22 +122,20 @@ class SafetyFilter:
         started = time.monotonic()
         deadline = started + self.settings.timeout_seconds
         text = validate_text(text, max_chars=self.settings.max_input_chars + max(0, added_chars))
-        lang = self._resolve_language(text, language, deadline)
-        outcome = self._screen(text, lang, source="INPUT", want_guardrail=guardrail, deadline=deadline)
+        view = DetectionView.of(text)
+        lang = self._resolve_language(view.text, language, deadline)
+        outcome = self._screen(view, lang, source="INPUT", want_guardrail=guardrail, deadline=deadline)
 
         protected = mask_token_spans(text)  # e.g. placeholders of earlier turns: not PII
         entities = None if outcome.entities is None else subtract_spans(text, outcome.entities, protected)
-        report, spans = self._pii_report(entities)
-        self._raise_if_blocked(outcome, report, phase="input")
-        self._raise_if_failed(outcome)
+        verdict = self._decide(outcome, entities, phase="input")
 
         vault = PlaceholderVault() if self.settings.pii_mode == "pseudonymize" else None
         if vault is not None:
             vault.reserve_existing(text)
-        masked = apply_masks(text, spans, mode=self.settings.pii_mode, vault=vault)
-        self._metrics.pii_masked(_count_types(spans))
-
-        analysis = self._analysis(lang, outcome, report, spans, mode=self.settings.pii_mode)
+        masked = apply_masks(text, list(verdict.spans), mode=self.settings.pii_mode, vault=vault)
+        self._metrics.pii_masked(verdict.masked_counts())
+        analysis = verdict.analysis(lang, outcome, mode=self.settings.pii_mode)
         self._log("input", text, analysis, started)
         return InputScreening(text=masked, language=lang.code, analysis=analysis, _vault=vault)
 
@@ -237,7 +149,7 @@ class SafetyFilter:
         started = time.monotonic()
         deadline = started + self.settings.timeout_seconds
         text = sanitize_output(text)
-        lang = self._route(screening.language, source="input")
+        lang = route(screening.language, source="input")
         if not text.strip():
             analysis = {
                 "language": lang.code,
@@ -247,19 +159,16 @@ class SafetyFilter:
             }
             return OutputScreening(text=text, analysis=analysis)
 
-        outcome = self._screen(text, lang, source="OUTPUT", want_guardrail=guardrail, deadline=deadline)
-        protected = self._protected_spans(text, screening)
+        outcome = self._screen(DetectionView.of(text), lang, source="OUTPUT", want_guardrail=guardrail, deadline=deadline)
+        protected = [*mask_token_spans(text), *screening.placeholder_spans(text)]
         entities = None if outcome.entities is None else subtract_spans(text, outcome.entities, protected)
-        report, spans = self._pii_report(entities)
-        self._raise_if_blocked(outcome, report, phase="output")
-        self._raise_if_failed(outcome)
+        verdict = self._decide(outcome, entities, phase="output")
 
-        masked = apply_masks(text, spans, mode="redact", vault=None)
-        self._metrics.pii_masked(_count_types(spans))
-        restored = screening.restore(masked)
-        analysis = self._analysis(lang, outcome, report, spans, mode="redact")
+        masked = apply_masks(text, list(verdict.spans), mode="redact", vault=None)
+        self._metrics.pii_masked(verdict.masked_counts())
+        analysis = verdict.analysis(lang, outcome, mode="redact")
         self._log("output", text, analysis, started)
-        return OutputScreening(text=restored, analysis=analysis)
+        return OutputScreening(text=screening.restore(masked), analysis=analysis)
 
     def moderate(self, text: Any, *, language: str | None = None) -> dict[str, Any]:
         """Full analysis for ``POST /v1/moderate``: never raises :class:`SafetyBlocked` (the
@@ -267,308 +176,163 @@ class SafetyFilter:
         started = time.monotonic()
         deadline = started + self.settings.timeout_seconds
         text = validate_text(text, max_chars=self.settings.max_input_chars)
-        lang = self._resolve_language(text, language, deadline)
-        outcome = self._screen(text, lang, source="INPUT", want_guardrail=self.settings.guardrail_configured, deadline=deadline)
-        self._raise_if_failed(outcome)
-        report, spans = self._pii_report(outcome.entities)
-        masked = apply_masks(text, spans, mode="redact", vault=None)
-        analysis = self._analysis(lang, outcome, report, spans, mode="redact")
-        if not self.settings.guardrail_configured:
+        view = DetectionView.of(text)
+        lang = self._resolve_language(view.text, language, deadline)
+        configured = self.settings.guardrail_configured
+        outcome = self._screen(view, lang, source="INPUT", want_guardrail=configured, deadline=deadline)
+        settle_failures(outcome, fail_open=self.settings.fail_open)
+        verdict = Verdict.of(outcome, outcome.entities)
+        analysis = verdict.analysis(lang, outcome, mode="redact")
+        if not configured:
             analysis["checks"]["guardrail"] = "not_configured"
-        blocked_by = self._blocked_checks(outcome, report)
         analysis["pii"]["types"] = sorted({e["type"] for e in analysis["pii"]["entities"]})
-        analysis["pii"]["masked_text"] = masked
-        analysis["verdict"] = "blocked" if blocked_by else "allowed"
-        analysis["blocked_by"] = blocked_by
+        analysis["pii"]["masked_text"] = apply_masks(text, list(verdict.spans), mode="redact", vault=None)
+        analysis["verdict"] = "blocked" if verdict.blocked else "allowed"
+        analysis["blocked_by"] = list(verdict.blocked_by)
         self._log("moderate", text, analysis, started)
         return analysis
 
-    # ------------------------------------------------------------------ language
-    def _route(self, code: str, *, source: str) -> _Language:
-        pii_language = code if code in COMPREHEND_PII_LANGUAGES else "en"
-        route = "comprehend" if code in COMPREHEND_TOXICITY_LANGUAGES else "guardrail"
-        return _Language(code=code, source=source, pii_language=pii_language, toxicity_route=route)
-
-    def _unsupported(self, code: str, source: str) -> _Language:
-        allowed = ", ".join(self.settings.supported_languages)
-        if self.settings.strict_language:
-            raise InputRejected(
-                f"language '{code}' is not supported; supported languages are: {allowed}",
-                code="unsupported_language",
-                field="language",
-                details={"language": code, "supported_languages": list(self.settings.supported_languages)},
-            )
-        return self._route(code, source=source)
-
-    def _resolve_language(self, text: str, requested: Any, deadline: float) -> _Language:
-        if requested is not None and requested != "auto":
-            if not isinstance(requested, str) or not _LANGUAGE_TAG_RE.match(requested):
-                raise InputRejected(
-                    "language must be a language code such as 'en' or 'es', or 'auto'",
-                    code="invalid_language",
-                    field="language",
-                )
-            code = requested.split("-", 1)[0].lower()
-            if code in self.settings.supported_languages:
-                return self._route(code, source="request")
-            return self._unsupported(code, "request")
-        if requested is None and self.settings.language != "auto":
-            return self._route(self.settings.language, source="settings")
-
-        default = self.settings.supported_languages[0]
-        sample_end = split_text(text, self.limits.language_max_bytes)[0][1]
-        sample = text[:sample_end]
-        if len(sample.strip()) < self.limits.language_min_chars:
-            return self._route(default, source="default")
-        started = time.monotonic()
-        try:
-            future = self._submit(lambda: self._comprehend.detect_dominant_language(Text=sample))  # RuntimeError if closed
-            done, _ = wait([future], timeout=max(0.0, deadline - time.monotonic()))
-            if not done:
-                future.cancel()
-                raise TimeoutError("language detection exceeded the deadline")
-            response, _finished = future.result()
-            languages = response.get("Languages") or []
-        except Exception as exc:  # noqa: BLE001 - fail closed on every error; classified below
-            kind = _classify(exc)
-            self._record_failure("language", kind, exc)
-            if not self.settings.fail_open:
-                raise _unavailable({"language": kind}) from None
-            return self._route(default, source="skipped")
-        finally:
-            self._metrics.latency("language", (time.monotonic() - started) * 1000)
-        if not languages:
-            return self._route(default, source="default")
-        code = str(languages[0].get("LanguageCode", "")).split("-", 1)[0].lower()
-        if code in self.settings.supported_languages:
-            return self._route(code, source="comprehend")
-        if not _LANGUAGE_TAG_RE.match(code or "-"):
-            return self._route(default, source="default")
-        return self._unsupported(code, "comprehend")
-
-    # ------------------------------------------------------------------ the checks
+    # ------------------------------------------------------------------ running the checks
     def _submit(self, fn: Callable[[], Any]) -> Future:
         def run() -> tuple[Any, float]:
             return fn(), time.monotonic()
 
         return self._executor.submit(run)
 
-    def _screen(self, text: str, lang: _Language, *, source: str, want_guardrail: bool, deadline: float) -> _Outcome:
-        """Run PII, toxicity and (when wanted or needed) guardrail calls concurrently."""
-        outcome = _Outcome()
-        limits = self.limits
-        calls: list[tuple[str, Any, Future]] = []  # (check, context, future)
-        started = time.monotonic()
+    def _resolve_language(self, text: str, requested: Any, deadline: float) -> LanguageRoute:
         try:
-            for begin, end in split_text(text, limits.pii_max_bytes, overlap_chars=limits.pii_overlap_chars):
-                chunk = text[begin:end]
-                calls.append(
-                    (
-                        "pii",
-                        (begin, end),
-                        self._submit(
-                            lambda chunk=chunk: self._comprehend.detect_pii_entities(Text=chunk, LanguageCode=lang.pii_language)
-                        ),
-                    )
-                )
-            use_guardrail = want_guardrail or lang.toxicity_route == "guardrail"
-            if lang.toxicity_route == "comprehend":
-                segments = [text[b:e] for b, e in split_text(text, limits.toxicity_segment_bytes) if text[b:e].strip()]
-                for batch in batches(segments, limits.toxicity_batch_size):
-                    payload = [{"Text": segment} for segment in batch]
-                    calls.append(
-                        (
-                            "toxicity",
-                            len(batch),
-                            self._submit(
-                                lambda payload=payload: self._comprehend.detect_toxic_content(
-                                    TextSegments=payload, LanguageCode="en"
-                                )
-                            ),
-                        )
-                    )
-                outcome.checks["toxicity"] = "comprehend"
-            else:
-                outcome.checks["toxicity"] = "guardrail"
+            return self._languages.resolve(text, requested, deadline)
+        except LanguageDetectionFailed as failed:
+            kind = self._record_failure("language", failed.cause)
+            if not self.settings.fail_open:
+                raise unavailable({"language": kind}) from None
+            return self._languages.fallback()
+
+    def _screen(
+        self, view: DetectionView, lang: LanguageRoute, *, source: str, want_guardrail: bool, deadline: float
+    ) -> ScreeningOutcome:
+        """Run PII, toxicity and (when wanted or needed) guardrail calls concurrently on the
+        detection form; entity offsets in the result are the caller's text's."""
+        text = view.text
+        outcome = ScreeningOutcome()
+        use_guardrail = want_guardrail or lang.toxicity_route == "guardrail"
+        try:
+            toxicity_plan = self._toxicity.plan(text) if lang.toxicity_route == "comprehend" else None
+        except TooManyCalls as refused:
+            raise self._too_long(refused, source) from None
+        outcome.checks["toxicity"] = "comprehend" if toxicity_plan is not None else "guardrail"
+        outcome.checks["guardrail"] = "applied" if use_guardrail else "not_requested"
+        started = time.monotonic()
+        calls: list[PendingCall] = []
+        try:
+            calls += self._pii.submit(text, lang, self._submit)
+            if toxicity_plan is not None:
+                calls += self._toxicity.submit(toxicity_plan, self._submit)
             if use_guardrail:
-                calls.append(
-                    (
-                        "guardrail",
-                        None,
-                        self._submit(
-                            lambda: apply_guardrail(
-                                self._bedrock,
-                                guardrail_id=self.settings.guardrail_id,
-                                guardrail_version=self.settings.guardrail_version,
-                                source=source,
-                                text=text,
-                            )
-                        ),
-                    )
-                )
-            outcome.checks["guardrail"] = "applied" if use_guardrail else "not_requested"
+                calls += self._guardrail.submit(text, source, self._submit)
         except RuntimeError as exc:  # executor shut down: nothing can be checked
-            for _check, _ctx, future in calls:
-                future.cancel()
+            for call in calls:
+                call.future.cancel()
             for check in ("pii", "toxicity", *(("guardrail",) if want_guardrail else ())):
-                outcome.failures[check] = "error"
-                self._record_failure(check, "error", exc)
+                outcome.failures[check] = self._record_failure(check, exc, kind="error")
             return outcome
 
-        # CPU work in this thread while the calls are in flight.
-        local = local_pii_prepass(text)
-
-        _done, not_done = wait([future for _c, _x, future in calls], timeout=max(0.0, deadline - time.monotonic()))
-        for future in not_done:
-            future.cancel()
-
-        pii_raw: list[Entity] = []
-        tox_results: list[dict] = []
-        tox_segments = 0
-        guardrail_summary: dict[str, Any] | None = None
-        finished: dict[str, float] = {}
-        for check, context, future in calls:
-            if check in outcome.failures:
-                continue
-            if future in not_done:
-                self._record_failure(check, "timeout", TimeoutError("deadline exceeded"))
-                outcome.failures[check] = "timeout"
-                continue
-            try:
-                response, finished_at = future.result()
-                finished[check] = max(finished.get(check, 0.0), finished_at)
-                if check == "pii":
-                    begin, end = context
-                    pii_raw.extend(map_chunk_entities(response.get("Entities") or [], begin, end))
-                elif check == "toxicity":
-                    results = response.get("ResultList") or []
-                    if len(results) != context:
-                        raise ValueError(f"DetectToxicContent returned {len(results)} results for {context} segments")
-                    tox_results.extend(results)
-                    tox_segments += context
-                else:
-                    guardrail_summary = response
-            except Exception as exc:  # noqa: BLE001 - fail closed on every error; classified below
-                kind = _classify(exc)
-                self._record_failure(check, kind, exc)
-                outcome.failures[check] = kind
-        for check, finished_at in finished.items():
-            if check not in outcome.failures:
-                self._metrics.latency(check, (finished_at - started) * 1000)
-
-        if "pii" not in outcome.failures:
-            expanded = [expand_to_tokens(text, entity) for entity in pii_raw]
-            outcome.entities = assign_actions([*expanded, *local], self.settings)
-            outcome.checks["pii"] = "comprehend"
-        if "guardrail" not in outcome.failures and guardrail_summary is not None:
-            outcome.guardrail = guardrail_summary
-            if guardrail_summary["blocked"]:
-                self._metrics.guardrail_intervention(source)
-        if lang.toxicity_route == "comprehend":
-            if "toxicity" not in outcome.failures:
-                outcome.toxicity = evaluate_comprehend(tox_results, self.settings, tox_segments)
-        else:
+        local = local_pii_prepass(text)  # CPU work in this thread while the calls are in flight
+        answers = self._gather(calls, outcome, started, deadline)
+        self._collect(text, answers, outcome, local)
+        if outcome.guardrail is not None and outcome.guardrail["blocked"]:
+            self._metrics.guardrail_intervention(source)
+        if lang.toxicity_route == "guardrail":
             if "guardrail" in outcome.failures:
                 outcome.failures["toxicity"] = outcome.failures["guardrail"]
             elif outcome.guardrail is not None:
-                outcome.toxicity = {
-                    "source": "guardrail",
-                    "blocked": outcome.guardrail["blocked"],
-                    "reasons": [f for f in outcome.guardrail["filters"] if f.startswith("contentPolicy:")],
-                    "filters": outcome.guardrail["filters"],
-                }
+                outcome.toxicity = GuardrailCheck.as_toxicity(outcome.guardrail)
+        if outcome.entities is not None and not view.identical:
+            outcome.entities = [_to_caller_offsets(view, entity) for entity in outcome.entities]
         return outcome
 
-    # ------------------------------------------------------------------ verdicts
-    def _pii_report(self, entities: list[Entity] | None) -> tuple[list[Entity], list[Entity]]:
-        if entities is None:
-            return [], []
-        report = merge_same_type(entities)
-        return report, mask_spans(report)
+    def _gather(self, calls: list[PendingCall], outcome: ScreeningOutcome, started: float, deadline: float) -> dict[str, list]:
+        """Each check's (context, response) answers; failures go to ``outcome.failures``."""
+        _done, not_done = wait([call.future for call in calls], timeout=max(0.0, deadline - time.monotonic()))
+        for future in not_done:
+            future.cancel()
+        answers: dict[str, list] = {}
+        finished: dict[str, float] = {}
+        for call in calls:
+            if call.check in outcome.failures:
+                continue
+            if call.future in not_done:
+                outcome.failures[call.check] = self._record_failure(call.check, TimeoutError("deadline exceeded"))
+                continue
+            try:
+                response, finished_at = call.future.result()
+            except Exception as exc:  # noqa: BLE001 - fail closed on every error; classified
+                outcome.failures[call.check] = self._record_failure(call.check, exc)
+                continue
+            answers.setdefault(call.check, []).append((call.context, response))
+            finished[call.check] = max(finished.get(call.check, 0.0), finished_at)
+        for check, finished_at in finished.items():
+            if check not in outcome.failures:
+                self._metrics.latency(check, (finished_at - started) * 1000)
+        return answers
 
-    def _blocked_checks(self, outcome: _Outcome, report: list[Entity]) -> list[str]:
-        blocked = []
-        if outcome.toxicity is not None and outcome.toxicity.get("blocked") and outcome.toxicity["source"] == "comprehend":
-            blocked.append("toxicity")
-        if outcome.guardrail is not None and outcome.guardrail.get("blocked"):
-            blocked.append("guardrail")
-        if any(entity.action == "block" for entity in report):
-            blocked.append("pii")
-        return blocked
-
-    def _raise_if_blocked(self, outcome: _Outcome, report: list[Entity], *, phase: str) -> None:
-        blocked = self._blocked_checks(outcome, report)
-        if not blocked:
-            return
-        check = next(name for name in _BLOCK_ORDER if name in blocked)
-        details: dict[str, Any] = {"phase": phase, "blocked_checks": blocked}
-        if "pii" in blocked:
-            details["entity_types"] = sorted({e.type for e in report if e.action == "block"})
-        if "toxicity" in blocked:
-            details["labels"] = list(outcome.toxicity.get("reasons", []))
-        if "guardrail" in blocked:
-            details["policies"] = list(outcome.guardrail.get("policies", []))
-            details["filters"] = list(outcome.guardrail.get("filters", []))
-        messages = {
-            "pii": "contains sensitive data that is not allowed",
-            "toxicity": "was blocked by the toxicity filter",
-            "guardrail": "was blocked by the guardrail",
+    def _collect(self, text: str, answers: dict[str, list], outcome: ScreeningOutcome, local: list) -> None:
+        collectors: dict[str, Callable[[list], Any]] = {
+            "pii": lambda found: assign_actions([*self._pii.collect(text, found), *local], self.settings),
+            "toxicity": self._toxicity.collect,
+            "guardrail": self._guardrail.collect,
         }
-        subject = "The request" if phase == "input" else "The model response"
-        for name in blocked:
-            self._metrics.blocked(name)
-        logger.info(
-            "safety blocked",
-            extra={"safety": {"phase": phase, "check": check, **{k: v for k, v in details.items() if k != "phase"}}},
-        )
-        raise SafetyBlocked(f"{subject} {messages[check]}.", check=check, details=details)
+        for check, collect in collectors.items():
+            if check in outcome.failures or check not in answers:
+                continue
+            try:
+                result = collect(answers[check])
+            except Exception as exc:  # noqa: BLE001 - a malformed answer fails the check closed
+                outcome.failures[check] = self._record_failure(check, exc)
+                continue
+            if check == "pii":
+                outcome.entities = result
+                outcome.checks["pii"] = "comprehend"
+            else:
+                setattr(outcome, check, result)
 
-    def _raise_if_failed(self, outcome: _Outcome) -> None:
-        if not outcome.failures:
-            return
-        if not self.settings.fail_open:
-            raise _unavailable(outcome.failures)
-        for check in outcome.failures:
-            outcome.checks[check] = "skipped"
+    def _decide(self, outcome: ScreeningOutcome, entities: list | None, *, phase: str) -> Verdict:
+        verdict = Verdict.of(outcome, entities)
+        if verdict.blocked:
+            blocked = verdict.error(outcome, phase=phase)
+            for name in verdict.blocked_by:
+                self._metrics.blocked(name)
+            details = {k: v for k, v in blocked.details.items() if k != "phase"}
+            logger.info("safety blocked", extra={"safety": {"phase": phase, "check": blocked.check, **details}})
+            raise blocked
+        settle_failures(outcome, fail_open=self.settings.fail_open)
+        return verdict
+
+    def _too_long(self, refused: TooManyCalls, source: str) -> SafetyError:
+        if source == "OUTPUT":  # the caller did nothing wrong: the output cannot be screened
+            return SafetyUnavailable(
+                "The model response is too long to screen; it was not passed on unchecked.",
+                check=refused.check,
+                details={"calls_needed": refused.needed, "calls_allowed": refused.allowed},
+            )
+        return InputRejected(
+            f"text needs {refused.needed} toxicity-screening calls; at most {refused.allowed} are allowed per request: "
+            "send less text",
+            code="text_too_long",
+            status=413,
+            field="text",
+        )
 
     # ------------------------------------------------------------------ reporting
-    def _protected_spans(self, text: str, screening: InputScreening) -> list[tuple[int, int]]:
-        spans = mask_token_spans(text)
-        if screening._vault is not None:
-            spans.extend(screening._vault.placeholder_spans(text))
-        return spans
-
-    def _analysis(
-        self, lang: _Language, outcome: _Outcome, report: list[Entity], spans: list[Entity], *, mode: str
-    ) -> dict[str, Any]:
-        checks = {
-            "language": lang.source,
-            "pii": outcome.checks.get("pii", "skipped"),
-            "toxicity": outcome.checks.get("toxicity", "skipped"),
-            "guardrail": outcome.checks.get("guardrail", "not_requested"),
-        }
-        if "toxicity" in outcome.failures:
-            checks["toxicity"] = "skipped"
-        if "guardrail" in outcome.failures and checks["guardrail"] == "applied":
-            checks["guardrail"] = "skipped"
-        analysis: dict[str, Any] = {
-            "language": lang.code,
-            "checks": checks,
-            "pii": {
-                "mode": mode,
-                "language": lang.pii_language,
-                "entities": [entity.to_dict() for entity in report],
-                "masked_count": len(spans),
-            },
-            "toxicity": outcome.toxicity if outcome.toxicity is not None else {"source": None, "blocked": False, "skipped": True},
-        }
-        if outcome.guardrail is not None:
-            analysis["guardrail"] = outcome.guardrail
-        if outcome.failures:
-            analysis["skipped"] = [{"check": check, "reason": kind} for check, kind in sorted(outcome.failures.items())]
-        return analysis
-
-    def _record_failure(self, check: str, kind: str, exc: BaseException) -> None:
+    def _record_failure(self, check: str, exc: BaseException, *, kind: str | None = None) -> str:
+        classified = classify(exc)
+        if kind is None:
+            if classified.kind is Failure.THROTTLED:
+                kind = "throttled"
+            elif classified.kind is Failure.TIMEOUT or classified.timed_out:
+                kind = "timeout"
+            else:
+                kind = "error"
         self._metrics.filter_error(check, kind)
         logger.warning(
             "safety check failed",
@@ -578,14 +342,17 @@ class SafetyFilter:
                     "kind": kind,
                     "error_type": type(exc).__name__,
                     # The error code only: a dependency's message may echo the request text.
-                    "error_code": _error_code(exc),
+                    "error_code": classified.code,
                     "fail_open": self.settings.fail_open,
                 }
             },
         )
+        return kind
 
     def _log(self, phase: str, text: str, analysis: dict[str, Any], started: float) -> None:
-        counts = _count_types_dicts(analysis["pii"]["entities"])
+        counts: dict[str, int] = {}
+        for entity in analysis["pii"]["entities"]:
+            counts[entity["type"]] = counts.get(entity["type"], 0) + 1
         logger.info(
             "safety screened",
             extra={
@@ -603,58 +370,9 @@ class SafetyFilter:
         )
 
 
-# ---------------------------------------------------------------------- helpers
-def _error_code(exc: BaseException) -> str | None:
-    if isinstance(exc, ClientError):
-        return str(exc.response.get("Error", {}).get("Code") or "") or None
-    return None
-
-
-def _classify(exc: BaseException) -> str:
-    if isinstance(exc, ClientError):
-        code = _error_code(exc) or ""
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code in _THROTTLING_CODES or status == 429:
-            return "throttled"
-        return "error"
-    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError, TimeoutError)):
-        return "timeout"
-    if isinstance(exc, (EndpointConnectionError, ConnectionClosedError, GuardrailCoverageError)):
-        return "error"
-    return "error"
-
-
-def _unavailable(failures: dict[str, str]) -> SafetyUnavailable:
-    check = sorted(failures)[0]
-    kinds = set(failures.values())
-    if kinds == {"throttled"}:
-        status, code, what = 429, "safety_throttled", "is throttled"
-    elif kinds == {"timeout"}:
-        status, code, what = 503, "safety_timeout", "timed out"
-    else:
-        status, code, what = 503, "safety_unavailable", "is unavailable"
-    return SafetyUnavailable(
-        f"The {check} safety check {what}; the text was not passed on unchecked. Retry later.",
-        status=status,
-        code=code,
-        check=check,
-        details={"failed_checks": dict(sorted(failures.items()))},
-    )
-
-
-def _count_types(spans: list[Entity]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for span in spans:
-        if span.action == "mask":
-            counts[span.type] = counts.get(span.type, 0) + 1
-    return counts
-
-
-def _count_types_dicts(entities: list[dict[str, Any]]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for entity in entities:
-        counts[entity["type"]] = counts.get(entity["type"], 0) + 1
-    return counts
+def _to_caller_offsets(view: DetectionView, entity: Entity) -> Entity:
+    begin, end = view.original_span(entity.begin, entity.end)
+    return replace(entity, begin=begin, end=end)
 
 
 __all__ = [

@@ -10,9 +10,10 @@ class GuardrailCoverageError(Exception):
     """The guardrail reports it did not evaluate all of the text: treat as a failed check."""
 
 
-def apply_guardrail(client: Any, *, guardrail_id: str, guardrail_version: str, source: str, text: str) -> dict:
+def apply_guardrail(client: Any, *, guardrail_arn: str, guardrail_version: str, source: str, text: str) -> dict:
+    # The ARN, not the bare id: see GUARDRAIL_ARN_PATTERN in settings.py (IAM condition, botocore model).
     response = client.apply_guardrail(
-        guardrailIdentifier=guardrail_id,
+        guardrailIdentifier=guardrail_arn,
         guardrailVersion=guardrail_version,
         source=source,
         content=[{"text": {"text": text}}],

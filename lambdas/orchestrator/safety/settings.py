@@ -1,18 +1,23 @@
-"""Settings of the safety filters: one frozen, validated object.
+"""The safety package's settings contract: one frozen, validated object and its environment variables.
 
-The only place in this package that reads the environment is :meth:`SafetySettings.from_env`
-(``SAFETY_CONFIG`` JSON plus ``GUARDRAIL_ID`` / ``GUARDRAIL_VERSION``). A bad value raises
-``ValueError`` naming the key path and the allowed values.
+Stdlib only: the stacks import it (through ``cdk/runtime_contracts.py``) to serialize the values,
+the function parses them with it, so every key, default, bound and list is written once here.
+
+Variables (:meth:`SafetySettings.to_environment` writes them, :meth:`SafetySettings.from_environment`
+reads them; a bad value raises ``ValueError`` naming the key path and the allowed values):
+
+``SAFETY_CONFIG``      JSON object of the keys of :data:`DEFAULT_SAFETY_SETTINGS` (absent keys: defaults)
+``GUARDRAIL_ARN``      the guardrail's ARN (not its bare id: see :data:`GUARDRAIL_ARN_PATTERN`)
+``GUARDRAIL_VERSION``  a pinned numeric version (DRAFT refused)
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -107,12 +112,25 @@ DEFAULT_SAFETY_SETTINGS: dict[str, Any] = {
 """The defaults of every ``SAFETY_CONFIG`` key, JSON-able so the CDK side can reuse them."""
 
 _CONFIG_KEYS = frozenset(DEFAULT_SAFETY_SETTINGS)
-_EXTRA_KEYS = frozenset({"guardrail_id", "guardrail_version"})
+_EXTRA_KEYS = frozenset({"guardrail_arn", "guardrail_version"})
 
-# Bedrock ApplyGuardrail: identifier is an id or a guardrail ARN; a pinned version is a number
-# (botocore model patterns, with DRAFT deliberately refused: the environment pins a version).
-_GUARDRAIL_ID_RE = re.compile(r"^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+)$")
-_GUARDRAIL_VERSION_RE = re.compile(r"^[1-9][0-9]{0,7}$")
+SAFETY_CONFIG_VARIABLE = "SAFETY_CONFIG"
+GUARDRAIL_ARN_VARIABLE = "GUARDRAIL_ARN"
+GUARDRAIL_VERSION_VARIABLE = "GUARDRAIL_VERSION"
+
+# The guardrail is named by its ARN in every request that carries it (Converse, ConverseStream,
+# InvokeModel, ApplyGuardrail): IAM's ``bedrock:GuardrailIdentifier`` condition is written as
+# ``<guardrail ARN>:<version>`` (AWS's enforcement example), and whether IAM also matches a bare id
+# is not documented. Verified in botocore 1.44.8's bedrock-runtime 2023-09-30 model: the shared shape
+# ``GuardrailIdentifier`` (used by ConverseRequest.guardrailConfig, ConverseStream's
+# GuardrailStreamConfiguration, InvokeModel[WithResponseStream] header X-Amzn-Bedrock-GuardrailIdentifier
+# and ApplyGuardrail's URI) has the pattern ``(|([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:
+# [0-9]{12}:guardrail/[a-z0-9]+))``: an ARN is accepted everywhere. Only its ARN branch is allowed here.
+GUARDRAIL_ARN_PATTERN = r"^arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+$"
+# GuardrailVersion pattern ``(|([1-9][0-9]{0,7})|(DRAFT))`` in the same model, DRAFT refused: a pinned version.
+GUARDRAIL_VERSION_PATTERN = r"^[1-9][0-9]{0,7}$"
+_GUARDRAIL_ARN_RE = re.compile(GUARDRAIL_ARN_PATTERN)
+_GUARDRAIL_VERSION_RE = re.compile(GUARDRAIL_VERSION_PATTERN)
 
 
 def _frozen_map(values: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -137,13 +155,13 @@ class SafetySettings:
     fail_open: bool = DEFAULT_SAFETY_SETTINGS["fail_open"]
     max_input_chars: int = DEFAULT_SAFETY_SETTINGS["max_input_chars"]
     timeout_seconds: float = DEFAULT_SAFETY_SETTINGS["timeout_seconds"]
-    guardrail_id: str | None = None
+    guardrail_arn: str | None = None
     guardrail_version: str | None = None
 
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None = None, *, source: str = "") -> SafetySettings:
-        """Validate ``data`` (``SAFETY_CONFIG`` keys, plus optional ``guardrail_id`` /
+        """Validate ``data`` (``SAFETY_CONFIG`` keys, plus optional ``guardrail_arn`` /
         ``guardrail_version``) over the defaults. ``pii_actions`` and
         ``toxicity_label_thresholds`` are merged over the default maps, so naming one type does
         not silently drop the default blocks of the others."""
@@ -202,9 +220,12 @@ class SafetySettings:
         supported_t = tuple(dict.fromkeys(supported))
         language = _choice(get("language"), ("auto", *supported_t), path("language"))
 
-        guardrail_id = data.get("guardrail_id") or None
-        if guardrail_id is not None and (not isinstance(guardrail_id, str) or not _GUARDRAIL_ID_RE.match(guardrail_id)):
-            raise ValueError(f"{path('guardrail_id')}: must be a guardrail id ([a-z0-9]+) or a guardrail ARN")
+        guardrail_arn = data.get("guardrail_arn") or None
+        if guardrail_arn is not None and (not isinstance(guardrail_arn, str) or not _GUARDRAIL_ARN_RE.match(guardrail_arn)):
+            raise ValueError(
+                f"{path('guardrail_arn')}: must be a guardrail ARN (arn:<partition>:bedrock:<region>:<account>:guardrail/<id>), "
+                "not a bare id: IAM's bedrock:GuardrailIdentifier condition names the ARN"
+            )
         guardrail_version = data.get("guardrail_version") or None
         if guardrail_version is not None:
             guardrail_version = str(guardrail_version)
@@ -212,8 +233,8 @@ class SafetySettings:
                 raise ValueError(
                     f"{path('guardrail_version')}: must be a pinned numeric version (1..99999999); DRAFT is not allowed"
                 )
-        if (guardrail_id is None) != (guardrail_version is None):
-            raise ValueError(f"{path('guardrail_id')}: guardrail_id and guardrail_version must be set together")
+        if (guardrail_arn is None) != (guardrail_version is None):
+            raise ValueError(f"{path('guardrail_arn')}: guardrail_arn and guardrail_version must be set together")
 
         return cls(
             pii_mode=pii_mode,
@@ -228,15 +249,15 @@ class SafetySettings:
             fail_open=_boolean(get("fail_open"), path("fail_open")),
             max_input_chars=_integer(get("max_input_chars"), path("max_input_chars"), 1, 1_000_000),
             timeout_seconds=_number(get("timeout_seconds"), path("timeout_seconds"), 0.05, 60.0),
-            guardrail_id=guardrail_id,
+            guardrail_arn=guardrail_arn,
             guardrail_version=guardrail_version,
         )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> SafetySettings:
+    def from_environment(cls, environ: Mapping[str, str]) -> SafetySettings:
         """Read ``SAFETY_CONFIG`` (a JSON object; absent or empty means all defaults) and
-        ``GUARDRAIL_ID`` / ``GUARDRAIL_VERSION``. The only environment access in the package."""
-        raw = (environ.get("SAFETY_CONFIG") or "").strip()
+        ``GUARDRAIL_ARN`` / ``GUARDRAIL_VERSION``."""
+        raw = (environ.get(SAFETY_CONFIG_VARIABLE) or "").strip()
         data: dict[str, Any] = {}
         if raw:
             try:
@@ -248,11 +269,24 @@ class SafetySettings:
             for key in _EXTRA_KEYS:
                 if key in data:
                     raise ValueError(f"SAFETY_CONFIG.{key}: set it through {key.upper()}, not SAFETY_CONFIG")
-        if environ.get("GUARDRAIL_ID"):
-            data["guardrail_id"] = environ["GUARDRAIL_ID"]
-        if environ.get("GUARDRAIL_VERSION"):
-            data["guardrail_version"] = environ["GUARDRAIL_VERSION"]
-        return cls.from_dict(data, source="SAFETY_CONFIG")
+        if environ.get(GUARDRAIL_ARN_VARIABLE):
+            data["guardrail_arn"] = environ[GUARDRAIL_ARN_VARIABLE]
+        if environ.get(GUARDRAIL_VERSION_VARIABLE):
+            data["guardrail_version"] = environ[GUARDRAIL_VERSION_VARIABLE]
+        return cls.from_dict(data, source=SAFETY_CONFIG_VARIABLE)
+
+    def to_environment(self) -> dict[str, str]:
+        """The variables :meth:`from_environment` reads. The guardrail values may be CloudFormation
+        tokens at synth: they are written as given (the function validates them at cold start)."""
+        environment = {SAFETY_CONFIG_VARIABLE: json.dumps(self.config(), separators=(",", ":"))}
+        if self.guardrail_arn:
+            environment[GUARDRAIL_ARN_VARIABLE] = self.guardrail_arn
+            environment[GUARDRAIL_VERSION_VARIABLE] = str(self.guardrail_version)
+        return environment
+
+    def with_guardrail(self, guardrail_arn: str, guardrail_version: str) -> SafetySettings:
+        """These settings with the guardrail set (unvalidated: at synth both are tokens)."""
+        return replace(self, guardrail_arn=guardrail_arn, guardrail_version=guardrail_version)
 
     # ------------------------------------------------------------------ helpers
     def action_for(self, entity_type: str) -> str:
@@ -260,25 +294,27 @@ class SafetySettings:
 
     @property
     def guardrail_configured(self) -> bool:
-        return bool(self.guardrail_id and self.guardrail_version)
+        return bool(self.guardrail_arn and self.guardrail_version)
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-able dict (``SAFETY_CONFIG`` keys plus the guardrail)."""
+        return {**self.config(), "guardrail_arn": self.guardrail_arn, "guardrail_version": self.guardrail_version}
+
+    def config(self) -> dict[str, Any]:
+        """The ``SAFETY_CONFIG`` object: every key, explicit, maps sorted."""
         return {
             "pii_mode": self.pii_mode,
             "pii_default_action": self.pii_default_action,
-            "pii_actions": dict(self.pii_actions),
+            "pii_actions": dict(sorted(self.pii_actions.items())),
             "pii_min_score": self.pii_min_score,
             "toxicity_threshold": self.toxicity_threshold,
-            "toxicity_label_thresholds": dict(self.toxicity_label_thresholds),
+            "toxicity_label_thresholds": dict(sorted(self.toxicity_label_thresholds.items())),
             "language": self.language,
             "strict_language": self.strict_language,
             "supported_languages": list(self.supported_languages),
             "fail_open": self.fail_open,
             "max_input_chars": self.max_input_chars,
             "timeout_seconds": self.timeout_seconds,
-            "guardrail_id": self.guardrail_id,
-            "guardrail_version": self.guardrail_version,
         }
 
 

@@ -111,8 +111,9 @@ def split_text(text: str, max_bytes: int, *, overlap_chars: int = 0) -> list[tup
 
     Spans cover the whole text in order. A cut prefers, within the second half of the window, a
     paragraph break, then a sentence end, then (within its last three quarters) whitespace, and
-    only then a hard cut, which still falls between characters and is moved back so that it does
-    not separate a combining mark, variation selector or zero-width joiner from what it modifies.
+    only then a hard cut, which still falls between characters and is moved back (within the last
+    three quarters) so that it does not separate a combining mark, variation selector or zero-width
+    joiner from what it modifies.
     With ``overlap_chars`` each span after the first starts up to that many characters before the
     previous cut (at a word start), so an entity cut by one span is whole in the next one.
     """
@@ -163,7 +164,16 @@ def _best_cut(text: str, start: int, hard_end: int) -> int:
     for i in range(hard_end - 1, quarter - 1, -1):
         if text[i].isspace():
             return i + 1
+    # Keep a combining mark, variation selector or joiner with what it modifies, but never back
+    # past the window's first quarter: a text made only of such characters (one long "cluster")
+    # is then cut through, so every span but the last holds at least a quarter of the window and
+    # the number of spans (of Comprehend calls) stays proportional to the text's size.
     cut = hard_end
-    while cut > start + 1 and (unicodedata.combining(text[cut]) or text[cut] in _JOINERS or text[cut - 1] == "\u200d"):
+    while cut > quarter and _clings(text, cut):
         cut -= 1
-    return cut
+    return cut if cut > quarter else hard_end
+
+
+def _clings(text: str, index: int) -> bool:
+    """May not ``text`` be cut just before ``index``?"""
+    return bool(unicodedata.combining(text[index])) or text[index] in _JOINERS or text[index - 1] == "\u200d"

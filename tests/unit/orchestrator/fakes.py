@@ -155,6 +155,7 @@ class FakeAws:
     def __init__(self) -> None:
         self.handlers: dict[tuple[str, str], Callable[[Any, dict], AWSResponse]] = {}
         self.calls: list[tuple[str, str, Any]] = []
+        self.requested_urls: list[tuple[str, str, str]] = []
         self._lock = threading.Lock()
 
     def on(self, service: str, operation: str, handler: Callable[[Any, dict], AWSResponse]) -> None:
@@ -181,6 +182,7 @@ class FakeAws:
             payload = {"_raw": raw}
         with self._lock:
             self.calls.append((service, operation, payload))
+            self.requested_urls.append((service, operation, request.url))
         handler = self.handlers.get((service, operation))
         if handler is None:
             raise AssertionError(f"unexpected AWS call {service!r} {operation!r}")
@@ -205,6 +207,9 @@ class FakeAws:
 
     def payloads(self, service: str, operation: str) -> list[dict]:
         return [p for s, o, p in self.calls if s == service and o == operation]
+
+    def urls(self, service: str, operation: str) -> list[str]:
+        return [u for s, o, u in self.requested_urls if s == service and o == operation]
 
 
 def model_of(request: Any) -> str:

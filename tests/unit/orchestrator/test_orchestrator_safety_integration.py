@@ -126,3 +126,27 @@ def test_real_filter_output_storage_keeps_placeholders(call, aws, real_safety) -
     stored = safety_gate.screen_output("Sent to [EMAIL_1].", safety_gate.KeepPlaceholders(screening), guardrail=False)
     assert stored.text == "Sent to [EMAIL_1]."
     assert screening.restore(stored.text) == "Sent to hank@example.com."
+
+
+def test_every_request_that_carries_the_guardrail_names_it_by_arn(call, aws, real_safety) -> None:
+    """Issue 12 item 16: IAM compares ``bedrock:GuardrailIdentifier`` with ``<guardrail ARN>:<version>``;
+    whether it normalizes a bare id is not documented, so every request sends the ARN."""
+    from urllib.parse import quote, unquote
+
+    comprehend_handlers(aws)
+    aws.on("bedrock-runtime", "Converse", fakes.converse_reply("Fine."))
+    aws.on(
+        "sagemaker-runtime",
+        "InvokeEndpoint",
+        fakes.sagemaker_reply([{"generated_text": "Fine.", "details": {"finish_reason": "eos_token", "generated_tokens": 1}}]),
+    )
+    for model in (fakes.HAIKU, fakes.TGI):
+        status, body, _ = call("POST", "/v1/generate", {"use_case": "summarize", "input": "All is well.", "model": model})
+        assert status == 200, body
+    (converse,) = aws.payloads("bedrock-runtime", "Converse")
+    assert converse["guardrailConfig"]["guardrailIdentifier"] == fakes.GUARDRAIL_ARN
+    applied = aws.urls("bedrock-runtime", "ApplyGuardrail")
+    assert len(applied) == 2
+    for url in applied:
+        assert f"/guardrail/{quote(fakes.GUARDRAIL_ARN, safe='')}/version/{fakes.GUARDRAIL_VERSION}/apply" in url
+        assert unquote(url.split("/guardrail/")[1].split("/version/")[0]) == fakes.GUARDRAIL_ARN

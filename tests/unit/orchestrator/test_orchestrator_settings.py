@@ -175,3 +175,15 @@ def test_handler_import_leaves_the_gc_enabled() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_guardrail_is_named_by_its_arn_not_a_bare_id() -> None:
+    """Issue 12 item 16: a bare guardrail id would not match the IAM condition on the ARN."""
+    from orchestrator.settings import Settings
+
+    environ = {k: v for k, v in fakes.ENV.items() if k != "GUARDRAIL_ARN"}
+    with pytest.raises(ConfigError, match="GUARDRAIL_ARN"):
+        Settings.from_env({**environ, "GUARDRAIL_ARN": "gr0abc123def"})
+    settings = Settings.from_env({**environ, "GUARDRAIL_ARN": fakes.GUARDRAIL_ARN})
+    assert settings.guardrail_arn == fakes.GUARDRAIL_ARN
+    assert settings.safety.guardrail_arn == fakes.GUARDRAIL_ARN  # SAFETY_CONFIG and the guardrail: parsed once

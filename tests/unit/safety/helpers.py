@@ -15,8 +15,9 @@ from typing import Any
 
 from botocore.stub import ANY, Stubber, StubResponseError
 from safety import TOXICITY_LABELS, SafetySettings
+from safety.normalize import DetectionView
 
-GUARDRAIL_ID = "gr0abc123def"
+GUARDRAIL_ARN = "arn:aws:bedrock:eu-west-1:123456789012:guardrail/gr0abc123def"
 GUARDRAIL_VERSION = "3"
 
 
@@ -62,7 +63,7 @@ class RoutingStubber(Stubber):
 
 
 def settings_for(**overrides: Any) -> SafetySettings:
-    data: dict[str, Any] = {"guardrail_id": GUARDRAIL_ID, "guardrail_version": GUARDRAIL_VERSION}
+    data: dict[str, Any] = {"guardrail_arn": GUARDRAIL_ARN, "guardrail_version": GUARDRAIL_VERSION}
     data.update(overrides)
     return SafetySettings.from_dict(data)
 
@@ -121,8 +122,10 @@ def guardrail_response(intervened: bool = False, *, text_out: str = "", filters:
 def add_clean_input(
     comprehend_stub: RoutingStubber, text: str, *, pii: dict[str, Any] | None = None, language: str = "en"
 ) -> None:
-    """Queue a PII response (default: none found) and clean toxicity for a one-chunk text."""
-    comprehend_stub.add_response("detect_pii_entities", pii or {"Entities": []}, {"Text": text, "LanguageCode": language})
+    """Queue a PII response (default: none found) and clean toxicity for a one-chunk text
+    (Comprehend is sent the text's detection form: NFKC, without format characters)."""
+    detected = DetectionView.of(text).text
+    comprehend_stub.add_response("detect_pii_entities", pii or {"Entities": []}, {"Text": detected, "LanguageCode": language})
     if language == "en":
         comprehend_stub.add_response("detect_toxic_content", toxicity_response(1), None)
 

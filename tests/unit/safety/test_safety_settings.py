@@ -14,7 +14,7 @@ from safety import (
     SafetySettings,
 )
 
-from .helpers import GUARDRAIL_ID, GUARDRAIL_VERSION
+from .helpers import GUARDRAIL_ARN, GUARDRAIL_VERSION
 
 
 def test_pii_entity_types_match_the_botocore_service_model():
@@ -85,9 +85,10 @@ def test_settings_are_frozen():
         ({"max_input_chars": True}, "max_input_chars: True must be an integer"),
         ({"timeout_seconds": 0}, "timeout_seconds: 0 must be between 0.05 and 60.0"),
         ({"pii_modes": "redact"}, "pii_modes: unknown key"),
-        ({"guardrail_id": "gr1", "guardrail_version": "DRAFT"}, "guardrail_version: must be a pinned numeric version"),
-        ({"guardrail_id": "Bad Id!", "guardrail_version": "1"}, "guardrail_id: must be a guardrail id"),
-        ({"guardrail_id": "gr1"}, "guardrail_id and guardrail_version must be set together"),
+        ({"guardrail_arn": GUARDRAIL_ARN, "guardrail_version": "DRAFT"}, "guardrail_version: must be a pinned numeric version"),
+        ({"guardrail_arn": "Bad Id!", "guardrail_version": "1"}, "guardrail_arn: must be a guardrail ARN"),
+        ({"guardrail_arn": "gr0abc123def", "guardrail_version": "1"}, "not a bare id"),
+        ({"guardrail_arn": GUARDRAIL_ARN}, "guardrail_arn and guardrail_version must be set together"),
     ],
 )
 def test_bad_values_name_the_key_and_the_allowed_values(data, message):
@@ -99,20 +100,28 @@ def test_bad_values_name_the_key_and_the_allowed_values(data, message):
 def test_from_env_reads_safety_config_and_guardrail_variables():
     environ = {
         "SAFETY_CONFIG": json.dumps({"pii_mode": "pseudonymize", "toxicity_label_thresholds": {"INSULT": 0.9}}),
-        "GUARDRAIL_ID": GUARDRAIL_ID,
+        "GUARDRAIL_ARN": GUARDRAIL_ARN,
         "GUARDRAIL_VERSION": GUARDRAIL_VERSION,
         "UNRELATED": "ignored",
     }
-    settings = SafetySettings.from_env(environ)
+    settings = SafetySettings.from_environment(environ)
     assert settings.pii_mode == "pseudonymize"
     assert settings.toxicity_label_thresholds["INSULT"] == 0.9
     default_hate = DEFAULT_SAFETY_SETTINGS["toxicity_label_thresholds"]["HATE_SPEECH"]
     assert settings.toxicity_label_thresholds["HATE_SPEECH"] == default_hate
-    assert (settings.guardrail_id, settings.guardrail_version) == (GUARDRAIL_ID, GUARDRAIL_VERSION)
+    assert (settings.guardrail_arn, settings.guardrail_version) == (GUARDRAIL_ARN, GUARDRAIL_VERSION)
+
+
+def test_to_environment_round_trips():
+    settings = SafetySettings.from_dict({"pii_mode": "pseudonymize", "pii_actions": {"EMAIL": "allow"}})
+    settings = settings.with_guardrail(GUARDRAIL_ARN, GUARDRAIL_VERSION)
+    environ = settings.to_environment()
+    assert set(environ) == {"SAFETY_CONFIG", "GUARDRAIL_ARN", "GUARDRAIL_VERSION"}
+    assert SafetySettings.from_environment(environ) == settings
 
 
 def test_from_env_without_anything_gives_defaults():
-    assert SafetySettings.from_env({}) == SafetySettings.from_dict({})
+    assert SafetySettings.from_environment({}) == SafetySettings.from_dict({})
 
 
 @pytest.mark.parametrize(
@@ -121,21 +130,21 @@ def test_from_env_without_anything_gives_defaults():
         ("{not json", "SAFETY_CONFIG: not valid JSON"),
         ("[1, 2]", "SAFETY_CONFIG: must be a JSON object"),
         ('{"pii_mode": "x"}', "SAFETY_CONFIG.pii_mode: 'x' is not one of"),
-        ('{"guardrail_id": "abc"}', "SAFETY_CONFIG.guardrail_id: set it through GUARDRAIL_ID"),
+        ('{"guardrail_arn": "abc"}', "SAFETY_CONFIG.guardrail_arn: set it through GUARDRAIL_ARN"),
     ],
 )
 def test_from_env_errors_name_the_variable(raw, message):
     with pytest.raises(ValueError) as caught:
-        SafetySettings.from_env({"SAFETY_CONFIG": raw})
+        SafetySettings.from_environment({"SAFETY_CONFIG": raw})
     assert message in str(caught.value)
 
 
 def test_filter_requires_a_guardrail_when_a_language_needs_it(comprehend, bedrock):
-    with pytest.raises(ValueError, match="GUARDRAIL_ID and GUARDRAIL_VERSION must be set"):
+    with pytest.raises(ValueError, match="GUARDRAIL_ARN and GUARDRAIL_VERSION must be set"):
         SafetyFilter(SafetySettings.from_dict({}), comprehend=comprehend, bedrock_runtime=bedrock)
     english_only = SafetySettings.from_dict({"supported_languages": ["en"]})
     with SafetyFilter(english_only, comprehend=comprehend, bedrock_runtime=None) as safety_filter:
         assert safety_filter.settings.supported_languages == ("en",)
     lenient = SafetySettings.from_dict({"supported_languages": ["en"], "strict_language": False})
-    with pytest.raises(ValueError, match="GUARDRAIL_ID"):
+    with pytest.raises(ValueError, match="GUARDRAIL_ARN"):
         SafetyFilter(lenient, comprehend=comprehend, bedrock_runtime=bedrock)

@@ -7,7 +7,7 @@ from safety import TOXICITY_LABELS, InputRejected, SafetyBlocked, SafetyUnavaila
 from safety.text import split_text, utf8_len
 
 from .helpers import (
-    GUARDRAIL_ID,
+    GUARDRAIL_ARN,
     GUARDRAIL_USAGE,
     GUARDRAIL_VERSION,
     add_clean_input,
@@ -22,7 +22,7 @@ TEXT = "Tell me what you honestly think about my neighbour's new fence."
 
 def _guardrail_params(text: str, source: str = "INPUT") -> dict:
     return {
-        "guardrailIdentifier": GUARDRAIL_ID,
+        "guardrailIdentifier": GUARDRAIL_ARN,
         "guardrailVersion": GUARDRAIL_VERSION,
         "source": source,
         "content": [{"text": {"text": text}}],
