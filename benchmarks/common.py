@@ -34,7 +34,7 @@ ENV = {
         ]
     ),
     "DEFAULT_MODELS": json.dumps({"text": MODEL, "chat": MODEL, "code": MODEL, "vision": MODEL}),
-    "GUARDRAIL_ID": "gr0abc123def",
+    "GUARDRAIL_ARN": "arn:aws:bedrock:eu-west-1:123456789012:guardrail/gr0abc123def",
     "GUARDRAIL_VERSION": "3",
     "SAFETY_CONFIG": json.dumps({"pii_mode": "pseudonymize"}),
     "CONVERSATION_TABLE": "genai-bench-conversations",

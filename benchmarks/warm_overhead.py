@@ -57,7 +57,6 @@ def main() -> None:
     os.dup2(devnull, 1)
     try:
         import handler
-        from orchestrator import clients
 
         event = generate_event()
 
@@ -66,7 +65,7 @@ def main() -> None:
             if response["statusCode"] != 200:
                 raise SystemExit(response["body"])
 
-        bedrock = clients.client("bedrock-runtime")
+        bedrock = handler.RUNTIME.clients.client("bedrock-runtime")
         messages = [{"role": "user", "content": [{"text": event["body"]}]}]
 
         def bare_converse() -> None:

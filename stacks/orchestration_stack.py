@@ -6,7 +6,6 @@ Timeouts: REQUEST_DEADLINE_SECONDS < API Gateway integration timeout <= Lambda t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -25,6 +24,13 @@ from cdk.components.python_function import PythonFunction
 from cdk.components.web_acl import RegionalWebAcl
 from cdk.config import EnvironmentConfig
 from cdk.policy import acknowledge
+from cdk.runtime_contracts import expose_runtime_packages
+
+expose_runtime_packages()  # lambdas/<function>/ on sys.path for the runtime contracts below
+
+# isort: split
+from orchestrator.model_spec import ModelSpec  # noqa: E402
+from orchestrator.settings import Settings  # noqa: E402
 
 SERVICE_NAME = "orchestrator"
 FUNCTION_ASSET = "orchestrator"
@@ -66,7 +72,7 @@ class OrchestrationStack(Stack):
         model_access: ModelAccessGrants,
         model_descriptors: Sequence[Mapping[str, Any]],
         default_models: Mapping[str, str],
-        guardrail_id: str,
+        guardrail_arn: str,
         guardrail_version: str,
         endpoint: InferenceEndpoint | None = None,
         **kwargs: Any,
@@ -95,7 +101,23 @@ class OrchestrationStack(Stack):
                                          removal_policy=removal)
         self.table = self.history.table
 
-        models = [*model_descriptors, *([endpoint.model_descriptor] if endpoint is not None else [])]
+        descriptors = [*model_descriptors, *([endpoint.model_descriptor] if endpoint is not None else [])]
+        # The function's settings contract (lambdas/orchestrator/orchestrator/settings.py) writes the variables
+        # the handler parses; the guardrail is named by its ARN, the form IAM's GuardrailIdentifier condition uses.
+        settings = Settings(
+            environment=config.name,
+            service=SERVICE_NAME,
+            metrics_namespace=api_config.metrics_namespace,
+            log_level=api_config.log_level,
+            models={spec.id: spec for spec in map(ModelSpec.described, descriptors)},
+            default_models=dict(default_models),
+            safety=config.safety.with_guardrail(guardrail_arn, guardrail_version),
+            conversation_table=self.table.table_name,
+            conversation_ttl_seconds=api_config.conversation_ttl_seconds,
+            chat_history_max_tokens=api_config.chat_history_max_tokens,
+            request_deadline_seconds=api_config.request_deadline_seconds,
+            max_input_chars=api_config.max_input_chars,
+        )
         self.orchestrator = PythonFunction(
             self,
             "Orchestrator",
@@ -111,19 +133,7 @@ class OrchestrationStack(Stack):
             log_retention=retention,
             removal_policy=removal,
             log_encryption_key=logs_key,
-            environment={
-                "ENVIRONMENT_NAME": config.name,
-                "MODELS": _compact_json(models),
-                "DEFAULT_MODELS": _compact_json(dict(default_models)),
-                "GUARDRAIL_ID": guardrail_id,
-                "GUARDRAIL_VERSION": guardrail_version,
-                "SAFETY_CONFIG": config.safety.to_json(),
-                "CONVERSATION_TABLE": self.table.table_name,
-                "CONVERSATION_TTL_SECONDS": str(api_config.conversation_ttl_seconds),
-                "CHAT_HISTORY_MAX_TOKENS": str(api_config.chat_history_max_tokens),
-                "REQUEST_DEADLINE_SECONDS": str(api_config.request_deadline_seconds),
-                "MAX_INPUT_CHARS": str(api_config.max_input_chars),
-            },
+            environment=settings.to_environment(),
         )
         self.function = self.orchestrator.function
         role = self.orchestrator.role
@@ -234,8 +244,3 @@ class OrchestrationStack(Stack):
         acknowledge(self.table, "NIST.800.53.R5-DynamoDBInBackupPlan",
                     "chat turns expire within conversation_ttl_seconds; point-in-time recovery (where configured) "
                     "covers restores, and AWS Backup plans are managed per organization, not per stack")
-
-
-def _compact_json(value: Any) -> str:
-    """Compact JSON: Lambda's 4 KB environment limit counts every byte. Tokens (ARNs) stay strings."""
-    return json.dumps(value, separators=(",", ":"))

@@ -66,7 +66,7 @@ class GenAiStage(Stage):
             model_access=self.bedrock.model_access,
             model_descriptors=self.bedrock.model_descriptors,
             default_models=self.bedrock.default_models,
-            guardrail_id=self.bedrock.guardrail_id,
+            guardrail_arn=self.bedrock.guardrail_arn,
             guardrail_version=self.bedrock.guardrail_version,
             endpoint=self.sagemaker.endpoint if self.sagemaker is not None else None,
         )

@@ -1,6 +1,6 @@
 """Section ``safety``: the orchestrator's PII and toxicity filters, rendered into ``SAFETY_CONFIG``.
 
-Every key has a default (the runtime's own defaults, ``lambdas/orchestrator/safety/settings.py``), so an
+Every key has a default (the runtime's own: its settings contract ``lambdas/orchestrator/safety/settings.py``), so an
 environment states only what it changes::
 
     "safety": {"pii_actions": {"EMAIL": "allow"}, "toxicity_label_thresholds": {"PROFANITY": 0.9}}
@@ -13,92 +13,43 @@ through when Comprehend is unavailable) is false unless an environment sets it, 
 from __future__ import annotations
 
 import difflib
-import json
-import types
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from cdk.config.fields import ConfigError, Section
+from cdk.runtime_contracts import expose_runtime_packages
 
-# Amazon Comprehend PII entity types: botocore's comprehend 2017-11-27 service model, shape
-# ``PiiEntityType``, without ``ALL`` (a request-side wildcard, never an entity's type).
-# tests/unit/config/test_safety.py checks this list against the installed botocore model.
-PII_ENTITY_TYPES: tuple[str, ...] = (
-    "BANK_ACCOUNT_NUMBER", "BANK_ROUTING", "CREDIT_DEBIT_NUMBER", "CREDIT_DEBIT_CVV", "CREDIT_DEBIT_EXPIRY", "PIN",
-    "EMAIL", "ADDRESS", "NAME", "PHONE", "SSN", "DATE_TIME", "PASSPORT_NUMBER", "DRIVER_ID", "URL", "AGE",
-    "USERNAME", "PASSWORD", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "IP_ADDRESS", "MAC_ADDRESS", "LICENSE_PLATE",
-    "VEHICLE_IDENTIFICATION_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER",
-    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER", "IN_PERMANENT_ACCOUNT_NUMBER",
-    "IN_NREGA", "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-    "CA_HEALTH_NUMBER", "IN_AADHAAR", "IN_VOTER_NUMBER",
-)
-# Comprehend DetectToxicContent labels (shape ``ToxicContentType`` in the same model).
-TOXICITY_LABELS: tuple[str, ...] = (
-    "GRAPHIC", "HARASSMENT_OR_ABUSE", "HATE_SPEECH", "INSULT", "PROFANITY", "SEXUAL", "VIOLENCE_OR_THREAT",
-)
-# DetectPiiEntities accepts English and Spanish only (API reference, LanguageCode).
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es")
-PII_MODES = ("redact", "pseudonymize")
-PII_ACTIONS = ("mask", "block", "allow")
+expose_runtime_packages()  # lambdas/<function>/ on sys.path for the runtime contract below
 
-# Credentials are blocked outright; every other entity type follows pii_default_action.
-DEFAULT_PII_ACTIONS: Mapping[str, str] = types.MappingProxyType(
-    {entity: "block" for entity in ("AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD", "PIN", "CREDIT_DEBIT_CVV")}
-)
-DEFAULT_TOXICITY_LABEL_THRESHOLDS: Mapping[str, float] = types.MappingProxyType(
-    # Mild profanity is common in ordinary prompts: block it only when the model is sure.
-    {label: (0.7 if label == "PROFANITY" else 0.5) for label in TOXICITY_LABELS}
+# isort: split
+from safety.settings import (  # noqa: E402
+    COMPREHEND_PII_LANGUAGES,
+    DEFAULT_SAFETY_SETTINGS,
+    PII_ACTIONS,
+    PII_ENTITY_TYPES,
+    PII_MODES,
+    TOXICITY_LABELS,
+    SafetySettings,
 )
 
+#: The section's value is the runtime's own typed settings (the orchestrator's safety contract,
+#: ``lambdas/orchestrator/safety/settings.py``): its lists, defaults and bounds are written there once,
+#: and the stack writes it with ``SafetySettings.to_environment()``.
+SafetyConfig = SafetySettings
 
-@dataclass(frozen=True)
-class SafetyConfig:
-    pii_mode: str = "redact"
-    pii_default_action: str = "mask"
-    pii_actions: Mapping[str, str] = field(default_factory=lambda: DEFAULT_PII_ACTIONS)
-    pii_min_score: float = 0.5
-    toxicity_threshold: float = 0.5
-    toxicity_label_thresholds: Mapping[str, float] = field(default_factory=lambda: DEFAULT_TOXICITY_LABEL_THRESHOLDS)
-    language: str = "auto"
-    strict_language: bool = True
-    supported_languages: tuple[str, ...] = SUPPORTED_LANGUAGES
-    fail_open: bool = False
-    max_input_chars: int = 20_000
-    timeout_seconds: float = 4.0
-
-    def runtime_settings(self) -> dict[str, Any]:
-        """The ``SAFETY_CONFIG`` object the orchestrator's safety package reads (every key, explicit)."""
-        return {
-            "pii_mode": self.pii_mode,
-            "pii_default_action": self.pii_default_action,
-            "pii_actions": dict(sorted(self.pii_actions.items())),
-            "pii_min_score": self.pii_min_score,
-            "toxicity_threshold": self.toxicity_threshold,
-            "toxicity_label_thresholds": dict(sorted(self.toxicity_label_thresholds.items())),
-            "language": self.language,
-            "strict_language": self.strict_language,
-            "supported_languages": list(self.supported_languages),
-            "fail_open": self.fail_open,
-            "max_input_chars": self.max_input_chars,
-            "timeout_seconds": self.timeout_seconds,
-        }
-
-    def to_json(self) -> str:
-        """Compact JSON for the ``SAFETY_CONFIG`` environment variable (Lambda's 4 KB budget is shared)."""
-        return json.dumps(self.runtime_settings(), separators=(",", ":"))
+__all__ = ["PII_ENTITY_TYPES", "TOXICITY_LABELS", "SafetyConfig", "parse_safety"]
 
 
-def parse_safety(section: Section) -> SafetyConfig:
-    defaults = SafetyConfig()
-    pii_actions = dict(DEFAULT_PII_ACTIONS)
+def parse_safety(section: Section) -> SafetySettings:
+    """Read the section with the ``Section`` reader (key paths, allowed values, "did you mean"),
+    then build the runtime's value, which validates the same bounds once more."""
+    defaults = SafetySettings()
+    pii_actions = dict(DEFAULT_SAFETY_SETTINGS["pii_actions"])
     actions = section.section("pii_actions")
     for entity in PII_ENTITY_TYPES:
         if actions.has(entity):
             pii_actions[entity] = actions.string(entity, choices=PII_ACTIONS)
     _finish_map(actions, PII_ENTITY_TYPES, "PII entity type")
 
-    label_thresholds = dict(DEFAULT_TOXICITY_LABEL_THRESHOLDS)
+    label_thresholds = dict(DEFAULT_SAFETY_SETTINGS["toxicity_label_thresholds"])
     labels = section.section("toxicity_label_thresholds")
     for label in TOXICITY_LABELS:
         if labels.has(label):
@@ -107,15 +58,15 @@ def parse_safety(section: Section) -> SafetyConfig:
 
     supported = section.string_list(
         "supported_languages", defaults.supported_languages, min_items=1,
-        item=lambda path, code: _language(path, code, SUPPORTED_LANGUAGES),
+        item=lambda path, code: _language(path, code, COMPREHEND_PII_LANGUAGES),
     )
-    config = SafetyConfig(
+    values = dict(
         pii_mode=section.string("pii_mode", defaults.pii_mode, choices=PII_MODES),
         pii_default_action=section.string("pii_default_action", defaults.pii_default_action, choices=PII_ACTIONS),
-        pii_actions=types.MappingProxyType(pii_actions),
+        pii_actions=pii_actions,
         pii_min_score=section.number("pii_min_score", defaults.pii_min_score, minimum=0.0, maximum=1.0),
         toxicity_threshold=section.number("toxicity_threshold", defaults.toxicity_threshold, minimum=0.0, maximum=1.0),
-        toxicity_label_thresholds=types.MappingProxyType(label_thresholds),
+        toxicity_label_thresholds=label_thresholds,
         language=section.string("language", defaults.language, choices=("auto", *supported)),
         strict_language=section.boolean("strict_language", defaults.strict_language),
         supported_languages=supported,
@@ -125,7 +76,7 @@ def parse_safety(section: Section) -> SafetyConfig:
         timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds, minimum=0.05, maximum=60.0),
     )
     section.finish()
-    return config
+    return SafetySettings.from_dict(values, source=section.path)
 
 
 def _finish_map(section: Section, allowed: tuple[str, ...], what: str) -> None:

@@ -1,13 +1,17 @@
 """Lambda entry point for the genai-stack API (API Gateway REST proxy events).
 
-Thin: settings, catalog and safety settings are parsed once here at cold start (a bad variable
-fails the init with one clear log line); requests go to ``orchestrator.routes``.
+The composition root: :func:`build_runtime` parses the settings contract once (a bad variable
+fails the init with one clear log line), builds the AWS clients, the model backends, the safety
+filter and the chat store, hands them to the service and binds the routes to it. Requests go to
+``RUNTIME``; the module keeps nothing else but what Powertools needs (logger, metrics, tracer).
 """
 
 from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 # The cold start allocates only long-lived objects (modules, classes, settings, the route table):
@@ -16,38 +20,72 @@ from typing import Any
 # no later collection scans it again; the GC is re-enabled at the end of this module.
 gc.disable()
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver  # noqa: E402
 from aws_lambda_powertools.logging import correlation_paths  # noqa: E402
-from orchestrator import clients, routes  # noqa: E402
+from orchestrator import observability, routes  # noqa: E402
+from orchestrator.backends import ModelBackends  # noqa: E402
 from orchestrator.catalog import CatalogError, load_catalog  # noqa: E402
-from orchestrator.observability import configure, count_request, logger, metrics, tracer  # noqa: E402
+from orchestrator.chat_store import ChatStore  # noqa: E402
+from orchestrator.clients import AwsClients  # noqa: E402
+from orchestrator.observability import count_request, logger, metrics, tracer  # noqa: E402
+from orchestrator.safety_gate import SafetyGate  # noqa: E402
 from orchestrator.service import Service  # noqa: E402
 from orchestrator.settings import Settings  # noqa: E402
 
-try:
-    SETTINGS = Settings.from_env(os.environ)
-    CATALOG = load_catalog()
-    from safety import SafetySettings
 
-    SAFETY_SETTINGS = SafetySettings.from_env()  # SAFETY_CONFIG, GUARDRAIL_ID/VERSION: fail now, not per request
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    service: Service
+    app: APIGatewayRestResolver
+    clients: AwsClients
+
+    def handle(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        return routes.handle(self.app, event, context)
+
+
+def build_runtime(environ: Mapping[str, str], *, clients: AwsClients | None = None, safety_filter: Any = None) -> Runtime:
+    """Everything a request needs, built once. ``clients`` and ``safety_filter`` replace the real
+    ones (tests, benchmarks); the real filter uses the ``comprehend`` and ``bedrock-runtime`` clients."""
+    settings = Settings.from_environment(environ)
+    catalog = load_catalog()
+    observability.configure(
+        environment=settings.environment,
+        log_level=settings.log_level,
+        service=settings.service,
+        namespace=settings.metrics_namespace,
+    )
+    clients = clients or AwsClients(model_read_timeout=settings.request_deadline_seconds)
+    if safety_filter is None:
+        from safety import SafetyFilter
+
+        safety_filter = SafetyFilter(
+            settings.safety,
+            comprehend=clients.client("comprehend"),
+            bedrock_runtime=clients.client("bedrock-runtime"),
+            metrics=metrics,
+        )
+    service = Service(
+        settings,
+        catalog,
+        backends=ModelBackends(clients, settings),
+        safety=SafetyGate(safety_filter),
+        store=ChatStore(settings.conversation_table, settings.conversation_ttl_seconds, clients),
+    )
+    return Runtime(service=service, app=routes.create_app(service), clients=clients)
+
+
+try:
+    RUNTIME = build_runtime(os.environ)
 except (ValueError, CatalogError) as exc:
     logger.critical("invalid configuration; fix the variable named in 'reason'", extra={"reason": str(exc)})
     gc.enable()
     raise
 
-configure(
-    environment=SETTINGS.environment,
-    log_level=SETTINGS.log_level,
-    service=SETTINGS.service,
-    namespace=SETTINGS.metrics_namespace,
-)
-clients.configure(model_read_timeout=SETTINGS.request_deadline_seconds)
-routes.configure(Service(SETTINGS, CATALOG, output_screening_seconds=SAFETY_SETTINGS.timeout_seconds))
-
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    response = routes.handle(event, context)
+    response = RUNTIME.handle(event, context)
     count_request(int(response.get("statusCode", 500)))
     return response
 

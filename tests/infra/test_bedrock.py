@@ -525,7 +525,7 @@ def dev_stack():
 
 def test_model_descriptors_are_valid_orchestrator_models(dev_stack):
     sys.path.insert(0, str(ROOT / "lambdas" / "orchestrator"))
-    settings = pytest.importorskip("orchestrator.settings")
+    settings = pytest.importorskip("orchestrator.model_spec")
     config = config_of("dev")
     assert [d["id"] for d in dev_stack.model_descriptors] == [m.id for m in config.bedrock.models]
     for index, descriptor in enumerate(dev_stack.model_descriptors):

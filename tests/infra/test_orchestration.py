@@ -26,7 +26,7 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 # The orchestrator's environment contract (lambdas/orchestrator/orchestrator/settings.py, safety/settings.py).
 CONTRACT_VARIABLES = (
     "ENVIRONMENT_NAME", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL", "MODELS",
-    "DEFAULT_MODELS", "GUARDRAIL_ID", "GUARDRAIL_VERSION", "SAFETY_CONFIG", "CONVERSATION_TABLE",
+    "DEFAULT_MODELS", "GUARDRAIL_ARN", "GUARDRAIL_VERSION", "SAFETY_CONFIG", "CONVERSATION_TABLE",
     "CONVERSATION_TTL_SECONDS", "CHAT_HISTORY_MAX_TOKENS", "REQUEST_DEADLINE_SECONDS", "MAX_INPUT_CHARS",
 )
 # Active tracing: X-Ray's write actions take only Resource "*".
@@ -210,6 +210,7 @@ def test_the_function_runtime_architecture_timeouts_and_environment(api):
     assert fn["LoggingConfig"]["LogFormat"] == "JSON"
     variables = fn["Environment"]["Variables"]
     assert set(CONTRACT_VARIABLES) <= set(variables)
+    assert "GUARDRAIL_ID" not in variables  # the ARN only: IAM's GuardrailIdentifier condition names the ARN
     assert variables["POWERTOOLS_SERVICE_NAME"] == "orchestrator"
     assert variables["ENVIRONMENT_NAME"] == env
     assert json.loads(variables["SAFETY_CONFIG"])["fail_open"] is False
@@ -320,7 +321,7 @@ def _variant_app(tmp_path, api_overrides, models=None):
             {"id": "m1", "backend": "bedrock", "target": "arn:aws:bedrock:eu-west-1:111122223333:"
              "application-inference-profile/abc123", "max_tokens": 4096, "image": True}],
         default_models={"text": "m1", "chat": "m1", "code": "m1", "vision": "m1"},
-        guardrail_id="abc123", guardrail_version="1", endpoint=_FakeEndpoint(),
+        guardrail_arn="arn:aws:bedrock:eu-west-1:111122223333:guardrail/abc123", guardrail_version="1", endpoint=_FakeEndpoint(),
     )
     apply_policy_gates(app)
     return app, stack

@@ -22,8 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import clients
-from .errors import ApiError, NotFound
+from .errors import ApiError, NotFound, from_aws_error
 
 CHARS_PER_TOKEN = 4
 PAGE_SIZE = 100
@@ -66,12 +65,15 @@ def trim_history(turns: Sequence[Turn], budget_tokens: int) -> list[Turn]:
 
 
 class ChatStore:
-    def __init__(self, table: str, ttl_seconds: int) -> None:
+    """``clients`` gives the DynamoDB client (created on the first chat request)."""
+
+    def __init__(self, table: str, ttl_seconds: int, clients: Any) -> None:
         self.table = table
         self.ttl_seconds = ttl_seconds
+        self._clients = clients
 
     def _client(self) -> Any:
-        return clients.client("dynamodb")
+        return self._clients.client("dynamodb")
 
     def load(self, conversation_id: str, owner: str, budget_chars: int, now: float | None = None) -> tuple[list[Turn], int]:
         """(live turns, newest first until ``budget_chars`` is covered, in any order; the next
@@ -158,13 +160,9 @@ class ChatStore:
                         status=409,
                         field="conversation_id",
                     ) from None
-            from .backends import map_aws_error
-
-            raise map_aws_error(exc, dependency="the conversation store") from None
+            raise from_aws_error(exc, dependency="the conversation store") from None
         except Exception as exc:  # noqa: BLE001 - connection errors etc. become a 503, never a trace
-            from .backends import map_aws_error
-
-            raise map_aws_error(exc, dependency="the conversation store") from None
+            raise from_aws_error(exc, dependency="the conversation store") from None
 
 
 def _not_found() -> NotFound:

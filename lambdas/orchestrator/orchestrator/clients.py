@@ -1,5 +1,6 @@
-"""AWS clients: one per service per process, created lazily on first use from one shared
-botocore session (so the endpoint rules and service models load once).
+"""AWS clients: :class:`AwsClients` (built once in ``handler.py``) holds one client per service,
+created lazily on first use from one botocore session (so endpoint rules and service models
+load once).
 
 * botocore is used directly: ``import boto3`` also imports s3transfer (~tens of ms of cold
   start) and this function needs nothing from boto3 but ``create_client``.
@@ -17,7 +18,7 @@ import gc
 import threading
 from typing import Any
 
-#: Model calls: the read timeout is the request deadline (set by ``configure``); connects fail
+#: Model calls: the read timeout is the request deadline (``AwsClients.model_read_timeout``); connects fail
 #: fast. 3 attempts = 1 call + 2 retries with standard-mode exponential backoff and jitter.
 MODEL_ATTEMPTS = 3
 CONNECT_TIMEOUT_SECONDS = 2.0
@@ -32,23 +33,11 @@ STORE_READ_TIMEOUT_SECONDS = 0.5
 STORE_ATTEMPTS = 2
 MAX_POOL_CONNECTIONS = 10  # compare runs up to 4 models at once
 
-_lock = threading.Lock()
-_session: Any = None
-_clients: dict[str, Any] = {}
-_model_read_timeout = 60.0
-
-
-def configure(model_read_timeout: float) -> None:
-    """Set the model clients' read timeout (seconds) before they are created."""
-    global _model_read_timeout
-    _model_read_timeout = float(model_read_timeout)
-
-
-def _config(service: str) -> Any:
+def client_config(service: str, model_read_timeout: float) -> Any:
     from botocore.config import Config
 
     if service in ("bedrock-runtime", "sagemaker-runtime"):
-        connect, read, attempts = CONNECT_TIMEOUT_SECONDS, _model_read_timeout, MODEL_ATTEMPTS
+        connect, read, attempts = CONNECT_TIMEOUT_SECONDS, model_read_timeout, MODEL_ATTEMPTS
     elif service == "dynamodb":
         connect, read, attempts = STORE_CONNECT_TIMEOUT_SECONDS, STORE_READ_TIMEOUT_SECONDS, STORE_ATTEMPTS
     else:
@@ -81,40 +70,43 @@ def _drop_error_text(parsed: Any = None, http_response: Any = None, **_: Any) ->
             parsed[key] = DROPPED_MESSAGE
 
 
-def client(service: str) -> Any:
-    """The process-wide client for ``service`` (bedrock-runtime, sagemaker-runtime,
-    comprehend, dynamodb)."""
-    existing = _clients.get(service)
-    if existing is not None:
+class AwsClients:
+    """One client per service (bedrock-runtime, sagemaker-runtime, comprehend, dynamodb), created
+    on first use; thread-safe. ``model_read_timeout`` is the model clients' read timeout (seconds)."""
+
+    def __init__(self, model_read_timeout: float, *, session: Any = None) -> None:
+        self.model_read_timeout = float(model_read_timeout)
+        self._session = session
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str) -> Any:
+        existing = self._clients.get(service)
+        if existing is not None:
+            return existing
+        with self._lock:
+            existing = self._clients.get(service)
+            if existing is None:
+                existing = self._create(service)
+                self._clients[service] = existing
         return existing
-    global _session
-    with _lock:
-        existing = _clients.get(service)
-        if existing is None:
-            # A client (its service model, endpoint rules, handlers) is a large tree of objects
-            # that lives as long as the process: the cyclic GC is paused while it is built and
-            # the tree is then frozen (moved to the permanent generation), so no collection
-            # scans it now or on later requests. Once per service per process.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                if _session is None:
-                    import botocore.session
 
-                    _session = botocore.session.get_session()
-                existing = _session.create_client(service, config=_config(service))
-                existing.meta.events.register("after-call", _drop_error_text)
-                _clients[service] = existing
-            finally:
-                if collecting:
-                    gc.freeze()
-                    gc.enable()
-    return existing
+    def _create(self, service: str) -> Any:
+        # A client (its service model, endpoint rules, handlers) is a large tree of objects that
+        # lives as long as the process: the cyclic GC is paused while it is built and the tree is
+        # then frozen (moved to the permanent generation), so no collection scans it now or on
+        # later requests. Once per service per process.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if self._session is None:
+                import botocore.session
 
-
-def reset() -> None:
-    """Forget every client (tests)."""
-    global _session
-    with _lock:
-        _clients.clear()
-        _session = None
+                self._session = botocore.session.get_session()
+            created = self._session.create_client(service, config=client_config(service, self.model_read_timeout))
+            created.meta.events.register("after-call", _drop_error_text)
+            return created
+        finally:
+            if collecting:
+                gc.freeze()
+                gc.enable()

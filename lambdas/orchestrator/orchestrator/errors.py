@@ -135,3 +135,36 @@ def from_safety_error(exc: Any, *, field_map: dict[str, str] | None = None) -> A
         retry_after=retry_after,
         extra=extra,
     )
+
+
+def from_aws_error(exc: Exception, *, model: Any = None, dependency: str | None = None) -> ApiError:
+    """A botocore failure (classified by ``aws_errors``) -> ApiError. The AWS message is dropped
+    (it may echo the request): throttled -> 429 with ``Retry-After``; unreachable or unavailable ->
+    503; a model's timeout -> 504; any other model failure -> 502; any other dependency failure -> 503."""
+    from aws_errors import Failure, classify
+
+    what = f"model {model.id}" if model is not None else (dependency or "a dependency")
+    classified = classify(exc)
+    kind = classified.kind
+    extra = {"upstream_code": classified.code} if classified.code else {}
+    if kind is Failure.THROTTLED:
+        return Throttled(
+            f"{what} is throttled after retries; retry after the delay in the Retry-After header",
+            retry_after=DEFAULT_RETRY_AFTER_SECONDS,
+            extra=extra,
+        )
+    if kind is Failure.UNREACHABLE:
+        return DependencyUnavailable(f"{what} could not be reached; try again later", retry_after=DEFAULT_RETRY_AFTER_SECONDS)
+    if kind is Failure.TIMEOUT and classified.timed_out:
+        if model is None:
+            return DependencyUnavailable(f"{what} did not answer in time; try again", retry_after=DEFAULT_RETRY_AFTER_SECONDS)
+        return ModelTimeout(f"{what} did not answer in time")
+    if classified.code is None and classified.status is None:  # not an AWS answer: a local failure
+        if model is None:
+            return DependencyUnavailable(f"{what} failed ({type(exc).__name__})")
+        return ModelError(f"{what} failed ({type(exc).__name__})")
+    if model is not None and kind is Failure.TIMEOUT:
+        return ModelTimeout(f"{what} did not finish in time", extra=extra)
+    if model is None or kind is Failure.UNAVAILABLE:
+        return DependencyUnavailable(f"{what} is not available right now", extra=extra)
+    return ModelError(f"{what} returned an error", extra=extra)

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -28,14 +29,11 @@ for _name in ("botocore", "boto3", "urllib3", "aws_xray_sdk"):
 
 logger = Logger()
 metrics = Metrics()
-_environment = "unknown"
-_tracer: Any = None
 
 
 def configure(*, environment: str, log_level: str, service: str, namespace: str) -> None:
-    """Apply the parsed settings (Powertools also reads the same variables at import)."""
-    global _environment
-    _environment = environment
+    """Apply the parsed settings to the Powertools logger and metrics (Powertools also reads the
+    same variables at import)."""
     logger.setLevel(log_level)
     logger.append_keys(service=service)
     metrics.namespace = namespace
@@ -50,14 +48,15 @@ def tracing_enabled(environ: Any = os.environ) -> bool:
     return bool(environ.get("LAMBDA_TASK_ROOT")) and not environ.get("AWS_SAM_LOCAL")
 
 
+@functools.cache
 def tracer() -> Any:
-    """The Powertools Tracer, or None where tracing is off (nothing X-Ray is imported then)."""
-    global _tracer
-    if _tracer is None and tracing_enabled():
-        from aws_lambda_powertools import Tracer
+    """The Powertools Tracer, or None where tracing is off (nothing X-Ray is imported then).
+    Decided once per process: the environment does not change."""
+    if not tracing_enabled():
+        return None
+    from aws_lambda_powertools import Tracer
 
-        _tracer = Tracer()
-    return _tracer
+    return Tracer()
 
 
 @contextmanager
@@ -96,11 +95,11 @@ def count_request(status: int) -> None:
 
 
 def record_model_call(
-    *, model: str, use_case: str, input_tokens: int, output_tokens: int, latency_ms: float, cost_usd: float
+    *, environment: str, model: str, use_case: str, input_tokens: int, output_tokens: int, latency_ms: float, cost_usd: float
 ) -> None:
     """One EMF document per model/use-case pair (its own dimensions, flushed at once)."""
     emf = EphemeralMetrics(namespace=metrics.namespace, service=metrics.service)
-    emf.set_default_dimensions(environment=_environment, model=model, use_case=use_case)
+    emf.set_default_dimensions(environment=environment, model=model, use_case=use_case)
     emf.add_metric(name="InputTokens", unit=MetricUnit.Count, value=input_tokens)
     emf.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=output_tokens)
     emf.add_metric(name="ModelLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
@@ -109,6 +108,6 @@ def record_model_call(
     # The daily token budget alarm needs one series per environment: a CloudWatch alarm cannot sum
     # an open set of model/use-case series over a day (metric math SEARCH is not allowed in alarms).
     total = EphemeralMetrics(namespace=metrics.namespace, service=metrics.service)
-    total.set_default_dimensions(environment=_environment)
+    total.set_default_dimensions(environment=environment)
     total.add_metric(name="Tokens", unit=MetricUnit.Count, value=input_tokens + output_tokens)
     total.flush_metrics()

@@ -1,4 +1,5 @@
-"""HTTP layer: Powertools ``APIGatewayRestResolver`` routes -> :class:`~orchestrator.service.Service`.
+"""HTTP layer: a Powertools ``APIGatewayRestResolver`` whose routes call one
+:class:`~orchestrator.service.Service` (:func:`create_app`, called once by ``handler.py``).
 
 Every response is JSON; every error is ``{"error": {"code", "message", "field"?}, "request_id"}``.
 A known path with another method is a 405 with ``Allow``; an unknown path a 404; anything
@@ -25,21 +26,6 @@ from .validation import parse_json_body
 JSON = "application/json"
 #: Path -> methods, from schemas/routes.json (the one route table; 404 and 405 answers use it).
 ROUTES: dict[str, tuple[str, ...]] = api_schema.allowed_methods()
-
-app = APIGatewayRestResolver()
-_service: Service | None = None
-
-
-def configure(service: Service) -> None:
-    global _service
-    _service = service
-
-
-def _svc() -> Service:
-    if _service is None:  # pragma: no cover - handler.py configures at cold start
-        raise RuntimeError("routes.configure() was not called")
-    return _service
-
 
 # --------------------------------------------------------------------------- helpers
 def request_id_of(event: Mapping[str, Any], context: Any) -> str:
@@ -80,94 +66,86 @@ def _ok(body: Mapping[str, Any]) -> Response:
     return Response(status_code=200, content_type=JSON, body=_dumps(body))
 
 
-def _context() -> RequestContext:
-    event = app.current_event
-    return RequestContext(
-        request_id=request_id_of(event.raw_event, app.lambda_context),
-        caller=caller_of(event.raw_event) or "",
-        deadline=_svc().deadline(app.lambda_context),
-    )
+def create_app(service: Service) -> APIGatewayRestResolver:
+    """The resolver with every route and error handler bound to ``service``."""
+    app = APIGatewayRestResolver()
 
+    def context() -> RequestContext:
+        event = app.current_event
+        return RequestContext(
+            request_id=request_id_of(event.raw_event, app.lambda_context),
+            caller=caller_of(event.raw_event) or "",
+            deadline=service.deadline(app.lambda_context),
+        )
 
-def _body() -> dict[str, Any]:
-    event = app.current_event
-    return parse_json_body(event.body, bool(event.is_base64_encoded), _svc().settings)
+    def body() -> dict[str, Any]:
+        event = app.current_event
+        return parse_json_body(event.body, bool(event.is_base64_encoded), service.settings)
 
+    @app.get("/v1/use-cases")
+    def get_use_cases() -> Response:
+        return _ok({**service.use_cases(), "request_id": context().request_id})
 
-# --------------------------------------------------------------------------- routes
-@app.get("/v1/use-cases")
-def get_use_cases() -> Response:
-    return _ok({**_svc().use_cases(), "request_id": _context().request_id})
+    @app.get("/v1/models")
+    def get_models() -> Response:
+        return _ok({**service.models(), "request_id": context().request_id})
 
+    @app.post("/v1/generate")
+    def post_generate() -> Response:
+        ctx = context()
+        return _ok(service.generate(body(), ctx))
 
-@app.get("/v1/models")
-def get_models() -> Response:
-    return _ok({**_svc().models(), "request_id": _context().request_id})
+    @app.post("/v1/chat")
+    def post_chat() -> Response:
+        ctx = context()
+        return _ok(service.chat(body(), ctx))
 
+    @app.post("/v1/compare")
+    def post_compare() -> Response:
+        ctx = context()
+        return _ok(service.compare(body(), ctx))
 
-@app.get("/v1/openapi.json")
-def get_openapi() -> Response:
-    return Response(status_code=200, content_type=JSON, body=api_schema.openapi_json())
+    @app.post("/v1/moderate")
+    def post_moderate() -> Response:
+        ctx = context()
+        return _ok(service.moderate(body(), ctx))
 
+    @app.exception_handler(ApiError)
+    def handle_api_error(exc: ApiError) -> Response:
+        request_id = request_id_of(app.current_event.raw_event, app.lambda_context)
+        log = logger.warning if exc.status >= 500 else logger.info
+        log("request failed", extra={"status": exc.status, "code": exc.code, "field": exc.field})
+        return Response(
+            status_code=exc.status, content_type=JSON, body=_dumps(error_body(exc, request_id)), headers=exc.headers()
+        )
 
-@app.post("/v1/generate")
-def post_generate() -> Response:
-    ctx = _context()
-    return _ok(_svc().generate(_body(), ctx))
+    @app.not_found
+    def handle_not_found(_: NotFoundError) -> Response:
+        event = app.current_event
+        allowed = ROUTES.get(event.path)
+        if allowed:
+            message = f"{event.http_method} is not allowed on {event.path}; allowed: {', '.join(allowed)}"
+            exc: ApiError = MethodNotAllowed(message)
+            headers = {"Allow": ", ".join(allowed)}
+        else:
+            exc, headers = NotFound(f"no route for {event.path}; routes: {sorted(ROUTES)}"), {}
+        request_id = request_id_of(event.raw_event, app.lambda_context)
+        logger.info("request failed", extra={"status": exc.status, "code": exc.code})
+        return Response(status_code=exc.status, content_type=JSON, body=_dumps(error_body(exc, request_id)), headers=headers)
 
+    @app.exception_handler(Exception)
+    def handle_unexpected(exc: Exception) -> Response:
+        # Type only: a message or traceback could carry prompt text.
+        logger.error("unhandled error", extra={"error_type": type(exc).__name__})
+        request_id = request_id_of(app.current_event.raw_event, app.lambda_context)
+        error = ApiError("internal error; quote the request_id when reporting it")
+        return Response(status_code=500, content_type=JSON, body=_dumps(error_body(error, request_id)))
 
-@app.post("/v1/chat")
-def post_chat() -> Response:
-    ctx = _context()
-    return _ok(_svc().chat(_body(), ctx))
-
-
-@app.post("/v1/compare")
-def post_compare() -> Response:
-    ctx = _context()
-    return _ok(_svc().compare(_body(), ctx))
-
-
-@app.post("/v1/moderate")
-def post_moderate() -> Response:
-    ctx = _context()
-    return _ok(_svc().moderate(_body(), ctx))
-
-
-# --------------------------------------------------------------------------- errors
-@app.exception_handler(ApiError)
-def handle_api_error(exc: ApiError) -> Response:
-    request_id = request_id_of(app.current_event.raw_event, app.lambda_context)
-    log = logger.warning if exc.status >= 500 else logger.info
-    log("request failed", extra={"status": exc.status, "code": exc.code, "field": exc.field})
-    return Response(status_code=exc.status, content_type=JSON, body=_dumps(error_body(exc, request_id)), headers=exc.headers())
-
-
-@app.not_found
-def handle_not_found(_: NotFoundError) -> Response:
-    event = app.current_event
-    allowed = ROUTES.get(event.path)
-    if allowed:
-        exc: ApiError = MethodNotAllowed(f"{event.http_method} is not allowed on {event.path}; allowed: {', '.join(allowed)}")
-        headers = {"Allow": ", ".join(allowed)}
-    else:
-        exc, headers = NotFound(f"no route for {event.path}; routes: {sorted(ROUTES)}"), {}
-    request_id = request_id_of(event.raw_event, app.lambda_context)
-    logger.info("request failed", extra={"status": exc.status, "code": exc.code})
-    return Response(status_code=exc.status, content_type=JSON, body=_dumps(error_body(exc, request_id)), headers=headers)
-
-
-@app.exception_handler(Exception)
-def handle_unexpected(exc: Exception) -> Response:
-    # Type only: a message or traceback could carry prompt text.
-    logger.error("unhandled error", extra={"error_type": type(exc).__name__})
-    request_id = request_id_of(app.current_event.raw_event, app.lambda_context)
-    error = ApiError("internal error; quote the request_id when reporting it")
-    return Response(status_code=500, content_type=JSON, body=_dumps(error_body(error, request_id)))
+    return app
 
 
 # --------------------------------------------------------------------------- entry
-def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+def handle(app: APIGatewayRestResolver, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     request_id = request_id_of(event, context)
     try:
         if not caller_of(event):

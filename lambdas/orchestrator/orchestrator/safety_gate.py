@@ -1,61 +1,29 @@
 """The orchestrator's side of the safety package (``lambdas/orchestrator/safety``).
 
-All user text of a request (input, context, examples, instructions) is screened in **one**
-``screen_input`` call, joined with a private-use separator, so the request has one placeholder
-vault: two screenings would both hand out ``[NAME_1]`` for different people. The masked text is
-split back into its parts; what the model sees is only masked text.
+All caller text of a request (input, context, examples, instructions) is screened in **one**
+``screen_input`` call, so the request has one placeholder vault: two screenings would both hand
+out ``[NAME_1]`` for different people. :class:`CallerText` names every piece and is the only
+place that joins them (with a private-use separator) and splits the masked text back;
+:class:`ScreenedRequest` is the typed result the service builds the prompt from.
 
-For chats the placeholders already in the stored history are appended as one more part, so a
-new screening numbers past them instead of reusing ``[NAME_1]`` for someone else.
+For chats the placeholders already in the stored history are screened along, so a new screening
+numbers past them instead of reusing ``[NAME_1]`` for someone else.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import DEFAULT_RETRY_AFTER_SECONDS, DependencyUnavailable, from_safety_error
 from .observability import logger
+from .prompts import Example, Instructions
 
 SEPARATOR_CHAR = "\ue000"  # Unicode private use: never meaningful in user text (stripped from it)
 SEPARATOR = "\n" + SEPARATOR_CHAR + "\n"
 _PLACEHOLDER_RE = re.compile(r"\[[A-Z][A-Z_]*_\d+\]")
-
-_lock = threading.Lock()
-_filter: Any = None
-
-
-def safety_module() -> Any:
-    import safety
-
-    return safety
-
-
-def get_filter() -> Any:
-    """The process-wide ``SafetyFilter`` (settings from SAFETY_CONFIG, GUARDRAIL_ID/VERSION)."""
-    global _filter
-    if _filter is None:
-        with _lock:
-            if _filter is None:
-                from . import clients
-                from .observability import metrics
-
-                safety = safety_module()
-                _filter = safety.SafetyFilter(
-                    safety.SafetySettings.from_env(),
-                    comprehend=clients.client("comprehend"),
-                    bedrock_runtime=clients.client("bedrock-runtime"),
-                    metrics=metrics,
-                )
-    return _filter
-
-
-def set_filter(value: Any) -> None:
-    """Install a filter (tests, benchmarks)."""
-    global _filter
-    _filter = value
 
 
 def clean(text: str) -> str:
@@ -69,56 +37,58 @@ def history_placeholders(texts: Sequence[str]) -> str:
     return " ".join(seen)
 
 
-def _is_safety_error(exc: Exception) -> bool:
-    try:
-        return isinstance(exc, safety_module().SafetyError)
-    except ImportError:
-        return False
+@dataclass(frozen=True, slots=True)
+class CallerText:
+    """Every piece of caller text of one request; ``reserved`` carries history placeholders."""
+
+    input: str
+    context: str = ""
+    examples: tuple[Example, ...] = ()
+    instructions: Instructions = field(default_factory=Instructions)
+    reserved: str = ""
+
+    def named_parts(self) -> dict[str, str]:
+        """Every non-empty piece by name (``input``, ``context``, ``examples[0].input``, ...)."""
+        ins = self.instructions
+        pieces = {"input": self.input, "context": self.context}
+        for index, example in enumerate(self.examples):
+            pieces[f"examples[{index}].input"] = example.input
+            pieces[f"examples[{index}].output"] = example.output
+        pieces.update(tone=ins.tone or "", language=ins.language or "", output_format=ins.output_format or "")
+        pieces.update({f"constraints[{index}]": text for index, text in enumerate(ins.constraints)})
+        pieces["reserved"] = self.reserved
+        return {name: text for name, text in pieces.items() if text}
+
+    def replaced(self, by_name: dict[str, str]) -> CallerText:
+        """The same shape with each named piece replaced (pieces not named are kept)."""
+
+        def piece(name: str, current: str) -> str:
+            return by_name.get(name, current)
+
+        ins = self.instructions
+        return CallerText(
+            input=piece("input", self.input),
+            context=piece("context", self.context),
+            examples=tuple(
+                Example(input=piece(f"examples[{i}].input", e.input), output=piece(f"examples[{i}].output", e.output))
+                for i, e in enumerate(self.examples)
+            ),
+            instructions=Instructions(
+                tone=piece("tone", ins.tone or "") or None,
+                constraints=tuple(piece(f"constraints[{i}]", text) for i, text in enumerate(ins.constraints)),
+                language=piece("language", ins.language or "") or None,
+                output_format=piece("output_format", ins.output_format or "") or None,
+            ),
+            reserved=piece("reserved", self.reserved),
+        )
 
 
-def _call_filter(method: str, *args: Any, field_map: dict[str, str] | None = None, **kwargs: Any) -> Any:
-    """``get_filter().<method>(...)`` with every failure mapped to an ApiError. A SafetyError maps
-    by its own status; anything else (a filter that cannot be built, a malformed dependency
-    response) fails closed as a 503, logged by type only (its message may quote the text)."""
-    try:
-        return getattr(get_filter(), method)(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - fail closed: nothing passes unchecked, never a 500
-        if _is_safety_error(exc):
-            raise from_safety_error(exc, field_map=field_map) from None
-        logger.warning("safety check failed", extra={"operation": method, "error_type": type(exc).__name__})
-        raise DependencyUnavailable(
-            "the safety screening could not run; the text was not passed on unchecked. Retry later",
-            retry_after=DEFAULT_RETRY_AFTER_SECONDS,
-        ) from None
+@dataclass(frozen=True, slots=True)
+class ScreenedRequest:
+    """The masked caller text (what the model may see) and the screening (analysis, restore)."""
 
-
-def screen_parts(
-    parts: Sequence[str], *, primary_field: str, guardrail: bool, reserved: str = ""
-) -> tuple[list[str], Any]:
-    """Screen ``parts`` (and ``reserved``, the placeholders a conversation already uses, as one
-    more part) as one text; return (masked parts, the InputScreening). The separators and the
-    reserved placeholders are the service's, not the caller's: they do not count against the
-    input limit (validation already counted the caller's text)."""
-    cleaned = [clean(part) for part in parts]
-    joined = SEPARATOR.join([*cleaned, reserved] if reserved else cleaned)
-    screening = _call_filter(
-        "screen_input",
-        joined,
-        language=None,  # the text's own (the API takes no language here): errors name the text's field
-        guardrail=guardrail,
-        added_chars=len(joined) - sum(map(len, cleaned)),
-        field_map={"text": primary_field, "language": primary_field},
-    )
-    masked = screening.text.split(SEPARATOR_CHAR)
-    if len(masked) != len(parts) + bool(reserved):
-        raise DependencyUnavailable("the safety screening could not be applied to this request; try again")
-    for index, part in enumerate(masked):
-        if index > 0 and part.startswith("\n"):
-            part = part[1:]
-        if index < len(masked) - 1 and part.endswith("\n"):
-            part = part[:-1]
-        masked[index] = part
-    return masked[: len(parts)], screening
+    text: CallerText
+    screening: Any  # safety.InputScreening
 
 
 class KeepPlaceholders:
@@ -138,9 +108,55 @@ class KeepPlaceholders:
         return text
 
 
-def screen_output(text: str, screening: Any, *, guardrail: bool) -> Any:
-    return _call_filter("screen_output", text, screening=screening, guardrail=guardrail, field_map={"text": "output"})
+class SafetyGate:
+    """The safety filter (built once in ``handler.py``) with every failure mapped to an ApiError."""
 
+    def __init__(self, safety_filter: Any) -> None:
+        self.filter = safety_filter
 
-def moderate(text: str, language: str | None) -> dict[str, Any]:
-    return _call_filter("moderate", text, language=language)
+    def screen_request(self, text: CallerText, *, primary_field: str, guardrail: bool) -> ScreenedRequest:
+        named = {name: clean(part) for name, part in text.named_parts().items()}
+        parts = list(named.values())
+        joined = SEPARATOR.join(parts)
+        # The separators and the reserved placeholders are the service's, not the caller's: they do
+        # not count against the input limit (validation already counted the caller's text).
+        added_chars = len(joined) - sum(len(part) for name, part in named.items() if name != "reserved")
+        # The screened language is the text's own (the API takes no language here): name the text's field.
+        field_map = {"text": primary_field, "language": primary_field}
+        screening = self._call(
+            "screen_input", joined, language=None, guardrail=guardrail, added_chars=added_chars, field_map=field_map
+        )
+        masked = screening.text.split(SEPARATOR_CHAR)
+        if len(masked) != len(parts):
+            raise DependencyUnavailable("the safety screening could not be applied to this request; try again")
+        last = len(masked) - 1
+        for index, part in enumerate(masked):
+            if index > 0 and part.startswith("\n"):
+                part = part[1:]
+            if index < last and part.endswith("\n"):
+                part = part[:-1]
+            masked[index] = part
+        return ScreenedRequest(text=text.replaced(dict(zip(named, masked, strict=True))), screening=screening)
+
+    def screen_output(self, text: str, screening: Any, *, guardrail: bool) -> Any:
+        return self._call("screen_output", text, screening=screening, guardrail=guardrail, field_map={"text": "output"})
+
+    def moderate(self, text: str, language: str | None) -> dict[str, Any]:
+        return self._call("moderate", clean(text), language=language)
+
+    def _call(self, method: str, *args: Any, field_map: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        """``filter.<method>(...)`` with every failure mapped to an ApiError. A SafetyError maps by
+        its own status; anything else (a malformed dependency response) fails closed as a 503,
+        logged by type only (its message may quote the text)."""
+        from safety import SafetyError
+
+        try:
+            return getattr(self.filter, method)(*args, **kwargs)
+        except SafetyError as exc:
+            raise from_safety_error(exc, field_map=field_map) from None
+        except Exception as exc:  # noqa: BLE001 - fail closed: nothing passes unchecked, never a 500
+            logger.warning("safety check failed", extra={"operation": method, "error_type": type(exc).__name__})
+            raise DependencyUnavailable(
+                "the safety screening could not run; the text was not passed on unchecked. Retry later",
+                retry_after=DEFAULT_RETRY_AFTER_SECONDS,
+            ) from None

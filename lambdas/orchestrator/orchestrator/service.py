@@ -8,15 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import backends, safety_gate
-from .backends import ModelRequest, ModelResult
+from .backends import ModelBackends, ModelRequest, ModelResult
 from .catalog import UseCase
 from .chat_store import ChatStore, estimate_tokens, trim_history
 from .deadline import RESPONSE_MARGIN_SECONDS, Deadline
 from .errors import ApiError
 from .observability import logger, record_model_call
 from .parameters import Parameters, resolve
-from .prompts import Example, Instructions, Prompt, build_prompt, chat_system_prompt
+from .prompts import Prompt, build_prompt, chat_system_prompt
+from .safety_gate import CallerText, KeepPlaceholders, SafetyGate, ScreenedRequest, history_placeholders
 from .settings import ModelSpec, Settings
 from .validation import GenerateInput, parse_chat, parse_generate, parse_moderate
 
@@ -33,20 +33,25 @@ def estimated_cost(model: ModelSpec, result: ModelResult) -> float:
 
 
 class Service:
+    """The API's logic over adapters built once in ``handler.py`` (the composition root)."""
+
     def __init__(
         self,
         settings: Settings,
         catalog: Mapping[str, UseCase],
-        store: ChatStore | None = None,
         *,
-        output_screening_seconds: float = 0.0,
+        backends: ModelBackends,
+        safety: SafetyGate,
+        store: ChatStore,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
-        self.store = store or ChatStore(settings.conversation_table, settings.conversation_ttl_seconds)
+        self.backends = backends
+        self.safety = safety
+        self.store = store
         #: The safety package's timeout: the model's answer is screened after the model call, so
         #: the model's budget leaves this much (plus the response margin) of the Lambda's time.
-        self.output_screening_seconds = output_screening_seconds
+        self.output_screening_seconds = settings.safety.timeout_seconds
 
     def deadline(self, context: Any) -> Deadline:
         return Deadline.for_request(
@@ -70,8 +75,8 @@ class Service:
         params = resolve(req.use_case.default_parameters, req.parameters, model)
         sagemaker = model.backend == "sagemaker"
         prompt, screening = self._prepare(req, guardrail=sagemaker)
-        result = backends.invoke(model, _model_request(prompt, req, params), ctx.deadline, self.settings)
-        output = safety_gate.screen_output(result.text, screening, guardrail=sagemaker)
+        result = self.backends.invoke(model, _model_request(prompt, req, params), ctx.deadline)
+        output = self.safety.screen_output(result.text, screening, guardrail=sagemaker)
         self._record(model, req.use_case.id, result, input_chars=len(req.input), output_chars=len(output.text))
         return {
             "output": output.text,
@@ -92,15 +97,13 @@ class Service:
         params = {m.id: resolve(req.use_case.default_parameters, req.parameters, m) for m in req.models}
         any_sagemaker = any(m.backend == "sagemaker" for m in req.models)
         prompt, screening = self._prepare(req, guardrail=any_sagemaker)
-        outcomes = backends.invoke_many(
-            req.models, lambda m: _model_request(prompt, req, params[m.id]), ctx.deadline, self.settings
-        )
+        outcomes = self.backends.invoke_many(req.models, lambda m: _model_request(prompt, req, params[m.id]), ctx.deadline)
 
         def slot_for(model: ModelSpec, outcome: ModelResult | ApiError) -> dict[str, Any]:
             slot: dict[str, Any] = {"model": model.id, "backend": model.backend}
             if isinstance(outcome, ModelResult):
                 try:
-                    output = safety_gate.screen_output(outcome.text, screening, guardrail=model.backend == "sagemaker")
+                    output = self.safety.screen_output(outcome.text, screening, guardrail=model.backend == "sagemaker")
                 except ApiError as exc:
                     outcome = exc
                 else:
@@ -121,7 +124,7 @@ class Service:
             return slot
 
         # The outputs are screened at once (the time kept back after the model covers one screening).
-        results = backends.map_concurrently(slot_for, req.models, outcomes)
+        results = self.backends.map_concurrently(slot_for, req.models, outcomes)
         return {
             "use_case": req.use_case.id,
             "results": results,
@@ -131,32 +134,21 @@ class Service:
         }
 
     def _prepare(self, req: GenerateInput, *, guardrail: bool) -> tuple[Prompt, Any]:
-        """Screen every piece of user text in one call, then build the prompt from masked text."""
-        parts = [req.input, req.context or ""]
-        for example in req.examples:
-            parts += [example.input, example.output]
-        ins = req.instructions
-        parts += [ins.tone or "", ins.language or "", ins.output_format or "", *ins.constraints]
-        masked, screening = safety_gate.screen_parts(parts, primary_field="input", guardrail=guardrail)
-        it = iter(masked)
-        input_text, context = next(it), next(it)
-        examples = tuple(Example(input=next(it), output=next(it)) for _ in req.examples)
-        tone, language, output_format = next(it), next(it), next(it)
-        instructions = Instructions(
-            tone=tone or None,
-            constraints=tuple(it),
-            language=language or None,
-            output_format=output_format or None,
+        """Screen every piece of caller text in one call, then build the prompt from masked text."""
+        caller = CallerText(
+            input=req.input, context=req.context or "", examples=tuple(req.examples), instructions=req.instructions
         )
+        screened: ScreenedRequest = self.safety.screen_request(caller, primary_field="input", guardrail=guardrail)
+        masked = screened.text
         prompt = build_prompt(
             req.use_case,
-            input_text=input_text,
-            context=context or None,
-            instructions=instructions,
-            examples=examples,
+            input_text=masked.input,
+            context=masked.context or None,
+            instructions=masked.instructions,
+            examples=masked.examples,
             chain_of_thought=req.chain_of_thought,
         )
-        return prompt, screening
+        return prompt, screened.screening
 
     # ------------------------------------------------------------------ chat
     def chat(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
@@ -170,17 +162,17 @@ class Service:
             conversation_id = req.conversation_id
         else:
             history, next_turn, conversation_id = [], 0, str(uuid.uuid4())
-        reserved = safety_gate.history_placeholders([turn.text for turn in history])
+        reserved = history_placeholders([turn.text for turn in history])
         sagemaker = model.backend == "sagemaker"
-        masked, screening = safety_gate.screen_parts(
-            [req.message], primary_field="message", guardrail=sagemaker, reserved=reserved
+        screened = self.safety.screen_request(
+            CallerText(input=req.message, reserved=reserved), primary_field="message", guardrail=sagemaker
         )
-        message = masked[0]
+        message, screening = screened.text.input, screened.screening
         kept = trim_history(history, budget - estimate_tokens(message))
         turns = (*((turn.role, turn.text) for turn in kept), ("user", message))
         request = ModelRequest(system=chat_system_prompt(use_case), turns=turns, params=params)
-        result = backends.invoke(model, request, ctx.deadline, self.settings)
-        output = safety_gate.screen_output(result.text, safety_gate.KeepPlaceholders(screening), guardrail=sagemaker)
+        result = self.backends.invoke(model, request, ctx.deadline)
+        output = self.safety.screen_output(result.text, KeepPlaceholders(screening), guardrail=sagemaker)
         # History keeps what the model saw and wrote (placeholders, new PII masked), never the
         # restored values; the caller gets the restored reply.
         self.store.append_pair(conversation_id, ctx.caller, next_turn, message, output.text, model.id)
@@ -203,13 +195,14 @@ class Service:
     # ------------------------------------------------------------------ moderate
     def moderate(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
         text, language = parse_moderate(data, self.settings)
-        result = safety_gate.moderate(safety_gate.clean(text), language)
+        result = self.safety.moderate(text, language)
         return {"moderation": result, "request_id": ctx.request_id}
 
     # ------------------------------------------------------------------ observability
     def _record(self, model: ModelSpec, use_case: str, result: ModelResult, *, input_chars: int, output_chars: int) -> None:
         cost = estimated_cost(model, result)
         record_model_call(
+            environment=self.settings.environment,
             model=model.id,
             use_case=use_case,
             input_tokens=result.input_tokens,

@@ -160,11 +160,14 @@ class SafetySettings:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None = None, *, source: str = "") -> SafetySettings:
+    def from_dict(
+        cls, data: Mapping[str, Any] | None = None, *, source: str = "", names: Mapping[str, str] | None = None
+    ) -> SafetySettings:
         """Validate ``data`` (``SAFETY_CONFIG`` keys, plus optional ``guardrail_arn`` /
         ``guardrail_version``) over the defaults. ``pii_actions`` and
         ``toxicity_label_thresholds`` are merged over the default maps, so naming one type does
-        not silently drop the default blocks of the others."""
+        not silently drop the default blocks of the others. ``names`` renames keys in messages
+        (e.g. ``guardrail_arn`` -> ``GUARDRAIL_ARN``, the variable it came from)."""
         data = dict(data or {})
         prefix = f"{source}." if source else ""
         unknown = sorted(set(data) - _CONFIG_KEYS - _EXTRA_KEYS)
@@ -175,7 +178,7 @@ class SafetySettings:
             return data.get(key, DEFAULT_SAFETY_SETTINGS.get(key))
 
         def path(key: str) -> str:
-            return f"{prefix}{key}"
+            return (names or {}).get(key) or f"{prefix}{key}"
 
         pii_mode = _choice(get("pii_mode"), PII_MODES, path("pii_mode"))
         default_action = _choice(get("pii_default_action"), PII_ACTIONS, path("pii_default_action"))
@@ -234,7 +237,8 @@ class SafetySettings:
                     f"{path('guardrail_version')}: must be a pinned numeric version (1..99999999); DRAFT is not allowed"
                 )
         if (guardrail_arn is None) != (guardrail_version is None):
-            raise ValueError(f"{path('guardrail_arn')}: guardrail_arn and guardrail_version must be set together")
+            arn, version = path("guardrail_arn"), path("guardrail_version")
+            raise ValueError(f"{arn}: {arn} and {version} must be set together")
 
         return cls(
             pii_mode=pii_mode,
@@ -273,7 +277,8 @@ class SafetySettings:
             data["guardrail_arn"] = environ[GUARDRAIL_ARN_VARIABLE]
         if environ.get(GUARDRAIL_VERSION_VARIABLE):
             data["guardrail_version"] = environ[GUARDRAIL_VERSION_VARIABLE]
-        return cls.from_dict(data, source=SAFETY_CONFIG_VARIABLE)
+        names = {"guardrail_arn": GUARDRAIL_ARN_VARIABLE, "guardrail_version": GUARDRAIL_VERSION_VARIABLE}
+        return cls.from_dict(data, source=SAFETY_CONFIG_VARIABLE, names=names)
 
     def to_environment(self) -> dict[str, str]:
         """The variables :meth:`from_environment` reads. The guardrail values may be CloudFormation

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 
 import botocore.session
 import pytest
@@ -12,17 +10,7 @@ import pytest
 from cdk.config import ConfigError, load_app_config
 from cdk.config.fields import Section
 from cdk.config.safety import PII_ENTITY_TYPES, TOXICITY_LABELS, SafetyConfig, parse_safety
-from tests.infra.synth import ROOT, cdk_context
-
-
-def _runtime_settings_module():
-    """lambdas/orchestrator/safety/settings.py, loaded on its own (it needs only the standard library)."""
-    path = ROOT / "lambdas" / "orchestrator" / "safety" / "settings.py"
-    spec = importlib.util.spec_from_file_location("orchestrator_safety_settings", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.infra.synth import cdk_context
 
 
 def _parse(raw):
@@ -35,14 +23,15 @@ def test_entity_types_and_labels_match_comprehends_service_model():
     assert set(TOXICITY_LABELS) == set(model.shape_for("ToxicContentType").enum)
 
 
-def test_defaults_are_the_runtimes_defaults_and_the_runtime_accepts_every_rendering():
-    runtime = _runtime_settings_module()
-    defaults = runtime.DEFAULT_SAFETY_SETTINGS
-    assert SafetyConfig().runtime_settings() == {**defaults, "pii_actions": dict(sorted(defaults["pii_actions"].items()))}
-    assert set(PII_ENTITY_TYPES) == set(runtime.PII_ENTITY_TYPES)
+def test_the_section_is_the_runtimes_settings_contract_and_round_trips_through_the_environment():
+    from safety import settings as runtime  # the orchestrator's contract: one list, one set of defaults
+
+    assert SafetyConfig is runtime.SafetySettings and PII_ENTITY_TYPES is runtime.PII_ENTITY_TYPES
+    assert SafetyConfig().config() == _parse({}).config()
     custom = _parse({"pii_mode": "pseudonymize", "pii_actions": {"EMAIL": "allow"}, "language": "es",
                      "toxicity_label_thresholds": {"INSULT": 0.9}, "supported_languages": ["es"]})
-    settings = runtime.SafetySettings.from_env({"SAFETY_CONFIG": custom.to_json()})
+    settings = runtime.SafetySettings.from_environment(custom.to_environment())
+    assert settings == custom
     assert settings.action_for("EMAIL") == "allow" and settings.action_for("PASSWORD") == "block"
     assert settings.toxicity_label_thresholds["INSULT"] == 0.9 and settings.language == "es"
 
@@ -61,7 +50,7 @@ def test_fail_open_is_false_by_default_and_in_every_shipped_environment():
 
 
 def test_safety_config_json_is_compact():
-    rendered = SafetyConfig().to_json()
+    rendered = SafetyConfig().to_environment()["SAFETY_CONFIG"]
     assert " " not in rendered and json.loads(rendered)["fail_open"] is False
 
 

@@ -46,52 +46,68 @@ def orchestrator_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def _session_clients() -> dict[str, Any]:
-    """botocore clients configured exactly as in Lambda (orchestrator.clients), created once."""
+def _session_clients() -> Any:
+    """``AwsClients`` configured exactly as in Lambda (orchestrator.clients), every client created
+    once and answered by the current test's FakeAws."""
     import os
+
+    from orchestrator.clients import AwsClients
 
     saved = dict(os.environ)
     os.environ.update({k: v for k, v in fakes.ENV.items() if k.startswith("AWS_")})
     try:
-        from orchestrator import clients
-
-        clients.reset()
-        clients.configure(model_read_timeout=27.0)
-        created = {name: clients.client(name) for name in _SERVICES}
+        clients = AwsClients(model_read_timeout=27.0)
+        created = [clients.client(name) for name in _SERVICES]
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    for client in created.values():
+    for client in created:
         client.meta.events.register_first("before-send", _DISPATCH)
-    return created
+    return clients
 
 
 @pytest.fixture
-def aws(_session_clients: dict[str, Any]) -> Iterator[fakes.FakeAws]:
-    from orchestrator import clients
-
+def aws(_session_clients: Any) -> Iterator[fakes.FakeAws]:
     fake = fakes.FakeAws()
     _DISPATCH.current = fake
-    clients._clients.clear()
-    clients._clients.update(_session_clients)
     yield fake
     _DISPATCH.current = None
 
 
 @pytest.fixture
-def safety_fake() -> Iterator[fakes.FakeSafetyFilter]:
-    from orchestrator import safety_gate
-
-    fake = fakes.FakeSafetyFilter()
-    safety_gate.set_filter(fake)
-    yield fake
-    safety_gate.set_filter(None)
+def safety_fake() -> fakes.FakeSafetyFilter:
+    return fakes.FakeSafetyFilter()
 
 
 @pytest.fixture
-def handler_module(aws: fakes.FakeAws, safety_fake: fakes.FakeSafetyFilter) -> Any:
+def runtime_for(monkeypatch: pytest.MonkeyPatch, aws: fakes.FakeAws, _session_clients: Any) -> Iterator[Callable[..., Any]]:
+    """``runtime_for(safety_filter=None, **env)``: build the composition root (handler.build_runtime)
+    from the test environment over the FakeAws clients and serve requests with it. Without a
+    filter the real safety package is built, as in Lambda."""
+    import os
+
     import handler
 
+    built: list[Any] = []
+
+    def build(safety_filter: Any = None, **env: str) -> Any:
+        runtime = handler.build_runtime({**os.environ, **env}, clients=_session_clients, safety_filter=safety_filter)
+        monkeypatch.setattr(handler, "RUNTIME", runtime)
+        built.append(runtime)
+        return runtime
+
+    yield build
+    for runtime in built:
+        runtime.service.backends.close()
+        if not isinstance(runtime.service.safety.filter, fakes.FakeSafetyFilter):
+            runtime.service.safety.filter.close()
+
+
+@pytest.fixture
+def handler_module(runtime_for: Callable[..., Any], safety_fake: fakes.FakeSafetyFilter) -> Any:
+    import handler
+
+    runtime_for(safety_fake)
     return handler
 
 

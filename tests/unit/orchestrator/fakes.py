@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from botocore.awsrequest import AWSResponse
 
 GUARDRAIL_ID = "gr0abc123def"
+GUARDRAIL_ARN = f"arn:aws:bedrock:eu-west-1:123456789012:guardrail/{GUARDRAIL_ID}"
 GUARDRAIL_VERSION = "3"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 NOVA = "us.amazon.nova-lite-v1:0"
@@ -79,7 +80,7 @@ ENV = {
     "LOG_LEVEL": "INFO",
     "MODELS": json.dumps(MODELS),
     "DEFAULT_MODELS": json.dumps({"text": HAIKU, "chat": HAIKU, "code": HAIKU, "vision": HAIKU}),
-    "GUARDRAIL_ID": GUARDRAIL_ID,
+    "GUARDRAIL_ARN": GUARDRAIL_ARN,
     "GUARDRAIL_VERSION": GUARDRAIL_VERSION,
     "SAFETY_CONFIG": json.dumps({"pii_mode": "pseudonymize"}),
     "CONVERSATION_TABLE": "genai-dev-conversations",

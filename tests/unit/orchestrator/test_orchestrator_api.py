@@ -49,7 +49,7 @@ def test_generate_happy_path(call, aws, safety_fake) -> None:
     assert set(body["safety"]) == {"input", "output"}
     assert body["estimated_cost_usd"] == pytest.approx(120 / 1000 * 0.00025 + 12 / 1000 * 0.00125)
     sent = aws.payloads("bedrock-runtime", "Converse")[0]
-    assert sent["guardrailConfig"]["guardrailIdentifier"] == fakes.GUARDRAIL_ID
+    assert sent["guardrailConfig"]["guardrailIdentifier"] == fakes.GUARDRAIL_ARN
     assert sent["system"][0]["text"].startswith("You are a precise editor")
     assert safety_fake.inputs[0][1] is False  # Bedrock applies the guardrail in-call
 
@@ -256,9 +256,11 @@ def test_a_bare_safety_error_is_a_503_not_a_500(call, aws, safety_fake) -> None:
 
 
 def _output_screening_seconds() -> float:
+    import os
+
     import safety
 
-    return safety.SafetySettings.from_env().timeout_seconds
+    return safety.SafetySettings.from_environment(os.environ).timeout_seconds
 
 
 def test_model_slower_than_the_budget_is_a_clean_504(call, aws) -> None:
@@ -272,16 +274,16 @@ def test_model_slower_than_the_budget_is_a_clean_504(call, aws) -> None:
 def test_the_model_budget_leaves_time_to_screen_the_output(call, aws, monkeypatch) -> None:
     # The model's answer is screened (up to the safety timeout) after the model call: a model
     # answering just inside its budget must still leave the Lambda time for that and the response.
-    from orchestrator import backends
+    from orchestrator.backends import ModelBackends
 
     budgets: list[float] = []
-    real_invoke = backends.invoke
+    real_invoke = ModelBackends.invoke
 
-    def spy(model, request, deadline, settings):
+    def spy(self, model, request, deadline):
         budgets.append(deadline.remaining())
-        return real_invoke(model, request, deadline, settings)
+        return real_invoke(self, model, request, deadline)
 
-    monkeypatch.setattr(backends, "invoke", spy)
+    monkeypatch.setattr(ModelBackends, "invoke", spy)
     aws.on("bedrock-runtime", "Converse", fakes.converse_reply())
     status, _, _ = call("POST", "/v1/generate", GENERATE, context=fakes.LambdaContext(remaining_ms=20_000))
     assert status == 200

@@ -12,10 +12,9 @@ import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
-from orchestrator import backends, clients
-from orchestrator.backends import ModelRequest, bedrock, map_aws_error, sagemaker
+from orchestrator.backends import ModelBackends, ModelRequest, bedrock, sagemaker
 from orchestrator.deadline import Deadline
-from orchestrator.errors import ApiError, Blocked, ModelError
+from orchestrator.errors import ApiError, Blocked, ModelError, from_aws_error
 from orchestrator.parameters import resolve
 from orchestrator.settings import Settings
 
@@ -26,7 +25,7 @@ DEFAULTS = {"max_new_tokens": 256, "temperature": 0.3, "top_p": 0.9, "sampling":
 
 @pytest.fixture(scope="module")
 def settings() -> Settings:
-    return Settings.from_env(fakes.ENV)
+    return Settings.from_environment(fakes.ENV)
 
 
 @pytest.fixture
@@ -39,7 +38,6 @@ def stubbed(aws: fakes.FakeAws):
         )
         stubber = Stubber(client)
         stubber.activate()
-        clients._clients[service] = client
         made.append(stubber)
         return stubber
 
@@ -71,10 +69,10 @@ def test_bedrock_request_carries_guardrail_system_and_top_k(stubbed, settings) -
             "system": [{"text": "You are terse."}],
             "inferenceConfig": {"maxTokens": 256, "temperature": 0.3, "topP": 0.9},
             "additionalModelRequestFields": {"top_k": 25},
-            "guardrailConfig": {"guardrailIdentifier": fakes.GUARDRAIL_ID, "guardrailVersion": "3", "trace": "disabled"},
+            "guardrailConfig": {"guardrailIdentifier": fakes.GUARDRAIL_ARN, "guardrailVersion": "3", "trace": "disabled"},
         },
     )
-    result = bedrock.invoke(model, ModelRequest("You are terse.", (("user", "Summarize this."),), params), settings)
+    result = bedrock.invoke(stub.client, model, ModelRequest("You are terse.", (("user", "Summarize this."),), params), settings)
     assert (result.text, result.input_tokens, result.output_tokens, result.stop_reason, result.latency_ms) == (
         "Done",
         11,
@@ -107,7 +105,7 @@ def test_bedrock_uses_the_configured_target_and_alternating_turns_with_an_image(
         },
     )
     turns = (("user", "first"), ("assistant", "reply"), ("user", "second"))
-    bedrock.invoke(model, ModelRequest("S", turns, params, image=("png", fakes.PNG_1X1)), settings)
+    bedrock.invoke(stub.client, model, ModelRequest("S", turns, params, image=("png", fakes.PNG_1X1)), settings)
 
 
 @pytest.mark.parametrize("stop", ["guardrail_intervened", "content_filtered"])
@@ -161,7 +159,7 @@ def test_sagemaker_tgi_and_lmi(stubbed, settings, model_id: str, response: Any, 
         {"Body": streaming(response), "ContentType": "application/json"},
         {"EndpointName": model.endpoint, "ContentType": "application/json", "Accept": "application/json", "Body": ANY},
     )
-    result = sagemaker.invoke(model, ModelRequest("Be brief.", (("user", "Capital of France?"),), params))
+    result = sagemaker.invoke(stub.client, model, ModelRequest("Be brief.", (("user", "Capital of France?"),), params))
     assert (result.text, result.output_tokens, result.stop_reason) == ("Paris.", 3, stop)
     assert result.estimated == ("input_tokens",)
     body = sagemaker.build_body(model, ModelRequest("Be brief.", (("user", "Capital of France?"),), params))
@@ -216,19 +214,21 @@ def client_error(code: str, status: int) -> ClientError:
     ],
 )
 def test_aws_errors_map_to_api_statuses_without_aws_messages(settings, exc: Exception, status: int) -> None:
-    error = map_aws_error(exc, settings.model(fakes.HAIKU))
+    error = from_aws_error(exc, model=settings.model(fakes.HAIKU))
     assert error.status == status
     assert "SECRET" not in json.dumps(error.body())
     if status == 429:
         assert error.headers() == {"Retry-After": "2"}
 
 
-def test_a_call_that_outlives_the_deadline_is_a_504(aws, settings) -> None:
+def test_a_call_that_outlives_the_deadline_is_a_504(aws, _session_clients, settings) -> None:
     aws.on("bedrock-runtime", "Converse", fakes.slow(1.0, fakes.converse_reply()))
     model = settings.model(fakes.HAIKU)
     request = ModelRequest("", (("user", "hi"),), resolve(DEFAULTS, None, model))
+    model_backends = ModelBackends(_session_clients, settings)
     with pytest.raises(ApiError) as info:
-        backends.invoke(model, request, Deadline(0.2), settings)
+        model_backends.invoke(model, request, Deadline(0.2))
+    model_backends.close()
     assert info.value.status == 504 and info.value.code == "model_timeout"
 
 

@@ -10,7 +10,6 @@ from typing import Any
 import botocore.session
 import pytest
 from moto import mock_aws
-from orchestrator import clients
 from orchestrator.chat_store import ChatStore, Turn, estimate_tokens, trim_history
 
 from . import fakes
@@ -19,7 +18,7 @@ TABLE = fakes.ENV["CONVERSATION_TABLE"]
 
 
 @pytest.fixture
-def table(aws: fakes.FakeAws):
+def table(aws: fakes.FakeAws, monkeypatch: pytest.MonkeyPatch):
     # moto answers DynamoDB only; model and Comprehend calls pass through to FakeAws.
     passthrough = {"urls": [r"https://(bedrock-runtime|runtime\.sagemaker|comprehend)\..*"]}
     with mock_aws(config={"core": {"passthrough": passthrough}}):
@@ -35,7 +34,7 @@ def table(aws: fakes.FakeAws):
             ],
             BillingMode="PAY_PER_REQUEST",
         )
-        clients._clients["dynamodb"] = client
+        monkeypatch.setattr(ChatStore, "_client", lambda self: client)
         yield client
 
 
@@ -126,7 +125,7 @@ def test_unknown_foreign_or_expired_conversation_is_404(call, aws, table) -> Non
         "POST", "/v1/chat", {"conversation_id": conversation_id, "message": "x"}, caller="arn:aws:iam::123456789012:user/mallory"
     )
     assert status == 404
-    store = ChatStore(TABLE, 3600)
+    store = ChatStore(TABLE, 3600, clients=None)
     with pytest.raises(Exception) as info:
         store.load(conversation_id, fakes.CALLER, 1000, now=time.time() + 7200)
     assert getattr(info.value, "status", None) == 404
@@ -151,8 +150,8 @@ def test_cognito_users_each_own_their_conversations(call, aws, table) -> None:
 def test_concurrent_write_to_the_same_turn_is_409(call, aws, table) -> None:
     aws.on("bedrock-runtime", "Converse", fakes.converse_reply("hi"))
     conversation_id = call("POST", "/v1/chat", {"message": "one"})[1]["conversation_id"]
-    ChatStore(TABLE, 3600).append_pair(conversation_id, fakes.CALLER, 2, "racing", "pair", fakes.HAIKU)
-    store = ChatStore(TABLE, 3600)
+    ChatStore(TABLE, 3600, clients=None).append_pair(conversation_id, fakes.CALLER, 2, "racing", "pair", fakes.HAIKU)
+    store = ChatStore(TABLE, 3600, clients=None)
     with pytest.raises(Exception) as info:
         store.append_pair(conversation_id, fakes.CALLER, 2, "late", "pair", fakes.HAIKU)
     assert getattr(info.value, "status", None) == 409
@@ -204,7 +203,7 @@ def test_history_writes_fit_in_the_time_kept_back_after_the_model_call() -> None
     from orchestrator import clients
     from orchestrator.deadline import RESPONSE_MARGIN_SECONDS
 
-    config = clients._config("dynamodb")
+    config = clients.client_config("dynamodb", model_read_timeout=27.0)
     attempts = config.retries["total_max_attempts"]
     first_retry_backoff = 1.0  # botocore standard mode: random(0, 1) * 2 ** 0 seconds before the 2nd attempt
     worst = attempts * (config.connect_timeout + config.read_timeout) + (attempts - 1) * first_retry_backoff

@@ -49,18 +49,12 @@ def test_generate_chat_compare_and_errors_log_no_text(call, aws, captured_output
     assert_clean(out)
 
 
-def test_real_safety_filter_logs_no_text(call, aws, captured_output, debug_logging) -> None:
-    from orchestrator import safety_gate
-
+def test_real_safety_filter_logs_no_text(call, aws, runtime_for, captured_output, debug_logging) -> None:
     comprehend_handlers(aws)
     aws.on("bedrock-runtime", "Converse", fakes.converse_reply(f"{SECRET_OUT} to {EMAIL}"))
-    safety_gate.set_filter(None)
-    try:
-        status, _, _ = call("POST", "/v1/generate", {"use_case": "summarize", "input": f"{SECRET_IN} mail {EMAIL}"})
-        assert status == 200
-    finally:
-        safety_gate.get_filter().close()
-        safety_gate.set_filter(None)
+    runtime_for()  # the real safety filter, built by the composition root
+    status, _, _ = call("POST", "/v1/generate", {"use_case": "summarize", "input": f"{SECRET_IN} mail {EMAIL}"})
+    assert status == 200
     out = captured_output()
     assert "safety screened" in out
     assert_clean(out)

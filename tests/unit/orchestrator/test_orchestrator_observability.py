@@ -60,12 +60,11 @@ def test_no_xray_import_outside_lambda(handler_module) -> None:
     assert tracer() is None
 
 
-def test_aws_error_messages_never_reach_an_exception(aws) -> None:
+def test_aws_error_messages_never_reach_an_exception(aws, _session_clients) -> None:
     # A ValidationException (or a SageMaker ModelError's OriginalMessage) can quote the request.
     # X-Ray's botocore patch records str(exception) in the trace, so the Lambda's clients drop
     # the message before botocore builds the exception; the code stays for the error mapping.
     import botocore.exceptions
-    from orchestrator import clients
 
     aws.on(
         "bedrock-runtime",
@@ -73,7 +72,7 @@ def test_aws_error_messages_never_reach_an_exception(aws) -> None:
         lambda req, _: fakes.aws_error(req, 400, "ValidationException", "Malformed input: SECRET prompt text"),
     )
     try:
-        clients.client("bedrock-runtime").converse(
+        _session_clients.client("bedrock-runtime").converse(
             modelId=fakes.HAIKU, messages=[{"role": "user", "content": [{"text": "SECRET prompt text"}]}]
         )
     except botocore.exceptions.ClientError as exc:

@@ -15,7 +15,7 @@ GREEDY_DEFAULTS = {"max_new_tokens": 512, "temperature": 0.0, "top_p": 1.0, "sam
 
 @pytest.fixture(scope="module")
 def models():
-    return Settings.from_env(fakes.ENV).models
+    return Settings.from_environment(fakes.ENV).models
 
 
 def test_defaults_come_from_the_use_case(models) -> None:

@@ -59,14 +59,9 @@ def comprehend_handlers(aws: fakes.FakeAws, *, toxic: bool = False) -> None:
 
 
 @pytest.fixture
-def real_safety(handler_module: Any, _session_clients: dict[str, Any]):
-    from orchestrator import safety_gate
-
-    safety_gate.set_filter(None)
-    real = safety_gate.get_filter()  # built from SAFETY_CONFIG + GUARDRAIL_* like in Lambda
-    yield real
-    real.close()
-    safety_gate.set_filter(None)
+def real_safety(handler_module: Any, runtime_for: Any):
+    # Built by the composition root from SAFETY_CONFIG + GUARDRAIL_* like in Lambda.
+    return runtime_for().service.safety.filter
 
 
 def test_generate_with_the_real_filter_masks_and_restores(call, aws, real_safety) -> None:
@@ -119,11 +114,12 @@ def test_inferentia_generate_applies_the_guardrail_to_input_and_output(call, aws
 
 def test_real_filter_output_storage_keeps_placeholders(call, aws, real_safety) -> None:
     """KeepPlaceholders gives the text to store; restore() the caller's copy."""
-    from orchestrator import safety_gate
+    import handler
+    from orchestrator.safety_gate import KeepPlaceholders
 
     comprehend_handlers(aws)
     screening = real_safety.screen_input("Mail hank@example.com now please")
-    stored = safety_gate.screen_output("Sent to [EMAIL_1].", safety_gate.KeepPlaceholders(screening), guardrail=False)
+    stored = handler.RUNTIME.service.safety.screen_output("Sent to [EMAIL_1].", KeepPlaceholders(screening), guardrail=False)
     assert stored.text == "Sent to [EMAIL_1]."
     assert screening.restore(stored.text) == "Sent to hank@example.com."
 

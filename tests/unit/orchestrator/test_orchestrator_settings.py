@@ -7,7 +7,8 @@ import json
 import os
 
 import pytest
-from orchestrator.settings import ConfigError, Settings, bedrock_provider
+from orchestrator.model_spec import bedrock_provider
+from orchestrator.settings import ConfigError, Settings
 
 from . import fakes
 
@@ -23,11 +24,11 @@ def models_env(*models: dict) -> str:
 
 
 def test_parses_the_full_contract() -> None:
-    settings = Settings.from_env(env())
+    settings = Settings.from_environment(env())
     assert settings.environment == "dev"
     assert settings.request_deadline_seconds == 27.0
     assert settings.max_input_chars == 12000
-    assert settings.guardrail_id == fakes.GUARDRAIL_ID and settings.guardrail_version == "3"
+    assert settings.guardrail_arn == fakes.GUARDRAIL_ARN and settings.guardrail_version == "3"
     haiku = settings.model(fakes.HAIKU)
     assert haiku.provider == "anthropic" and haiku.top_k_max == 500 and haiku.image
     nova = settings.model(fakes.NOVA)
@@ -74,7 +75,8 @@ def test_provider_from_model_id(model_id: str, provider: str) -> None:
             },
             "DEFAULT_MODELS.vision",
         ),
-        ({"GUARDRAIL_ID": None}, "GUARDRAIL_ID"),
+        ({"GUARDRAIL_ARN": None}, "GUARDRAIL_ARN"),
+        ({"GUARDRAIL_ARN": fakes.GUARDRAIL_ID}, "GUARDRAIL_ARN"),
         ({"GUARDRAIL_VERSION": "DRAFT"}, "GUARDRAIL_VERSION"),
         ({"CONVERSATION_TABLE": None}, "CONVERSATION_TABLE"),
         ({"CONVERSATION_TTL_SECONDS": "10"}, "CONVERSATION_TTL_SECONDS"),
@@ -87,7 +89,7 @@ def test_provider_from_model_id(model_id: str, provider: str) -> None:
 )
 def test_a_bad_variable_fails_fast_naming_it(overrides: dict, variable: str) -> None:
     with pytest.raises(ConfigError) as info:
-        Settings.from_env(env(**overrides))
+        Settings.from_environment(env(**overrides))
     assert info.value.variable == variable
 
 
@@ -120,7 +122,7 @@ def test_a_bad_variable_fails_fast_naming_it(overrides: dict, variable: str) -> 
 )
 def test_bad_model_entries_name_the_key_path(model: dict, path: str) -> None:
     with pytest.raises(ConfigError) as info:
-        Settings.from_env(
+        Settings.from_environment(
             env(
                 MODELS=models_env(model),
                 DEFAULT_MODELS=json.dumps({"text": model["id"], "chat": model["id"], "code": model["id"], "vision": model["id"]}),
@@ -131,7 +133,7 @@ def test_bad_model_entries_name_the_key_path(model: dict, path: str) -> None:
 
 def test_duplicate_model_ids_are_refused() -> None:
     with pytest.raises(ConfigError) as info:
-        Settings.from_env(env(MODELS=models_env(fakes.MODELS[0], fakes.MODELS[0])))
+        Settings.from_environment(env(MODELS=models_env(fakes.MODELS[0], fakes.MODELS[0])))
     assert info.value.variable == "MODELS[1].id"
 
 
@@ -182,8 +184,16 @@ def test_the_guardrail_is_named_by_its_arn_not_a_bare_id() -> None:
     from orchestrator.settings import Settings
 
     environ = {k: v for k, v in fakes.ENV.items() if k != "GUARDRAIL_ARN"}
-    with pytest.raises(ConfigError, match="GUARDRAIL_ARN"):
-        Settings.from_env({**environ, "GUARDRAIL_ARN": "gr0abc123def"})
-    settings = Settings.from_env({**environ, "GUARDRAIL_ARN": fakes.GUARDRAIL_ARN})
+    with pytest.raises(ConfigError, match="GUARDRAIL_ARN: must be a guardrail ARN"):
+        Settings.from_environment({**environ, "GUARDRAIL_ARN": "gr0abc123def"})
+    settings = Settings.from_environment({**environ, "GUARDRAIL_ARN": fakes.GUARDRAIL_ARN})
     assert settings.guardrail_arn == fakes.GUARDRAIL_ARN
     assert settings.safety.guardrail_arn == fakes.GUARDRAIL_ARN  # SAFETY_CONFIG and the guardrail: parsed once
+
+
+def test_to_environment_round_trips_every_variable() -> None:
+    """The stack writes the variables with the same contract the handler reads them with."""
+    settings = Settings.from_environment(fakes.ENV)
+    environ = settings.to_environment()
+    assert Settings.from_environment(environ) == settings
+    assert set(environ) == {k for k in fakes.ENV if not k.startswith("AWS_") and k != "POWERTOOLS_METRICS_DISABLED"}

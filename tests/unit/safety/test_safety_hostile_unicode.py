@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
-from safety import InputRejected, ServiceLimits
+from safety import InputRejected, SafetyUnavailable, ServiceLimits
 from safety.text import split_text
 
 from .helpers import toxicity_response
@@ -44,10 +46,10 @@ def test_worst_case_toxicity_calls_stay_under_the_cap(make_filter, comprehend_st
     for _ in range(limits.max_toxicity_calls):
         comprehend_stub.add_response("detect_toxic_content", toxicity_response(limits.toxicity_batch_size), None)
     safety_filter = make_filter(max_input_chars=MAX_CHARS + 100)
-    try:
+    # The canned answers hold 10 results per call (the last batch may be shorter and then fail the
+    # check closed): the verdict does not matter here, only the number of calls.
+    with contextlib.suppress(SafetyUnavailable):
         safety_filter.screen_input(text, language="en")
-    except Exception:  # noqa: BLE001 - the verdict does not matter here, only the number of calls
-        pass
     calls = comprehend_stub.operations().count("DetectToxicContent")
     assert 0 < calls <= limits.max_toxicity_calls
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .. import clients
 from ..errors import Blocked, ModelError
 from ..observability import subsegment
 from ..parameters import to_converse
@@ -35,7 +34,8 @@ def build_request(model: ModelSpec, request: ModelRequest, settings: Any) -> dic
         "messages": messages,
         "inferenceConfig": inference_config,
         "guardrailConfig": {
-            "guardrailIdentifier": settings.guardrail_id,
+            # The ARN, not the bare id: the IAM condition names the ARN (safety/settings.py, GUARDRAIL_ARN_PATTERN).
+            "guardrailIdentifier": settings.guardrail_arn,
             "guardrailVersion": settings.guardrail_version,
             "trace": "disabled",
         },
@@ -67,9 +67,9 @@ def parse_response(model: ModelSpec, response: dict[str, Any], latency_ms: float
     )
 
 
-def invoke(model: ModelSpec, request: ModelRequest, settings: Any) -> ModelResult:
+def invoke(client: Any, model: ModelSpec, request: ModelRequest, settings: Any) -> ModelResult:
     body = build_request(model, request, settings)
     start = time.perf_counter()
     with subsegment("## bedrock.converse", model=model.id):
-        response = clients.client("bedrock-runtime").converse(**body)
+        response = client.converse(**body)
     return parse_response(model, response, elapsed_ms(start))

@@ -15,7 +15,6 @@ import json
 import time
 from typing import Any
 
-from .. import clients
 from ..errors import ModelError
 from ..observability import subsegment
 from ..parameters import to_text_generation
@@ -73,12 +72,12 @@ def parse_body(model: ModelSpec, raw: bytes, prompt_chars: int, latency_ms: floa
     )
 
 
-def invoke(model: ModelSpec, request: ModelRequest) -> ModelResult:
+def invoke(client: Any, model: ModelSpec, request: ModelRequest) -> ModelResult:
     body = build_body(model, request)
     payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
     start = time.perf_counter()
     with subsegment("## sagemaker.invoke_endpoint", model=model.id):
-        response = clients.client("sagemaker-runtime").invoke_endpoint(
+        response = client.invoke_endpoint(
             EndpointName=model.endpoint,
             ContentType="application/json",
             Accept="application/json",
