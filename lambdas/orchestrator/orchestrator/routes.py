@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -26,6 +26,8 @@ from .validation import parse_json_body
 JSON = "application/json"
 #: Path -> methods, from schemas/routes.json (the one route table; 404 and 405 answers use it).
 ROUTES: dict[str, tuple[str, ...]] = api_schema.allowed_methods()
+#: POST route -> the Service method that answers it (``method(body, request_context)``).
+POST_OPERATIONS = {"/v1/generate": "generate", "/v1/chat": "chat", "/v1/compare": "compare", "/v1/moderate": "moderate"}
 
 # --------------------------------------------------------------------------- helpers
 def request_id_of(event: Mapping[str, Any], context: Any) -> str:
@@ -70,6 +72,7 @@ def create_app(service: Service) -> APIGatewayRestResolver:
     """The resolver with every route and error handler bound to ``service``."""
     app = APIGatewayRestResolver()
 
+
     def context() -> RequestContext:
         event = app.current_event
         return RequestContext(
@@ -90,25 +93,20 @@ def create_app(service: Service) -> APIGatewayRestResolver:
     def get_models() -> Response:
         return _ok({**service.models(), "request_id": context().request_id})
 
-    @app.post("/v1/generate")
-    def post_generate() -> Response:
-        ctx = context()
-        return _ok(service.generate(body(), ctx))
+    @app.get("/v1/openapi.json")
+    def get_openapi() -> Response:
+        return Response(status_code=200, content_type=JSON, body=api_schema.openapi_json())
 
-    @app.post("/v1/chat")
-    def post_chat() -> Response:
-        ctx = context()
-        return _ok(service.chat(body(), ctx))
+    def post(operation: str) -> Callable[[], Response]:
+        def route() -> Response:
+            ctx = context()  # before the body: its parse errors carry the request id
+            return _ok(getattr(service, operation)(body(), ctx))
 
-    @app.post("/v1/compare")
-    def post_compare() -> Response:
-        ctx = context()
-        return _ok(service.compare(body(), ctx))
+        route.__name__ = f"post_{operation}"
+        return route
 
-    @app.post("/v1/moderate")
-    def post_moderate() -> Response:
-        ctx = context()
-        return _ok(service.moderate(body(), ctx))
+    for path, operation in POST_OPERATIONS.items():
+        app.post(path)(post(operation))
 
     @app.exception_handler(ApiError)
     def handle_api_error(exc: ApiError) -> Response:
