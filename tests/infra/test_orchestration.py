@@ -210,7 +210,9 @@ def test_the_function_runtime_architecture_timeouts_and_environment(api):
     assert fn["LoggingConfig"]["LogFormat"] == "JSON"
     variables = fn["Environment"]["Variables"]
     assert set(CONTRACT_VARIABLES) <= set(variables)
-    assert "GUARDRAIL_ID" not in variables  # the ARN only: IAM's GuardrailIdentifier condition names the ARN
+    # Issue 12 item 16: the ARN only (the Bedrock stack's guardrail ARN, exported), the form IAM's
+    # bedrock:GuardrailIdentifier condition is written in; never the bare id.
+    assert "GUARDRAIL_ID" not in variables and "GuardrailArn" in json.dumps(variables["GUARDRAIL_ARN"])
     assert variables["POWERTOOLS_SERVICE_NAME"] == "orchestrator"
     assert variables["ENVIRONMENT_NAME"] == env
     assert json.loads(variables["SAFETY_CONFIG"])["fail_open"] is False
