@@ -558,7 +558,7 @@ def test_the_runtime_emits_the_dimension_sets_the_dashboard_and_alarms_read(caps
     capsys.readouterr()
     observability.count_request(200)
     observability.metrics.flush_metrics()
-    observability.record_model_call(model="m", use_case="summarize", input_tokens=1, output_tokens=2,
+    observability.record_model_call(environment="dev", model="m", use_case="summarize", input_tokens=1, output_tokens=2,
                                      latency_ms=3.0, cost_usd=0.1)
     sink = MetricsSink(observability.metrics)
     sink.pii_masked({"NAME": 1})
