@@ -23,16 +23,11 @@ GENERATE = {"use_case": "summarize", "input": "The board met on Monday and appro
 
 
 @pytest.fixture
-def real_safety_at_the_api_limit(handler_module: Any, _session_clients: dict[str, Any], monkeypatch: pytest.MonkeyPatch):
-    """The real safety package with its limit equal to the API's (what the shipped config does)."""
-    from orchestrator import safety_gate
-
-    monkeypatch.setenv("SAFETY_CONFIG", json.dumps({"pii_mode": "pseudonymize", "max_input_chars": MAX_CHARS}))
-    safety_gate.set_filter(None)
-    real = safety_gate.get_filter()
-    yield real
-    real.close()
-    safety_gate.set_filter(None)
+def real_safety_at_the_api_limit(handler_module: Any, runtime_for: Any):
+    """The real safety package with its limit equal to the API's (what the shipped config does),
+    built by the composition root."""
+    config = json.dumps({"pii_mode": "pseudonymize", "max_input_chars": MAX_CHARS})
+    return runtime_for(SAFETY_CONFIG=config).service.safety.filter
 
 
 def _words(chars: int) -> str:
