@@ -57,6 +57,12 @@ class ApiOutputs(Protocol):
     metrics_namespace: str
 
 
+class KnowledgeOutputs(Protocol):
+    alarms: Sequence[cw.IAlarm]
+
+    def dashboard_widgets(self) -> list[cw.IWidget]: ...
+
+
 class ObservabilityStack(Stack):
     """Dashboard, alarms to the Alerting stack's topic, CloudTrail and its security alarms.
 
@@ -74,6 +80,7 @@ class ObservabilityStack(Stack):
         bedrock: BedrockOutputs | None = None,
         sagemaker: SageMakerOutputs | None = None,
         api: ApiOutputs | None = None,
+        knowledge: KnowledgeOutputs | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -146,12 +153,18 @@ class ObservabilityStack(Stack):
             alarms += self.security_alarms.alarms
         if endpoint_outputs is not None:
             alarms += list(endpoint_outputs.rollback_alarms)
+        if knowledge is not None:
+            alarms += list(knowledge.alarms)  # they notify the topic from their own stack
         self.dashboard = OpsDashboard(
             self, "Dashboard", title=f"{config.project} {config.name}: operations",
             dashboard_name=config.stack_name("operations"), alarms=alarms, api=service, bedrock=models,
             guardrail=guardrail, app=app, token_budget_alarm=self.service_alarms.token_budget_alarm,
             endpoint=endpoint, pipeline=pipeline, period=thresholds.period,
         )
+        if knowledge is not None:
+            self.dashboard.add_section("Knowledge bases", "Each knowledge base's latest ingestion job (published every "
+                                       "15 minutes by the ingestion worker) and the sync queue.",
+                                       knowledge.dashboard_widgets())
         CfnOutput(self, "DashboardName", description="CloudWatch dashboard of this environment (CloudWatch > Dashboards)",
                   value=self.dashboard.dashboard.dashboard_name)
 

@@ -12,6 +12,7 @@ from constructs import Construct
 from cdk.config import EnvironmentConfig
 from stacks.alerting_stack import AlertingStack
 from stacks.bedrock_stack import BedrockStack
+from stacks.knowledge_stack import KnowledgeStack
 from stacks.observability_stack import ObservabilityStack
 from stacks.orchestration_stack import OrchestrationStack
 from stacks.sagemaker_stack import SageMakerStack
@@ -57,6 +58,17 @@ class GenAiStage(Stage):
                 description=f"{config.project} {config.name}: Inferentia2 LLM endpoint and Trainium fine-tuning pipeline",
                 config=config,
             )
+        # Only an environment that configures knowledge_bases gets this stack.
+        self.knowledge: KnowledgeStack | None = None
+        if config.knowledge_bases:
+            self.knowledge = KnowledgeStack(
+                self,
+                "Knowledge",
+                stack_name=config.stack_name("knowledge"),
+                description=f"{config.project} {config.name}: knowledge bases on S3 Vectors and their ingestion",
+                config=config,
+                alarm_topic=self.alerting.alarm_topic,
+            )
         self.api = OrchestrationStack(
             self,
             "Api",
@@ -70,6 +82,9 @@ class GenAiStage(Stage):
             guardrail_version=self.bedrock.guardrail_version,
             endpoint=self.sagemaker.endpoint if self.sagemaker is not None else None,
         )
+        if self.knowledge is not None:
+            # Retrieve on exactly these knowledge bases; the API's settings for them come with the runtime half.
+            self.knowledge.grant_retrieve(self.api.function)
 
         # Last: reads what the stacks above expose (pass each one as it exists), nothing depends on it.
         self.observability = ObservabilityStack(
@@ -82,4 +97,5 @@ class GenAiStage(Stage):
             bedrock=self.bedrock,
             sagemaker=self.sagemaker,
             api=self.api,
+            knowledge=self.knowledge,
         )

@@ -13,11 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdk.components.knowledge_base.props import KnowledgeBaseProps
 from cdk.config.account import OWNER_KEY, parse_owner
 from cdk.config.api import ApiConfig, parse_api
 from cdk.config.bedrock import BedrockConfig, parse_bedrock
 from cdk.config.budget import BudgetProps, parse_budget
 from cdk.config.fields import ConfigError, Section
+from cdk.config.knowledge_bases import parse_knowledge_bases
 from cdk.config.network import NetworkConfig, parse_network
 from cdk.config.observability import ObservabilityConfig, parse_observability
 from cdk.config.safety import SafetyConfig, parse_safety
@@ -55,6 +57,7 @@ class EnvironmentConfig:
     sagemaker: SageMakerConfig = field(default_factory=SageMakerConfig)
     observability: ObservabilityConfig = field(default_factory=ObservabilityConfig)
     budget: BudgetProps | None = None  # None: no budget (budget.enabled false)
+    knowledge_bases: tuple[KnowledgeBaseProps, ...] = ()  # name -> settings in cdk.json, in that order
 
     @property
     def retain_data(self) -> bool:
@@ -122,6 +125,7 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
                                   has_vpc=bool((section.raw("network", None) or {}).get("vpc_id"))),
         observability=parse_observability(section.section("observability")),
         budget=parse_budget(section.section("budget"), environment=name),
+        knowledge_bases=parse_knowledge_bases(section.raw("knowledge_bases", None), section.child_path("knowledge_bases")),
     )
     section.finish()
     return config

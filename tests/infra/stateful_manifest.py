@@ -21,6 +21,11 @@ STATEFUL_TYPES = frozenset({
     "AWS::Logs::LogGroup",
     "AWS::SageMaker::ModelPackageGroup",
     "AWS::Cognito::UserPool",
+    # Knowledge bases: the vectors (re-creatable only by a full re-ingestion) and what names them.
+    "AWS::S3Vectors::VectorBucket",
+    "AWS::S3Vectors::Index",
+    "AWS::Bedrock::KnowledgeBase",
+    "AWS::Bedrock::DataSource",
 })
 MANIFEST_PATH = Path(__file__).with_name("stateful_manifest.json")
 

@@ -81,6 +81,10 @@ class OpsDashboard(Construct):
 
     # layout -------------------------------------------------------------------------------------------
 
+    def add_section(self, heading: str, note: str, widgets: Sequence[cw.IWidget]) -> None:
+        """A section below the built-in ones, for a part whose metrics its own construct knows (knowledge bases)."""
+        self._section(heading, note, list(widgets))
+
     def _row(self, *widgets: cw.IWidget) -> None:
         self.dashboard.add_widgets(*widgets)
 

@@ -1,0 +1,1 @@
+"""The knowledge-base ingestion worker: debounced ``StartIngestionJob`` calls and ingestion status metrics."""
