@@ -29,9 +29,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from kb_ingestion import settings_contract as contract
+from kb_ingestion import settings_contract as contract  # on sys.path: see this package's __init__
 
-import cdk.runtime_contracts  # noqa: F401  # puts lambdas/<function>/ on sys.path
 from cdk.components.knowledge_base.construct import KnowledgeBase
 from cdk.components.python_function import PythonFunction
 from cdk.policy import acknowledge
