@@ -218,6 +218,7 @@ CLASSIFICATION: Mapping[str, Classification] = {
     **{resource_type: Classification(F, _FREE_WIRING) for resource_type in (
         "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::OIDCProvider",
         "AWS::Lambda::Permission", "AWS::Lambda::EventSourceMapping", "AWS::Lambda::Version", "AWS::Lambda::Alias",
+        "AWS::Lambda::LayerVersion",  # the BucketDeployment's AWS CLI layer: code storage, no charge of its own
         "AWS::ApiGateway::Account", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::GatewayResponse",
         "AWS::ApiGateway::Method", "AWS::ApiGateway::Model", "AWS::ApiGateway::RequestValidator",
         "AWS::ApiGateway::Resource", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey",

@@ -275,7 +275,8 @@ def test_every_bedrock_statement_of_the_app_names_specific_arns_and_invoke_needs
             assert "*" not in as_list(statement["Resource"]), (stack.stack_name, statement)
             assert not any(a in ("bedrock:*", "*") for a in actions), statement
         for logical_id, policy in by_policy.items():
-            allows = [s for s in policy if s["Effect"] == "Allow" and INVOKE & set(as_list(s["Action"]))]
+            allows = [s for s in policy if s["Effect"] == "Allow" and INVOKE & set(as_list(s["Action"]))
+                      and not _embeds_only(s)]
             for allow in allows:
                 seen_invoke += 1
                 key = allow["Condition"]["StringEquals"]["bedrock:GuardrailIdentifier"]
@@ -285,6 +286,16 @@ def test_every_bedrock_statement_of_the_app_names_specific_arns_and_invoke_needs
                            for s in policy), (stack.stack_name, logical_id)
     if not seen_invoke:
         pytest.skip("no stack of the app calls grant_invoke yet (the orchestration stack does)")
+
+
+def _embeds_only(statement: dict) -> bool:
+    """A knowledge base's service role invoking only its embedding model: embeddings take no guardrail
+    (tests/infra/test_knowledge.py checks that no other principal may invoke it)."""
+    from cdk.components.knowledge_base.props import EMBEDDING_MODELS
+
+    resources = [str(flat(r)) for r in as_list(statement["Resource"])]
+    return bool(resources) and all(any(r.endswith(f":foundation-model/{model}") for model in EMBEDDING_MODELS)
+                                   for r in resources)
 
 
 # --------------------------------------------------------------------------- application inference profiles
