@@ -42,3 +42,49 @@ def test_the_example_synthesizes_without_findings(module_name):
     exec(example.replace("app = App()", "app = App()\nValidations.of(app).add_plugins(AwsSolutionsChecks(app))"),  # noqa: S102
          scope)
     scope["app"].synth()  # raises on any unacknowledged finding
+
+
+@pytest.mark.parametrize(("chunking", "expected"), [
+    ("semantic", {"ChunkingStrategy": "SEMANTIC", "SemanticChunkingConfiguration": {
+        "MaxTokens": 300, "BufferSize": 0, "BreakpointPercentileThreshold": 95}}),
+    ("hierarchical", {"ChunkingStrategy": "HIERARCHICAL", "HierarchicalChunkingConfiguration": {
+        "LevelConfigurations": [{"MaxTokens": 1500}, {"MaxTokens": 300}], "OverlapTokens": 60}}),
+    ("none", {"ChunkingStrategy": "NONE"}),
+])
+def test_a_retaining_knowledge_base_keeps_its_vectors_and_chunks_as_configured(chunking, expected):
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+    from aws_cdk.assertions import Template
+
+    from cdk.components.knowledge_base import KnowledgeBase
+    from cdk.components.knowledge_base.props import (
+        EmbeddingModel,
+        HierarchicalChunking,
+        KnowledgeBaseProps,
+        KnowledgeBaseSource,
+        NoChunking,
+        SemanticChunking,
+    )
+
+    stack = Stack(App(), "Retaining")
+    key = kms.Key(stack, "Key")
+    props = KnowledgeBaseProps(
+        name="docs", description="Docs", source=KnowledgeBaseSource(inclusion_prefixes=("docs/",)),
+        embedding=EmbeddingModel(model_id="cohere.embed-multilingual-v3"),
+        chunking={"semantic": SemanticChunking(), "hierarchical": HierarchicalChunking(), "none": NoChunking()}[chunking])
+    KnowledgeBase(stack, "Docs", props=props, source_bucket=s3.Bucket(stack, "Source"), vector_key=key,
+                  resource_prefix="app-prod", retain_data=True)
+    template = Template.from_stack(stack).to_json()["Resources"]
+    by_type = {r["Type"]: r for r in template.values()}
+    source = by_type["AWS::Bedrock::DataSource"]
+    assert source["Properties"]["VectorIngestionConfiguration"]["ChunkingConfiguration"] == expected
+    assert source["Properties"]["DataDeletionPolicy"] == "RETAIN"
+    assert source["Properties"]["DataSourceConfiguration"]["S3Configuration"]["InclusionPrefixes"] == ["docs/"]
+    for resource_type in ("AWS::Bedrock::DataSource", "AWS::Bedrock::KnowledgeBase", "AWS::S3Vectors::Index",
+                          "AWS::S3Vectors::VectorBucket"):
+        assert by_type[resource_type]["DeletionPolicy"] == "Retain", resource_type
+    # Cohere v3 has one dimension: Bedrock takes none in the configuration; the index still says 1024.
+    embedding = by_type["AWS::Bedrock::KnowledgeBase"]["Properties"]["KnowledgeBaseConfiguration"][
+        "VectorKnowledgeBaseConfiguration"]["EmbeddingModelConfiguration"]["BedrockEmbeddingModelConfiguration"]
+    assert "Dimensions" not in embedding and by_type["AWS::S3Vectors::Index"]["Properties"]["Dimension"] == 1024
