@@ -13,7 +13,8 @@ What later stacks use:
 
 Rolling an approved fine-tuned model onto the endpoint: approve its model package (SageMaker Studio or
 ``aws sagemaker update-model-package --model-approval-status Approved``), set ``sagemaker.endpoint.model_artifacts_key``
-to its artifacts key in this environment's artifacts bucket (``output/<training job>/output/model.tar.gz``) and deploy;
+to its Neuron-compiled artifacts in this environment's artifacts bucket (``output/<export job>/output/model.tar.gz``,
+the package's ``ModelDataUrl``) and deploy;
 the endpoint updates blue/green and rolls back on its alarms.
 """
 
@@ -29,31 +30,24 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk.components.encrypted_log_group import LogsEncryptionKey, retention_days
-from cdk.components.inferentia_endpoint import (
-    Autoscaling,
-    BlueGreen,
-    DataCapture,
-    InferentiaEndpoint,
-    ModelSource,
-    NeuronServing,
-    ScaleDownSchedule,
-)
-from cdk.components.inferentia_endpoint.construct import MODEL_DIR
+from cdk.components.inferentia_endpoint import InferentiaEndpoint, ModelSource
 from cdk.components.secure_bucket import AccessLogsBucket
-from cdk.components.trainium_training import CapacityRetry, PlannedRun, ServingImage, TrainiumTrainingPipeline
+from cdk.components.trainium_training import PlannedRun, ServingImage, TrainiumTrainingPipeline
 from cdk.components.trainium_training.construct import MAX_JOB_NAME_PREFIX
 from cdk.config import EnvironmentConfig
 from cdk.config.sagemaker import EndpointSettings, TrainingSettings
-from cdk.planning.cost_report import Schedule
+from cdk.config.sagemaker_fields import CONTAINER_DEFAULTS
 from stacks.network import import_vpc
 
 TRAINING_SOURCE = Path(__file__).resolve().parents[1] / "training" / "neuron_finetune"
 
 
-def serving_settings(endpoint: EndpointSettings) -> NeuronServing:
-    return NeuronServing(container=endpoint.container, num_cores=endpoint.num_cores, batch_size=endpoint.batch_size,
-                         max_input_tokens=endpoint.max_input_tokens, max_total_tokens=endpoint.max_total_tokens,
-                         auto_cast_type=endpoint.auto_cast_type)
+def export_image(endpoint: EndpointSettings) -> tuple[str, str]:
+    """The image the pipeline compiles in and registers for: the endpoint's when it is TGI (optimum-neuron), else
+    the default TGI Neuron image."""
+    if endpoint.serving.container == "tgi":
+        return endpoint.image_repository, endpoint.image_tag
+    return CONTAINER_DEFAULTS["tgi"]
 
 
 class SageMakerStack(Stack):
@@ -109,9 +103,10 @@ class SageMakerStack(Stack):
             source_directory=str(training_source),
             entry_point=training.entry_point,
             hyperparameters=dict(training.hyperparameters),
-            # What a registered model is served with: this environment's Inferentia2 container and settings.
-            serving_image=ServingImage(endpoint.image_repository, endpoint.image_tag,
-                                       serving_settings(endpoint).environment(MODEL_DIR)),
+            # The export job compiles with (and the model package registers) the export shapes, in the serving image.
+            serving_image=ServingImage(*export_image(endpoint), serving=training.export.serving),
+            export_instance_type=training.export.instance_type,
+            export_max_runtime=Duration.seconds(training.export.max_runtime_seconds),
             job_name_prefix=prefix,
             model_package_group_name=config.stack_name("models"),
             volume_size_gb=training.volume_size_gb,
@@ -121,12 +116,7 @@ class SageMakerStack(Stack):
             vpc=vpc,
             train_prefix=training.train_prefix,
             validation_prefix=training.validation_prefix,
-            capacity_retry=CapacityRetry(
-                interval_seconds=training.capacity_retry.interval_seconds,
-                backoff_rate=training.capacity_retry.backoff_rate,
-                max_attempts=training.capacity_retry.max_attempts,
-                max_delay_seconds=training.capacity_retry.max_delay_seconds,
-            ),
+            capacity_retry=training.capacity_retry,
             planned_run=planned,
             checkpoint_retention_days=training.checkpoint_retention_days,
             data_retention_days=training.data_retention_days,
@@ -140,32 +130,16 @@ class SageMakerStack(Stack):
                   log_retention: logs.RetentionDays, logs_key: kms.IKey, access_logs: s3.IBucket
                   ) -> InferentiaEndpoint:
         if endpoint.hf_model_id is not None:
-            model = ModelSource.hugging_face(endpoint.hf_model_id)
+            model = ModelSource.hugging_face(endpoint.hf_model_id, endpoint.hf_model_revision)
         elif endpoint.model_data_url is not None:
-            bucket_name, key = endpoint.model_data_url.removeprefix("s3://").split("/", 1)
+            # {account} and {region} in the bucket name: the weights are staged per account and region (README).
+            url = endpoint.model_data_url.format(account=self.account, region=self.region)
+            bucket_name, key = url.removeprefix("s3://").split("/", 1)
             model = ModelSource.from_s3(s3.Bucket.from_bucket_name(self, "ModelBucket", bucket_name), key)
         else:
             pipeline = self.training_pipeline
             assert pipeline is not None and endpoint.model_artifacts_key is not None  # checked by the config
             model = ModelSource.from_s3(pipeline.artifacts_bucket, endpoint.model_artifacts_key, pipeline.key)
-
-        autoscaling = None
-        if endpoint.autoscaling.enabled:
-            scaling = endpoint.autoscaling
-            schedule = None
-            if endpoint.schedule.enabled:
-                window = Schedule.parse(endpoint.schedule.working_hours, timezone=endpoint.schedule.timezone)
-                schedule = ScaleDownSchedule(days=window.days, start_minute=window.start_minute,
-                                             end_minute=window.end_minute, timezone=window.timezone,
-                                             off_hours_min_capacity=endpoint.schedule.off_hours_min_capacity,
-                                             off_hours_max_capacity=endpoint.schedule.off_hours_max_capacity)
-            autoscaling = Autoscaling(min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity,
-                                      target_invocations_per_instance=scaling.target_invocations_per_instance,
-                                      scale_in_cooldown_seconds=scaling.scale_in_cooldown_seconds,
-                                      scale_out_cooldown_seconds=scaling.scale_out_cooldown_seconds,
-                                      schedule=schedule)
-        capture = endpoint.data_capture
-        rollout = endpoint.deployment
         return InferentiaEndpoint(
             self, "Inference",
             instance_type=endpoint.instance_type,
@@ -173,19 +147,13 @@ class SageMakerStack(Stack):
             image_repository=endpoint.image_repository,
             image_tag=endpoint.image_tag,
             model=model,
-            serving=serving_settings(endpoint),
+            serving=endpoint.serving,
             volume_size_gb=endpoint.volume_size_gb,
             startup_health_check_timeout=Duration.seconds(endpoint.startup_health_check_timeout_seconds),
             model_data_download_timeout=Duration.seconds(endpoint.model_data_download_timeout_seconds),
-            data_capture=(DataCapture(sampling_percentage=capture.sampling_percentage,
-                                      retention_days=capture.retention_days) if capture.enabled else None),
-            deployment=BlueGreen(traffic_routing=rollout.traffic_routing,
-                                 canary_instance_count=rollout.canary_instance_count,
-                                 wait_seconds=rollout.wait_seconds,
-                                 termination_wait_seconds=rollout.termination_wait_seconds,
-                                 rollback_5xx_count=rollout.rollback_5xx_count,
-                                 rollback_latency_p99_ms=rollout.rollback_latency_p99_ms),
-            autoscaling=autoscaling,
+            data_capture=endpoint.data_capture,
+            deployment=endpoint.deployment,
+            autoscaling=endpoint.autoscaling,
             endpoint_name=config.stack_name("llm"),
             catalog_id=endpoint.catalog_id,
             removal_policy=removal,

@@ -122,7 +122,8 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
         safety=(safety := parse_safety(section.section("safety"))),
         api=parse_api(section.section("api"), safety=safety),  # checks limits shared with safety
         sagemaker=parse_sagemaker(section.section("sagemaker"),
-                                  has_vpc=bool((section.raw("network", None) or {}).get("vpc_id"))),
+                                  has_vpc=bool((section.raw("network", None) or {}).get("vpc_id")),
+                                  retain_data=section.raw("removal_policy", "retain") == "retain"),
         observability=parse_observability(section.section("observability")),
         budget=parse_budget(section.section("budget"), environment=name),
         knowledge_bases=parse_knowledge_bases(section.raw("knowledge_bases", None), section.child_path("knowledge_bases")),

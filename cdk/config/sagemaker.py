@@ -6,62 +6,69 @@ Every key has a default, so an environment states only what it overrides::
       "endpoint": {
         "enabled": true,
         "instance_type": "ml.inf2.8xlarge",
-        "initial_instance_count": 2,
+        "model_data_url": "s3://genai-models-{account}-{region}/zephyr-7b-beta/neuron-b4-s4096-c2-bf16/",
         "autoscaling": {"enabled": true, "min_capacity": 2, "max_capacity": 6},
         "deployment": {"traffic_routing": "canary"}
       },
       "training": {"enabled": true, "instance_type": "ml.trn1.32xlarge", "instance_count": 4}
     }
 
-The endpoint serves one model from exactly one source:
+An enabled endpoint serves one model from exactly one source:
 
-- ``hf_model_id``: a Hugging Face Hub model id the container downloads at start-up (needs internet egress);
-- ``model_data_url``: ``s3://bucket/key.tar.gz`` (compressed) or ``s3://bucket/prefix/`` (uncompressed);
+- ``model_data_url``: ``s3://bucket/key.tar.gz`` (compressed) or ``s3://bucket/prefix/`` (uncompressed) holding
+  weights already compiled for Neuron with the endpoint's shapes; ``{account}`` and ``{region}`` in the bucket name
+  stand for the deploying account and region (the README's "Stage Neuron weights" section is the one-off step);
 - ``model_artifacts_key``: an object key (``.tar.gz``) or prefix (``/``) in this environment's training artifacts
-  bucket. This is how an approved fine-tuned model is rolled onto the endpoint: approve the model package the
-  training pipeline registered, then set ``model_artifacts_key`` to its artifacts, e.g.
-  ``output/<training-job-name>/output/model.tar.gz``, and deploy (a blue/green update with auto-rollback).
+  bucket: the export job's output of an approved model package, e.g. ``output/<export-job>/output/model.tar.gz``;
+- ``hf_model_id`` + ``hf_model_revision`` (a commit): the container downloads the model from the Hugging Face Hub
+  at every start and needs internet egress. In an environment that keeps its data (``removal_policy`` retain) that
+  is a synth error unless ``allow_hub_download`` is true.
 
 A model from S3 runs with network isolation (the container gets no network access at all).
 
-Neuron serving settings are validated against the instance: ``num_cores`` (``HF_NUM_CORES`` for TGI,
-``OPTION_TENSOR_PARALLEL_DEGREE`` for LMI) must fit the NeuronCores of the ``ml.inf2.*`` size, and
-``max_input_tokens`` must be below ``max_total_tokens``. Instance facts come from :mod:`cdk.planning.instances`.
+Neuron serving settings (``num_cores``, ``batch_size``, ``max_input_tokens``, ``max_total_tokens``,
+``auto_cast_type``) are the compiled shapes: they must fit the NeuronCores of the ``ml.inf2.*`` size and the base
+model's context (:mod:`cdk.planning.base_models`, or ``base_model_context_tokens``). The typed objects the
+constructs take (``NeuronServing``, ``DataCapture``, ``BlueGreen``, ``Autoscaling``, ``CapacityRetry``) are built
+here directly from ``cdk/components/*/props.py``, which hold every default.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
+from cdk.components.inferentia_endpoint.props import (
+    TRAFFIC_ROUTING,
+    Autoscaling,
+    BlueGreen,
+    DataCapture,
+    NeuronServing,
+    ScaleDownSchedule,
+)
+from cdk.config import sagemaker_fields as fields
 from cdk.config.fields import ConfigError, Section
+from cdk.config.sagemaker_fields import CONTAINER_DEFAULTS, CONTAINER_KINDS
+from cdk.config.sagemaker_training import TrainingSettings, parse_training
+from cdk.planning.base_models import context_tokens
 from cdk.planning.instances import CATALOG, INFERENTIA2_TYPES, TRAINIUM_TRAINING_TYPES
 
-# ---------------------------------------------------------------------------------------------------------------
-# Facts the validation relies on
-# ---------------------------------------------------------------------------------------------------------------
-
-# Neuron deep-learning containers (AWS DLC registry; the registry account per region is in
-# cdk/components/neuron_dlc/registry.py). Defaults are the newest tags the SageMaker Python SDK's image_uri_config
-# lists for Inferentia2 (huggingface-llm-neuronx 0.0.27, djl-neuronx 0.30.0) and a current Neuron SDK 2.26 training
-# image; pin newer tags per environment with image_repository / image_tag.
-CONTAINER_DEFAULTS: Mapping[str, tuple[str, str]] = MappingProxyType({
-    "tgi": ("huggingface-pytorch-tgi-inference", "2.1.2-optimum0.0.27-neuronx-py310-ubuntu22.04"),
-    "lmi": ("djl-inference", "0.30.0-neuronx-sdk2.20.1"),
-})
-CONTAINER_KINDS = tuple(CONTAINER_DEFAULTS)
-TRAINING_IMAGE_DEFAULT = ("pytorch-training-neuronx", "2.8.0-neuronx-py311-sdk2.26.1-ubuntu22.04")
-AUTO_CAST_TYPES = ("bf16", "fp16")
-TRAFFIC_ROUTING = ("all_at_once", "canary")
+__all__ = ["CONTAINER_DEFAULTS", "MIN_VOLUME_SIZE_GB", "EndpointSettings", "SageMakerConfig", "ScheduleConfig",
+           "TrainingSettings", "parse_sagemaker", "volume_floor_gb"]
 
 # Endpoint storage: SageMaker accepts 1-512 GB (ProductionVariant.VolumeSizeInGB). The volume holds the downloaded
 # weights and the Neuron-compiled artifacts, so with a known model size it must hold both plus container scratch.
 MIN_VOLUME_SIZE_GB = 30
 MAX_VOLUME_SIZE_GB = 512
 VOLUME_SCRATCH_GB = 10
+# {account} and {region} may stand in the bucket name: the deploying account and region fill them in.
+S3_URL_PATTERN = r"s3://([a-z0-9.-]|\{account\}|\{region\}){3,80}/[^\s{}]+"
+HF_MODEL_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?"
+HF_REVISION_PATTERN = r"[0-9a-f]{40}"
+OBJECT_KEY_PATTERN = r"[A-Za-z0-9!_.*'()/-]{1,1024}"
+CATALOG_ID_PATTERN = r"[a-z0-9][a-z0-9._:-]{0,63}"
+MODEL_SOURCES = ("hf_model_id", "model_data_url", "model_artifacts_key")
 
 
 def volume_floor_gb(model_size_gb: float | None) -> int:
@@ -71,62 +78,10 @@ def volume_floor_gb(model_size_gb: float | None) -> int:
     return max(MIN_VOLUME_SIZE_GB, math.ceil(2 * model_size_gb) + VOLUME_SCRATCH_GB)
 
 
-# Trainium instances train on their local NVMe storage; SageMaker refuses a VolumeSizeInGB larger than it
-# (ResourceConfig.VolumeSizeInGB). Sizes from the EC2 instance-type pages: trn1.2xlarge 1 x 474 GB,
-# trn1.32xlarge / trn1n.32xlarge 4 x 1900 GB, trn2.48xlarge 4 x 1900 GB.
-TRAINING_LOCAL_STORAGE_GB: Mapping[str, int] = MappingProxyType({
-    "ml.trn1.2xlarge": 474,
-    "ml.trn1.32xlarge": 7600,
-    "ml.trn1n.32xlarge": 7600,
-    "ml.trn2.48xlarge": 7600,
-})
-SAGEMAKER_MAX_RUNTIME_SECONDS = 28 * 24 * 3600  # StoppingCondition.MaxRuntimeInSeconds: at most 28 days
-S3_URL_PATTERN = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\s]+"
-HF_MODEL_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?"
-OBJECT_KEY_PATTERN = r"[A-Za-z0-9!_.*'()/-]{1,1024}"
-PREFIX_PATTERN = r"([A-Za-z0-9!_.*'()-]+/)+"
-CATALOG_ID_PATTERN = r"[a-z0-9][a-z0-9._:-]{0,63}"
-HYPERPARAMETER_KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,255}"
-MAX_HYPERPARAMETER_VALUE = 2500
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Endpoint
-# ---------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DataCaptureConfig:
-    enabled: bool = True
-    sampling_percentage: int = 10
-    retention_days: int = 30
-
-
-@dataclass(frozen=True)
-class DeploymentConfig:
-    """Blue/green update policy with auto-rollback on alarms this stack creates."""
-
-    traffic_routing: str = "all_at_once"
-    canary_instance_count: int = 1
-    wait_seconds: int = 600
-    termination_wait_seconds: int = 300
-    rollback_5xx_count: int = 1
-    rollback_latency_p99_ms: int = 60_000
-
-
-@dataclass(frozen=True)
-class AutoscalingConfig:
-    enabled: bool = False
-    min_capacity: int = 1
-    max_capacity: int = 1
-    target_invocations_per_instance: int = 20
-    scale_in_cooldown_seconds: int = 600
-    scale_out_cooldown_seconds: int = 300
-
-
 @dataclass(frozen=True)
 class ScheduleConfig:
-    """Outside ``working_hours`` the endpoint's capacity is capped at the off-hours range."""
+    """Outside ``working_hours`` the endpoint's capacity is capped at the off-hours range (the cost report reads
+    the text form; the construct gets a :class:`ScaleDownSchedule` inside :class:`Autoscaling`)."""
 
     enabled: bool = False
     working_hours: str = "weekdays 08:00-20:00"
@@ -140,25 +95,22 @@ class EndpointSettings:
     enabled: bool = False
     instance_type: str = "ml.inf2.xlarge"
     initial_instance_count: int = 1
-    container: str = "tgi"
     image_repository: str = CONTAINER_DEFAULTS["tgi"][0]
     image_tag: str = CONTAINER_DEFAULTS["tgi"][1]
-    hf_model_id: str | None = "HuggingFaceH4/zephyr-7b-beta"
+    hf_model_id: str | None = None
+    hf_model_revision: str | None = None
+    allow_hub_download: bool = False
     model_data_url: str | None = None
     model_artifacts_key: str | None = None
     model_size_gb: float | None = None
     catalog_id: str = "sagemaker-neuron-llm"
-    num_cores: int = 2
-    batch_size: int = 4
-    max_input_tokens: int = 3072
-    max_total_tokens: int = 4096
-    auto_cast_type: str = "bf16"
+    serving: NeuronServing = field(default_factory=NeuronServing)
     volume_size_gb: int = 64
     startup_health_check_timeout_seconds: int = 1800
     model_data_download_timeout_seconds: int = 1800
-    data_capture: DataCaptureConfig = field(default_factory=DataCaptureConfig)
-    deployment: DeploymentConfig = field(default_factory=DeploymentConfig)
-    autoscaling: AutoscalingConfig = field(default_factory=AutoscalingConfig)
+    data_capture: DataCapture | None = field(default_factory=DataCapture)
+    deployment: BlueGreen = field(default_factory=BlueGreen)
+    autoscaling: Autoscaling | None = None
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
     @property
@@ -166,69 +118,9 @@ class EndpointSettings:
         return self.hf_model_id is None
 
     @property
-    def max_new_tokens(self) -> int:
-        return self.max_total_tokens - self.max_input_tokens
-
-    @property
     def baseline_capacity(self) -> int:
         """Instances that run whatever the traffic (inside working hours when a schedule applies)."""
-        return self.autoscaling.min_capacity if self.autoscaling.enabled else self.initial_instance_count
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Training
-# ---------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SpotConfig:
-    enabled: bool = False
-    max_wait_seconds: int = 2 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class CapacityRetryConfig:
-    """Exponential backoff for Trainium capacity shortages: interval * backoff_rate**n, capped at max_delay."""
-
-    interval_seconds: int = 300
-    backoff_rate: float = 2.0
-    max_attempts: int = 5
-    max_delay_seconds: int = 3600
-
-    def delays(self) -> tuple[int, ...]:
-        """The wait before each retry attempt, in seconds."""
-        return tuple(
-            min(self.max_delay_seconds, round(self.interval_seconds * self.backoff_rate**attempt))
-            for attempt in range(self.max_attempts)
-        )
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    enabled: bool = False
-    instance_type: str = "ml.trn1.2xlarge"
-    instance_count: int = 1
-    image_repository: str = TRAINING_IMAGE_DEFAULT[0]
-    image_tag: str = TRAINING_IMAGE_DEFAULT[1]
-    entry_point: str = "train.py"
-    hyperparameters: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({
-        "model-id": "TinyLlama/TinyLlama-1.1B-Chat-v1.0",
-        "epochs": "1",
-        "tensor-parallel-degree": "2",
-    }))
-    volume_size_gb: int = 200
-    max_runtime_seconds: int = 24 * 3600
-    spot: SpotConfig = field(default_factory=SpotConfig)
-    network_isolation: bool = False
-    use_vpc: bool = False
-    train_prefix: str = "datasets/train/"
-    validation_prefix: str | None = None
-    data_retention_days: int | None = None
-    checkpoint_retention_days: int = 30
-    capacity_retry: CapacityRetryConfig = field(default_factory=CapacityRetryConfig)
-    planned_params: float | None = None
-    planned_tokens: float | None = None
-    planned_mfu: float = 0.4
+        return self.autoscaling.min_capacity if self.autoscaling else self.initial_instance_count
 
 
 @dataclass(frozen=True)
@@ -237,43 +129,20 @@ class SageMakerConfig:
     training: TrainingSettings = field(default_factory=TrainingSettings)
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Parsing
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _instance_type(section: Section, key: str, default: str, *, allowed: frozenset[str], role: str,
-                   other: frozenset[str], other_role: str) -> str:
-    value = section.string(key, default)
-    path = section.child_path(key)
-    if not isinstance(value, str):
-        raise ConfigError(path, f"expected a string, got {type(value).__name__}")
-    if value in other:
-        raise ConfigError(path, f"{value!r} is an {other_role} instance type; {role} runs on: "
-                                f"{', '.join(sorted(allowed))}")
-    if value not in allowed:
-        raise ConfigError(path, f"{value!r} is not allowed; allowed values: {', '.join(sorted(allowed))}")
-    return value
-
-
-def _optional_positive(section: Section, key: str) -> float | None:
-    return section.number(key, None, minimum=0, exclusive_minimum=True)
-
-
-def _data_capture(section: Section) -> DataCaptureConfig:
-    d = DataCaptureConfig()
-    config = DataCaptureConfig(
-        enabled=section.boolean("enabled", d.enabled),
+def _data_capture(section: Section) -> DataCapture | None:
+    d = DataCapture()
+    enabled = section.boolean("enabled", True)
+    config = DataCapture(
         sampling_percentage=section.integer("sampling_percentage", d.sampling_percentage, minimum=0, maximum=100),
         retention_days=section.integer("retention_days", d.retention_days, minimum=1, maximum=3650),
     )
     section.finish()
-    return config
+    return config if enabled else None
 
 
-def _deployment(section: Section) -> DeploymentConfig:
-    d = DeploymentConfig()
-    config = DeploymentConfig(
+def _deployment(section: Section) -> BlueGreen:
+    d = BlueGreen()
+    config = BlueGreen(
         traffic_routing=section.string("traffic_routing", d.traffic_routing, choices=TRAFFIC_ROUTING),
         canary_instance_count=section.integer("canary_instance_count", d.canary_instance_count, minimum=1,
                                               maximum=100),
@@ -290,10 +159,10 @@ def _deployment(section: Section) -> DeploymentConfig:
     return config
 
 
-def _autoscaling(section: Section) -> AutoscalingConfig:
-    d = AutoscalingConfig()
-    config = AutoscalingConfig(
-        enabled=section.boolean("enabled", d.enabled),
+def _autoscaling(section: Section) -> tuple[bool, Autoscaling]:
+    d = Autoscaling()
+    enabled = section.boolean("enabled", False)
+    config = Autoscaling(
         # Instance-based variants cannot scale to zero (only inference components can).
         min_capacity=section.integer("min_capacity", d.min_capacity, minimum=1, maximum=100),
         max_capacity=section.integer("max_capacity", d.max_capacity, minimum=1, maximum=100),
@@ -310,7 +179,7 @@ def _autoscaling(section: Section) -> AutoscalingConfig:
                           f"{config.min_capacity} is greater than max_capacity ({config.max_capacity}); "
                           "min_capacity must be <= max_capacity")
     section.finish()
-    return config
+    return enabled, config
 
 
 def _timezone(path: str, value: str) -> str:
@@ -348,68 +217,90 @@ def _schedule(section: Section) -> ScheduleConfig:
                           off_hours_min_capacity=off_min, off_hours_max_capacity=off_max)
 
 
-def _endpoint(section: Section, *, training_enabled: bool) -> EndpointSettings:
-    d = EndpointSettings()
-    enabled = section.boolean("enabled", d.enabled)
-    instance_type = _instance_type(section, "instance_type", d.instance_type, allowed=INFERENTIA2_TYPES,
-                                   role="the real-time endpoint", other=TRAINIUM_TRAINING_TYPES,
-                                   other_role="Trainium training")
-    instance = CATALOG[instance_type]
-    initial = section.integer("initial_instance_count", d.initial_instance_count, minimum=1, maximum=100)
-    container = section.string("container", d.container, choices=CONTAINER_KINDS)
-    default_repository, default_tag = CONTAINER_DEFAULTS[container]
-    repository = section.string("image_repository", default_repository, pattern=r"[a-z0-9][a-z0-9._/-]{1,255}",
-                                pattern_hint="an ECR repository name such as huggingface-pytorch-tgi-inference")
-    tag = section.string("image_tag", default_tag, pattern=r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}",
-                         pattern_hint="a Docker image tag")
-    if "neuronx" not in tag:
-        raise ConfigError(section.child_path("image_tag"),
-                          f"{tag!r} is not a Neuron (neuronx) image tag; Inferentia2 needs e.g. {default_tag!r}")
+def _scale_down(schedule: ScheduleConfig) -> ScaleDownSchedule:
+    from cdk.planning.cost_report import Schedule
 
-    # Exactly one model source.
-    sources = {key: section.raw(key, None) for key in ("hf_model_id", "model_data_url", "model_artifacts_key")}
-    given = [key for key, value in sources.items() if value is not None]
+    window = Schedule.parse(schedule.working_hours, timezone=schedule.timezone)
+    return ScaleDownSchedule(days=window.days, start_minute=window.start_minute, end_minute=window.end_minute,
+                             timezone=window.timezone, off_hours_min_capacity=schedule.off_hours_min_capacity,
+                             off_hours_max_capacity=schedule.off_hours_max_capacity)
+
+
+def _model_source(section: Section, *, enabled: bool, training_enabled: bool, retain_data: bool
+                  ) -> dict[str, str | bool | None]:
+    """Exactly one model source; a Hub model is pinned, and refused where data is kept unless allowed."""
+    given = [key for key in MODEL_SOURCES if section.raw(key, None) is not None]
     if len(given) > 1:
         raise ConfigError(section.child_path(given[1]),
-                          f"conflicts with {given[0]}; set exactly one of hf_model_id, model_data_url, "
-                          "model_artifacts_key")
-    hf_model_id = model_data_url = artifacts_key = None
-    if not given or given[0] == "hf_model_id":
-        hf_model_id = section.string("hf_model_id", d.hf_model_id, pattern=HF_MODEL_ID_PATTERN,
-                                     pattern_hint="a Hugging Face model id such as HuggingFaceH4/zephyr-7b-beta")
-    elif given[0] == "model_data_url":
-        model_data_url = section.string("model_data_url", pattern=S3_URL_PATTERN,
-                                        pattern_hint="s3://bucket/key.tar.gz or s3://bucket/prefix/")
-        _check_model_object(section.child_path("model_data_url"), model_data_url.split("/", 3)[3])
-    else:
-        artifacts_key = section.string("model_artifacts_key", pattern=OBJECT_KEY_PATTERN,
-                                       pattern_hint="an object key such as output/<job>/output/model.tar.gz")
-        _check_model_object(section.child_path("model_artifacts_key"), artifacts_key)
+                          f"conflicts with {given[0]}; set exactly one of {', '.join(MODEL_SOURCES)}")
+    if enabled and not given:
+        raise ConfigError(section.child_path("model_data_url"),
+                          f"an enabled endpoint needs a model: set one of {', '.join(MODEL_SOURCES)} (pre-compiled "
+                          "Neuron weights staged in S3 are the default that is known to start)")
+    out: dict[str, str | bool | None] = dict.fromkeys(MODEL_SOURCES)
+    out["hf_model_revision"] = section.string("hf_model_revision", None, pattern=HF_REVISION_PATTERN,
+                                              pattern_hint="a 40-character commit hash of the Hub repository")
+    out["allow_hub_download"] = section.boolean("allow_hub_download", False)
+    source = given[0] if given else None
+    if source == "hf_model_id":
+        out["hf_model_id"] = section.string("hf_model_id", pattern=HF_MODEL_ID_PATTERN,
+                                            pattern_hint="a Hugging Face model id such as HuggingFaceH4/zephyr-7b-beta")
+        if enabled and out["hf_model_revision"] is None:
+            raise ConfigError(section.child_path("hf_model_revision"),
+                              "is required with hf_model_id: pin the Hub model to a commit (40 hex characters) so "
+                              "every container start loads the same weights")
+        if enabled and retain_data and not out["allow_hub_download"]:
+            raise ConfigError(section.child_path("hf_model_id"),
+                              "downloads the model from the Hugging Face Hub at every container start, in an "
+                              "environment that keeps its data (removal_policy retain); stage Neuron-compiled "
+                              "weights in S3 (model_data_url or model_artifacts_key) or set allow_hub_download to "
+                              "true")
+    elif source == "model_data_url":
+        url = section.string("model_data_url", pattern=S3_URL_PATTERN,
+                             pattern_hint="s3://bucket/key.tar.gz or s3://bucket/prefix/ ({account} and {region} "
+                                          "may appear in the bucket name)")
+        _check_model_object(section.child_path("model_data_url"), url.split("/", 3)[3])
+        out["model_data_url"] = url
+    elif source == "model_artifacts_key":
+        key = section.string("model_artifacts_key", pattern=OBJECT_KEY_PATTERN,
+                             pattern_hint="an object key such as output/<job>/output/model.tar.gz")
+        _check_model_object(section.child_path("model_artifacts_key"), key)
         if not training_enabled:
             raise ConfigError(section.child_path("model_artifacts_key"),
                               "needs the training artifacts bucket: set sagemaker.training.enabled to true, or "
                               "use model_data_url / hf_model_id")
+        out["model_artifacts_key"] = key
+    return out
 
-    model_size_gb = _optional_positive(section, "model_size_gb")
-    num_cores = section.integer("num_cores", d.num_cores, minimum=1)
-    if num_cores > instance.neuron_cores:
-        raise ConfigError(section.child_path("num_cores"),
-                          f"{num_cores} NeuronCores do not fit {instance_type}, which has {instance.neuron_cores}; "
-                          f"allowed: 1 to {instance.neuron_cores} (or a larger ml.inf2 size)")
+
+def _endpoint(section: Section, *, training_enabled: bool, retain_data: bool) -> EndpointSettings:
+    d = EndpointSettings()
+    enabled = section.boolean("enabled", d.enabled)
+    instance_type = fields.instance_type(section, "instance_type", d.instance_type, allowed=INFERENTIA2_TYPES,
+                                         role="the real-time endpoint", other=TRAINIUM_TRAINING_TYPES,
+                                         other_role="Trainium training")
+    instance = CATALOG[instance_type]
+    initial = section.integer("initial_instance_count", d.initial_instance_count, minimum=1, maximum=100)
+    container = section.string("container", "tgi", choices=CONTAINER_KINDS)
+    default_image = CONTAINER_DEFAULTS[container]
+    repository, tag = fields.image(section, default_image, "huggingface-pytorch-tgi-inference")
+    if "neuronx" not in tag:
+        raise ConfigError(section.child_path("image_tag"),
+                          f"{tag!r} is not a Neuron (neuronx) image tag; Inferentia2 needs e.g. {default_image[1]!r}")
+    source = _model_source(section, enabled=enabled, training_enabled=training_enabled, retain_data=retain_data)
+    hub_id = source["hf_model_id"]
+    context = fields.context_override(section) or context_tokens(hub_id if isinstance(hub_id, str) else None)
+    serving = fields.serving(section, container=container, instance=instance_type, context_tokens=context,
+                             context_source=f"the base model ({hub_id or 'base_model_context_tokens'})")
+
+    model_size_gb = fields.optional_positive(section, "model_size_gb")
     if model_size_gb is not None:
-        hbm = instance.accelerator_memory_gib * num_cores / instance.neuron_cores
+        hbm = instance.accelerator_memory_gib * serving.num_cores / instance.neuron_cores
         if model_size_gb > hbm:
             raise ConfigError(section.child_path("model_size_gb"),
                               f"{model_size_gb:g} GB of weights do not fit the {hbm:g} GiB of accelerator memory of "
-                              f"{num_cores} NeuronCores on {instance_type}; raise num_cores or choose a larger size")
-    batch_size = section.integer("batch_size", d.batch_size, minimum=1, maximum=256)
-    max_total = section.integer("max_total_tokens", d.max_total_tokens, minimum=2, maximum=131_072)
-    max_input = section.integer("max_input_tokens", d.max_input_tokens, minimum=1, maximum=131_072)
-    if max_input >= max_total:
-        raise ConfigError(section.child_path("max_input_tokens"),
-                          f"{max_input} must be less than max_total_tokens ({max_total}): the total includes the "
-                          "input and at least one generated token")
-    auto_cast = section.string("auto_cast_type", d.auto_cast_type, choices=AUTO_CAST_TYPES)
+                              f"{serving.num_cores} NeuronCores on {instance_type}; raise num_cores or choose a "
+                              "larger size")
     volume = section.integer("volume_size_gb", d.volume_size_gb, minimum=1, maximum=MAX_VOLUME_SIZE_GB)
     floor = volume_floor_gb(model_size_gb)
     if volume < floor:
@@ -419,25 +310,24 @@ def _endpoint(section: Section, *, training_enabled: bool) -> EndpointSettings:
         raise ConfigError(section.child_path("volume_size_gb"),
                           f"{volume} GB is too small: {why}; allowed: {floor} to {MAX_VOLUME_SIZE_GB}")
 
-    autoscaling = _autoscaling(section.section("autoscaling"))
-    if autoscaling.enabled and not autoscaling.min_capacity <= initial <= autoscaling.max_capacity:
+    scaling_enabled, scaling = _autoscaling(section.section("autoscaling"))
+    if scaling_enabled and not scaling.min_capacity <= initial <= scaling.max_capacity:
         raise ConfigError(section.child_path("initial_instance_count"),
                           f"{initial} must lie within autoscaling min_capacity..max_capacity "
-                          f"({autoscaling.min_capacity}..{autoscaling.max_capacity})")
+                          f"({scaling.min_capacity}..{scaling.max_capacity})")
     schedule = _schedule(section.section("schedule"))
     if schedule.enabled:
-        if not autoscaling.enabled:
+        if not scaling_enabled:
             raise ConfigError(section.child_path("schedule.enabled"),
                               "a scale-down schedule sets the autoscaling capacity; enable autoscaling too")
-        if schedule.off_hours_max_capacity > autoscaling.max_capacity:
+        if schedule.off_hours_max_capacity > scaling.max_capacity:
             raise ConfigError(section.child_path("schedule.off_hours_max_capacity"),
                               f"{schedule.off_hours_max_capacity} exceeds autoscaling max_capacity "
-                              f"({autoscaling.max_capacity}); off hours scale down, not up")
+                              f"({scaling.max_capacity}); off hours scale down, not up")
+        scaling = Autoscaling(**{**scaling.__dict__, "schedule": _scale_down(schedule)})
     deployment = _deployment(section.section("deployment"))
     if deployment.traffic_routing == "canary":
-        lowest = initial
-        if autoscaling.enabled:
-            lowest = autoscaling.min_capacity
+        lowest = scaling.min_capacity if scaling_enabled else initial
         if schedule.enabled:
             lowest = min(lowest, schedule.off_hours_min_capacity)
         if deployment.canary_instance_count * 2 > lowest:
@@ -449,20 +339,17 @@ def _endpoint(section: Section, *, training_enabled: bool) -> EndpointSettings:
         enabled=enabled,
         instance_type=instance_type,
         initial_instance_count=initial,
-        container=container,
         image_repository=repository,
         image_tag=tag,
-        hf_model_id=hf_model_id,
-        model_data_url=model_data_url,
-        model_artifacts_key=artifacts_key,
+        hf_model_id=hub_id,  # type: ignore[arg-type]
+        hf_model_revision=source["hf_model_revision"],  # type: ignore[arg-type]
+        allow_hub_download=bool(source["allow_hub_download"]),
+        model_data_url=source["model_data_url"],  # type: ignore[arg-type]
+        model_artifacts_key=source["model_artifacts_key"],  # type: ignore[arg-type]
         model_size_gb=model_size_gb,
         catalog_id=section.string("catalog_id", d.catalog_id, pattern=CATALOG_ID_PATTERN,
                                   pattern_hint="lower-case letters, digits and . _ : - (at most 64)"),
-        num_cores=num_cores,
-        batch_size=batch_size,
-        max_input_tokens=max_input,
-        max_total_tokens=max_total,
-        auto_cast_type=auto_cast,
+        serving=serving,
         volume_size_gb=volume,
         # ProductionVariant.ContainerStartupHealthCheckTimeoutInSeconds / ModelDataDownloadTimeoutInSeconds: 60-3600.
         startup_health_check_timeout_seconds=section.integer(
@@ -471,7 +358,7 @@ def _endpoint(section: Section, *, training_enabled: bool) -> EndpointSettings:
             "model_data_download_timeout_seconds", d.model_data_download_timeout_seconds, minimum=60, maximum=3600),
         data_capture=_data_capture(section.section("data_capture")),
         deployment=deployment,
-        autoscaling=autoscaling,
+        autoscaling=scaling if scaling_enabled else None,
         schedule=schedule,
     )
     section.finish()
@@ -484,145 +371,15 @@ def _check_model_object(path: str, key: str) -> None:
                                 "ending in /")
 
 
-def _spot(section: Section) -> SpotConfig:
-    d = SpotConfig()
-    config = SpotConfig(
-        enabled=section.boolean("enabled", d.enabled),
-        max_wait_seconds=section.integer("max_wait_seconds", d.max_wait_seconds, minimum=1,
-                                         maximum=SAGEMAKER_MAX_RUNTIME_SECONDS),
-    )
-    section.finish()
-    return config
-
-
-def _capacity_retry(section: Section) -> CapacityRetryConfig:
-    d = CapacityRetryConfig()
-    interval = section.integer("interval_seconds", d.interval_seconds, minimum=1, maximum=86_400)
-    config = CapacityRetryConfig(
-        interval_seconds=interval,
-        backoff_rate=section.number("backoff_rate", d.backoff_rate, minimum=1, maximum=10),
-        max_attempts=section.integer("max_attempts", d.max_attempts, minimum=0, maximum=20),
-        # Wait.SecondsPath accepts up to a year; a day between capacity checks is plenty.
-        max_delay_seconds=section.integer("max_delay_seconds", d.max_delay_seconds, minimum=interval,
-                                          maximum=86_400),
-    )
-    section.finish()
-    return config
-
-
-def _hyperparameters(section: Section, key: str, default: Mapping[str, str], *, instance_type: str) -> dict[str, str]:
-    raw = section.raw(key, None)
-    path = section.child_path(key)
-    if raw is None:
-        raw = dict(default)
-    if not isinstance(raw, Mapping):
-        raise ConfigError(path, f"expected an object of name -> value, got {type(raw).__name__}")
-    if len(raw) > 90:
-        raise ConfigError(path, f"{len(raw)} hyperparameters; SageMaker accepts 100 and the pipeline sets 10")
-    out: dict[str, str] = {}
-    for name, value in raw.items():
-        entry = f"{path}.{name}"
-        if not re.fullmatch(HYPERPARAMETER_KEY_PATTERN, name):
-            raise ConfigError(entry, "hyperparameter names are letters, digits, '_' and '-'")
-        if name.startswith("sagemaker_"):
-            raise ConfigError(entry, "sagemaker_* hyperparameters are set by the pipeline (entry_point, source, "
-                                     "distribution); remove it")
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, (int, float, str)):
-            text = str(value)
-        else:
-            raise ConfigError(entry, f"expected a string, number or boolean, got {type(value).__name__}")
-        if len(text) > MAX_HYPERPARAMETER_VALUE:
-            raise ConfigError(entry, f"is {len(text)} characters; SageMaker accepts at most {MAX_HYPERPARAMETER_VALUE}")
-        out[name] = text
-    if not any(name in out for name in ("model-id", "model_id")):
-        raise ConfigError(path, "needs model-id: the Hugging Face model (or path) the entry point fine-tunes")
-    cores = CATALOG[instance_type].neuron_cores
-    for name in ("tensor-parallel-degree", "tensor_parallel_degree"):
-        if name in out:
-            divisors = [n for n in range(1, cores + 1) if cores % n == 0]
-            try:
-                degree = int(out[name])
-            except ValueError:
-                degree = 0
-            if degree not in divisors:
-                raise ConfigError(f"{path}.{name}",
-                                  f"{out[name]!r} must divide the {cores} NeuronCores of {instance_type}; allowed "
-                                  f"values: {', '.join(map(str, divisors))}")
-    return out
-
-
-def _training(section: Section, *, has_vpc: bool) -> TrainingSettings:
-    d = TrainingSettings()
-    enabled = section.boolean("enabled", d.enabled)
-    use_vpc = section.boolean("use_vpc", d.use_vpc)
-    if use_vpc and not has_vpc:
-        raise ConfigError(section.child_path("use_vpc"),
-                          "needs a VPC: declare network.vpc_id and its private subnets, or set use_vpc to false")
-    instance_type = _instance_type(section, "instance_type", d.instance_type, allowed=TRAINIUM_TRAINING_TYPES,
-                                   role="training", other=INFERENTIA2_TYPES, other_role="Inferentia2 inference")
-    max_runtime = section.integer("max_runtime_seconds", d.max_runtime_seconds, minimum=1,
-                                  maximum=SAGEMAKER_MAX_RUNTIME_SECONDS)
-    spot = _spot(section.section("spot"))
-    if spot.enabled and spot.max_wait_seconds < max_runtime:
-        raise ConfigError(section.child_path("spot.max_wait_seconds"),
-                          f"{spot.max_wait_seconds} is less than max_runtime_seconds ({max_runtime}); a spot job "
-                          "waits for capacity and runs within max_wait, so max_wait must be >= max_runtime")
-    local = TRAINING_LOCAL_STORAGE_GB[instance_type]
-    volume = section.integer("volume_size_gb", d.volume_size_gb, minimum=1)
-    if volume > local:
-        raise ConfigError(section.child_path("volume_size_gb"),
-                          f"{volume} GB exceeds the {local} GB local NVMe storage of {instance_type}, which SageMaker "
-                          f"trains on; allowed: 1 to {local}")
-    planned_params = _optional_positive(section, "planned_params")
-    planned_tokens = _optional_positive(section, "planned_tokens")
-    if planned_tokens is not None and planned_params is None:
-        raise ConfigError(section.child_path("planned_tokens"), "needs planned_params (the model's parameter count)")
-    validation_prefix = section.string("validation_prefix", None, pattern=PREFIX_PATTERN,
-                                       pattern_hint="an S3 key prefix ending in /, such as datasets/validation/")
-    data_retention = section.integer("data_retention_days", None, minimum=1, maximum=36_500)
-    config = TrainingSettings(
-        enabled=enabled,
-        instance_type=instance_type,
-        instance_count=section.integer("instance_count", d.instance_count, minimum=1, maximum=64),
-        image_repository=section.string("image_repository", d.image_repository,
-                                        pattern=r"[a-z0-9][a-z0-9._/-]{1,255}",
-                                        pattern_hint="an ECR repository name such as pytorch-training-neuronx"),
-        image_tag=section.string("image_tag", d.image_tag, pattern=r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}",
-                                 pattern_hint="a Docker image tag"),
-        entry_point=section.string("entry_point", d.entry_point, pattern=r"[A-Za-z0-9_][A-Za-z0-9_./-]*\.py",
-                                   pattern_hint="a Python file in training/neuron_finetune, such as train.py"),
-        hyperparameters=MappingProxyType(_hyperparameters(section, "hyperparameters", d.hyperparameters,
-                                                          instance_type=instance_type)),
-        volume_size_gb=volume,
-        max_runtime_seconds=max_runtime,
-        spot=spot,
-        network_isolation=section.boolean("network_isolation", d.network_isolation),
-        use_vpc=use_vpc,
-        train_prefix=section.string("train_prefix", d.train_prefix, pattern=PREFIX_PATTERN,
-                                    pattern_hint="an S3 key prefix ending in /, such as datasets/train/"),
-        validation_prefix=validation_prefix,
-        data_retention_days=data_retention,
-        checkpoint_retention_days=section.integer("checkpoint_retention_days", d.checkpoint_retention_days,
-                                                  minimum=1, maximum=3650),
-        capacity_retry=_capacity_retry(section.section("capacity_retry")),
-        planned_params=planned_params,
-        planned_tokens=planned_tokens,
-        planned_mfu=section.number("planned_mfu", d.planned_mfu, minimum=0, maximum=1, exclusive_minimum=True),
-    )
-    section.finish()
-    return config
-
-
-def parse_sagemaker(section: Section, *, has_vpc: bool = False) -> SageMakerConfig:
+def parse_sagemaker(section: Section, *, has_vpc: bool = False, retain_data: bool = False) -> SageMakerConfig:
     """Parse ``environments.<name>.sagemaker``; raises :class:`ConfigError` naming the bad key.
 
-    ``has_vpc`` says whether the environment declares a VPC (``network.vpc_id``) for ``training.use_vpc``.
+    ``has_vpc`` says whether the environment declares a VPC (``network.vpc_id``) for ``training.use_vpc``;
+    ``retain_data`` whether it keeps its data (a Hub download there must be allowed explicitly).
     """
-    training = _training(section.section("training"), has_vpc=has_vpc)
+    training = parse_training(section.section("training"), has_vpc=has_vpc)
     config = SageMakerConfig(
-        endpoint=_endpoint(section.section("endpoint"), training_enabled=training.enabled),
+        endpoint=_endpoint(section.section("endpoint"), training_enabled=training.enabled, retain_data=retain_data),
         training=training,
     )
     section.finish()

@@ -97,15 +97,17 @@ def test_endpoint_image_comes_from_the_regional_dlc_registry_with_the_partition_
 def test_neuron_settings_are_container_environment(sagemaker):
     environment = one(sagemaker["staging"], "AWS::SageMaker::Model")["Properties"]["PrimaryContainer"]["Environment"]
     assert environment == {
-        "HF_MODEL_ID": "HuggingFaceH4/zephyr-7b-beta", "HF_NUM_CORES": "2", "HF_AUTO_CAST_TYPE": "bf16",
+        "HF_MODEL_ID": "/opt/ml/model", "HF_NUM_CORES": "2", "HF_AUTO_CAST_TYPE": "bf16",
         "HF_BATCH_SIZE": "4", "HF_SEQUENCE_LENGTH": "4096", "MAX_BATCH_SIZE": "4", "MAX_INPUT_TOKENS": "3072",
         "MAX_TOTAL_TOKENS": "4096",
     }
 
 
-def test_a_hub_model_needs_egress_so_it_is_not_network_isolated(sagemaker):
-    model = one(sagemaker["staging"], "AWS::SageMaker::Model")["Properties"]
+def test_a_hub_model_needs_egress_so_it_is_not_network_isolated():
+    stack, _ = _endpoint_stack("eu-west-1", model=ModelSource.hugging_face("org/model", "0" * 40))
+    model = one(Template.from_stack(stack).to_json(), "AWS::SageMaker::Model")["Properties"]
     assert not model.get("EnableNetworkIsolation")
+    assert model["PrimaryContainer"]["Environment"]["HF_MODEL_REVISION"] == "0" * 40
 
 
 def test_endpoint_storage_timeouts_and_kms(sagemaker):
@@ -124,7 +126,8 @@ def test_data_capture_is_sampled_encrypted_and_expires(sagemaker):
         capture = flat(config["DataCaptureConfig"])
         assert capture["EnableCapture"] is True and capture["InitialSamplingPercentage"] == sampling
         assert capture["KmsKeyId"] == flat(config["KmsKeyId"])
-        assert {o["CaptureMode"] for o in capture["CaptureOptions"]} == {"Input", "Output"}
+        # Input only: responses are unscreened model output (issue 12 item 7).
+        assert capture["CaptureOptions"] == [{"CaptureMode": "Input"}]
         bucket_ref = re.fullmatch(r"s3://\$\{(\w+)\}/capture", capture["DestinationS3Uri"]).group(1)
         bucket = template["Resources"][bucket_ref]["Properties"]
         rule = bucket["LifecycleConfiguration"]["Rules"][0]
@@ -283,7 +286,7 @@ def test_training_registers_the_model_for_manual_approval_and_notifies(sagemaker
     assert params["ModelPackageGroupName"] == "genai-dev-models"
     container = params["InferenceSpecification"]["Containers"][0]
     assert container["Image"] == f"763104351884.dkr.ecr.eu-west-1.${{AWS::URLSuffix}}/{TGI_REPO}:{TGI_TAG}"
-    assert container["ModelDataUrl.$"] == "$.training.ModelArtifacts"
+    assert container["ModelDataUrl.$"] == "$.export.ModelArtifacts"
     assert container["Environment"]["HF_MODEL_ID"] == "/opt/ml/model"
     assert set(params["InferenceSpecification"]["SupportedRealtimeInferenceInstanceTypes"]) == INFERENTIA2_TYPES
     assert register["Next"] == "NotifySucceeded"
@@ -435,7 +438,7 @@ def _pipeline(stack: Stack, **overrides: Any) -> TrainiumTrainingPipeline:
         "instance_type": "ml.trn1.2xlarge", "image_repository": TRAIN_REPO, "image_tag": TRAIN_TAG,
         "source_directory": str(TRAINING_SOURCE), "entry_point": "train.py",
         "hyperparameters": {"model-id": "org/model"}, "job_name_prefix": "demo-ft",
-        "serving_image": ServingImage(TGI_REPO, TGI_TAG, {"HF_NUM_CORES": "2"}),
+        "serving_image": ServingImage(TGI_REPO, TGI_TAG),
         "model_package_group_name": "demo-models", **overrides,
     }
     return TrainiumTrainingPipeline(stack, "FineTune", **kwargs)

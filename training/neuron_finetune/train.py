@@ -25,6 +25,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 try:  # imported as part of the package
     from . import args as args_lib
@@ -181,8 +182,37 @@ def run(args: args_lib.TrainArgs, layout: distributed.Layout) -> None:  # pragma
     else:
         trainer.save_model(args.model_dir)
     if layout.is_main:
-        tokenizer.save_pretrained(args.model_dir)
+        from transformers import AutoConfig
+
+        write_serving_files(args.model_dir, config=AutoConfig.from_pretrained(args.model_id), tokenizer=tokenizer)
         _save_validation(validation_examples, os.environ)
+
+
+# What the Neuron export (``optimum-cli export neuron --model <dir>``) and any transformers loader need besides the
+# weights: the architecture (config.json) and the tokenizer. Consolidating tensor-parallel shards writes weights only.
+SERVING_FILES = ("config.json", "tokenizer_config.json")
+WEIGHT_SUFFIXES = (".safetensors", ".bin")
+
+
+class IncompleteModelError(RuntimeError):
+    """The model directory lacks a file the export step needs."""
+
+
+def write_serving_files(model_dir: str, *, config: Any, tokenizer: Any) -> None:
+    """Write the model's config.json (dtype of the merged weights) and tokenizer beside the merged weights, then check
+    that the directory is a loadable Hugging Face model."""
+    config.save_pretrained(model_dir)
+    tokenizer.save_pretrained(model_dir)
+    check_model_dir(model_dir)
+
+
+def check_model_dir(model_dir: str) -> None:
+    root = Path(model_dir)
+    missing = [name for name in SERVING_FILES if not (root / name).is_file()]
+    if not any(path.name.endswith(WEIGHT_SUFFIXES) for path in root.glob("*")):
+        missing.append("weights (*.safetensors)")
+    if missing:
+        raise IncompleteModelError(f"{model_dir} lacks {', '.join(missing)}: the Neuron export step cannot load it")
 
 
 def _save_validation(examples: Sequence[dataset_lib.Example], env: Mapping[str, str]) -> None:

@@ -1,14 +1,15 @@
-from cdk.components.inferentia_endpoint.construct import (
+from cdk.components.inferentia_endpoint.construct import InferentiaEndpoint, ModelSource
+from cdk.components.inferentia_endpoint.props import (
+    MODEL_DIR,
     Autoscaling,
     BlueGreen,
     DataCapture,
-    InferentiaEndpoint,
-    ModelSource,
     NeuronServing,
     ScaleDownSchedule,
 )
 
 __all__ = [
+    "MODEL_DIR",
     "Autoscaling",
     "BlueGreen",
     "DataCapture",

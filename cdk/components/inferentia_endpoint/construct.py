@@ -37,79 +37,21 @@ from aws_cdk import aws_sagemaker as sagemaker_cfn
 from constructs import Construct
 
 from cdk.components.encrypted_log_group import EncryptedLogGroup
+from cdk.components.inferentia_endpoint.props import (
+    MODEL_DIR,
+    Autoscaling,
+    BlueGreen,
+    DataCapture,
+    NeuronServing,
+)
 from cdk.components.least_privilege import allow, allow_image_pull, allow_kms
 from cdk.components.managed_policy_role import ManagedPolicyRole
 from cdk.components.neuron_dlc import dlc_repository
+from cdk.components.neuron_dlc.trust import service_principal
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
-from cdk.planning.instances import CATALOG, INFERENTIA2_TYPES
 
 VARIANT_NAME = "AllTraffic"  # blue/green updates need the same variant name in the old and new configuration
-MODEL_DIR = "/opt/ml/model"  # where SageMaker puts S3 model artifacts in the container
-CONTAINERS = ("tgi", "lmi")
 _DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Typed arguments
-# ---------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NeuronServing:
-    """How the container compiles and serves the model on NeuronCores.
-
-    ``num_cores`` is the tensor-parallel degree (TGI ``HF_NUM_CORES``, LMI ``OPTION_TENSOR_PARALLEL_DEGREE``);
-    ``batch_size`` the static/rolling batch; ``max_total_tokens`` the compiled sequence length (input + output).
-    """
-
-    container: str = "tgi"
-    num_cores: int = 2
-    batch_size: int = 4
-    max_input_tokens: int = 3072
-    max_total_tokens: int = 4096
-    auto_cast_type: str = "bf16"
-
-    def validate(self, instance_type: str) -> None:
-        if self.container not in CONTAINERS:
-            raise ValueError(f"unknown container kind {self.container!r}; allowed: {', '.join(CONTAINERS)}")
-        if instance_type not in INFERENTIA2_TYPES:
-            raise ValueError(f"instance type {instance_type!r} is not an Inferentia2 type; allowed: "
-                             f"{', '.join(sorted(INFERENTIA2_TYPES))}")
-        cores = CATALOG[instance_type].neuron_cores
-        if not 1 <= self.num_cores <= cores:
-            raise ValueError(f"num_cores {self.num_cores} does not fit {instance_type}, which has {cores} NeuronCores")
-        if not 0 < self.max_input_tokens < self.max_total_tokens:
-            raise ValueError(f"max_input_tokens {self.max_input_tokens} must be below max_total_tokens "
-                             f"{self.max_total_tokens}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
-        if self.auto_cast_type not in ("bf16", "fp16"):
-            raise ValueError(f"auto_cast_type {self.auto_cast_type!r}; allowed: bf16, fp16")
-
-    def environment(self, model_id: str) -> dict[str, str]:
-        """The container environment for ``model_id`` (a Hub id, or ``/opt/ml/model`` for S3 artifacts)."""
-        if self.container == "tgi":
-            # optimum-neuron TGI: HF_* configure the Neuron export, MAX_* the router; HF_BATCH_SIZE and
-            # HF_SEQUENCE_LENGTH are the names older images read, MAX_BATCH_SIZE / MAX_TOTAL_TOKENS the newer ones.
-            return {
-                "HF_MODEL_ID": model_id,
-                "HF_NUM_CORES": str(self.num_cores),
-                "HF_AUTO_CAST_TYPE": self.auto_cast_type,
-                "HF_BATCH_SIZE": str(self.batch_size),
-                "HF_SEQUENCE_LENGTH": str(self.max_total_tokens),
-                "MAX_BATCH_SIZE": str(self.batch_size),
-                "MAX_INPUT_TOKENS": str(self.max_input_tokens),
-                "MAX_TOTAL_TOKENS": str(self.max_total_tokens),
-            }
-        # LMI (DJL Serving) with transformers-neuronx and rolling batch.
-        return {
-            "HF_MODEL_ID": model_id,
-            "OPTION_TENSOR_PARALLEL_DEGREE": str(self.num_cores),
-            "OPTION_ROLLING_BATCH": "auto",
-            "OPTION_MAX_ROLLING_BATCH_SIZE": str(self.batch_size),
-            "OPTION_N_POSITIONS": str(self.max_total_tokens),
-            "OPTION_DTYPE": self.auto_cast_type,
-        }
 
 
 @dataclass(frozen=True)
@@ -117,13 +59,15 @@ class ModelSource:
     """Where the weights come from: a Hugging Face Hub id, or S3 (``key`` ends in ``.tar.gz`` or ``/``)."""
 
     hf_model_id: str | None = None
+    revision: str | None = None
     bucket: s3.IBucket | None = None
     key: str | None = None
     encryption_key: kms.IKey | None = None
 
     @staticmethod
-    def hugging_face(model_id: str) -> ModelSource:
-        return ModelSource(hf_model_id=model_id)
+    def hugging_face(model_id: str, revision: str | None = None) -> ModelSource:
+        """A Hub model the container downloads at every start (needs egress); pin ``revision`` to a commit."""
+        return ModelSource(hf_model_id=model_id, revision=revision)
 
     @staticmethod
     def from_s3(bucket: s3.IBucket, key: str, encryption_key: kms.IKey | None = None) -> ModelSource:
@@ -136,47 +80,6 @@ class ModelSource:
         return self.bucket is not None
 
 
-@dataclass(frozen=True)
-class DataCapture:
-    sampling_percentage: int = 10
-    retention_days: int = 30
-
-
-@dataclass(frozen=True)
-class BlueGreen:
-    """Blue/green update policy and the thresholds of the alarms that roll it back."""
-
-    traffic_routing: str = "all_at_once"  # or "canary"
-    canary_instance_count: int = 1
-    wait_seconds: int = 600
-    termination_wait_seconds: int = 300
-    rollback_5xx_count: int = 1
-    rollback_latency_p99_ms: int = 60_000
-
-
-@dataclass(frozen=True)
-class ScaleDownSchedule:
-    """Working hours (``days`` 0 = Monday .. 6 = Sunday, minutes after midnight in ``timezone``); outside them the
-    capacity range is ``off_hours_min_capacity``..``off_hours_max_capacity``."""
-
-    days: frozenset[int]
-    start_minute: int
-    end_minute: int
-    timezone: str = "UTC"
-    off_hours_min_capacity: int = 1
-    off_hours_max_capacity: int = 1
-
-
-@dataclass(frozen=True)
-class Autoscaling:
-    min_capacity: int
-    max_capacity: int
-    target_invocations_per_instance: int = 20
-    scale_in_cooldown_seconds: int = 600
-    scale_out_cooldown_seconds: int = 300
-    schedule: ScaleDownSchedule | None = None
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Construct
 # ---------------------------------------------------------------------------------------------------------------
@@ -187,16 +90,26 @@ class InferentiaEndpoint(Construct):
 
     Example::
 
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_iam as iam
+        from aws_cdk import aws_s3 as s3
+
+        from cdk.components.inferentia_endpoint import DataCapture, InferentiaEndpoint, ModelSource, NeuronServing
+
+        app = App()
+        stack = Stack(app, "Example")
+        # Neuron-compiled weights staged in S3 for exactly these shapes (batch 4, 4,096 tokens, 2 cores, bf16).
+        weights = s3.Bucket.from_bucket_name(stack, "Weights", "example-neuron-weights")
         endpoint = InferentiaEndpoint(
-            stack, "Llm", instance_type="ml.inf2.xlarge", endpoint_name="demo-llm",
+            stack, "Llm", instance_type="ml.inf2.xlarge", endpoint_name="example-llm",
             image_repository="huggingface-pytorch-tgi-inference",
             image_tag="2.1.2-optimum0.0.27-neuronx-py310-ubuntu22.04",
-            model=ModelSource.hugging_face("HuggingFaceH4/zephyr-7b-beta"),
-            serving=NeuronServing(container="tgi", num_cores=2, batch_size=4),
+            model=ModelSource.from_s3(weights, "zephyr-7b-beta/neuron-b4-s4096-c2-bf16/"),
+            serving=NeuronServing(num_cores=2, batch_size=4, max_input_tokens=3072, max_total_tokens=4096),
+            data_capture=DataCapture(sampling_percentage=10, retention_days=30),
         )
-        endpoint.grant_invoke(my_function)
-        for alarm in endpoint.rollback_alarms:
-            alarm.add_alarm_action(alarm_topic.alarm_action)
+        caller = iam.Role(stack, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        endpoint.grant_invoke(caller)
     """
 
     def __init__(
@@ -228,8 +141,7 @@ class InferentiaEndpoint(Construct):
         if initial_instance_count < 1:
             raise ValueError(f"initial_instance_count must be >= 1, got {initial_instance_count}")
         deployment = deployment or BlueGreen()
-        if deployment.traffic_routing not in ("all_at_once", "canary"):
-            raise ValueError(f"traffic_routing {deployment.traffic_routing!r}; allowed: all_at_once, canary")
+        deployment.validate()
         stack = Stack.of(self)
         self.serving = serving
         self.instance_type = instance_type
@@ -250,7 +162,7 @@ class InferentiaEndpoint(Construct):
 
         # --- execution role ------------------------------------------------------------------------------------
         self.role = ManagedPolicyRole(self, "ExecutionRole",
-                                      assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+                                      assumed_by=service_principal(self, "sagemaker"),
                                       description=f"Runs the model container of endpoint {self.endpoint_name}")
         repository = dlc_repository(self, "ImageRepository", image_repository)
         allow_image_pull(self.role, repository)
@@ -268,7 +180,7 @@ class InferentiaEndpoint(Construct):
         assert model_id is not None
         container = sagemaker.ContainerDefinition(
             image=sagemaker.ContainerImage.from_ecr_repository(repository, image_tag),
-            environment=serving.environment(model_id),
+            environment=serving.environment(model_id, model.revision),
             model_data=(sagemaker.ModelData.from_bucket(model.bucket, model.key)
                         if model.in_s3 and model.key and model.key.endswith(".tar.gz") else None),
         )
@@ -317,8 +229,7 @@ class InferentiaEndpoint(Construct):
             int((model_data_download_timeout or Duration.minutes(30)).to_seconds()))
         self.capture_bucket: s3.Bucket | None = None
         if data_capture is not None:
-            if not 0 <= data_capture.sampling_percentage <= 100:
-                raise ValueError(f"sampling_percentage must be 0-100, got {data_capture.sampling_percentage}")
+            data_capture.validate()
             self.capture_bucket = self._capture_bucket(data_capture, removal_policy, access_logs_bucket)
             allow(self.role, ["s3:PutObject"], [self.capture_bucket.arn_for_objects("capture/*")],
                   wildcard_reason="SageMaker writes captured requests under capture/<endpoint>/<variant>/<date>/, "
@@ -330,7 +241,8 @@ class InferentiaEndpoint(Construct):
                 "InitialSamplingPercentage": data_capture.sampling_percentage,
                 "DestinationS3Uri": self.capture_bucket.s3_url_for_object("capture"),
                 "KmsKeyId": self.key.key_arn,
-                "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+                # Input only: responses are model output the orchestrator has not screened yet (see DataCapture).
+                "CaptureOptions": [{"CaptureMode": "Input"}],
                 "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]},
             })
 

@@ -22,6 +22,7 @@ know fails synth with the list of known regions. A region-agnostic stack gets a 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from aws_cdk import Aws, CfnMapping, Stack, Token
@@ -118,3 +119,33 @@ def dlc_repository(scope: Construct, construct_id: str, repository_name: str) ->
         repository_name=repository_name,
         repository_arn=ecr.Repository.arn_for_local_repository(repository_name, scope, account),
     )
+
+
+@dataclass(frozen=True)
+class DlcImage:
+    """One Deep Learning Containers image (repository + tag), resolved in the stack's region and partition.
+
+    Example::
+
+        from aws_cdk import App, CfnOutput, Stack
+
+        from cdk.components.least_privilege import allow_image_pull
+        from cdk.components.managed_policy_role import ManagedPolicyRole
+        from cdk.components.neuron_dlc import DlcImage, service_principal
+
+        app = App()
+        stack = Stack(app, "Example")
+        image = DlcImage("huggingface-pytorch-tgi-inference", "2.1.2-optimum0.0.27-neuronx-py310-ubuntu22.04")
+        repository = image.repository(stack, "ServingRepository")
+        # A SageMaker execution role that may pull this one image (trust with confused-deputy conditions).
+        role = ManagedPolicyRole(stack, "ExecutionRole", assumed_by=service_principal(stack, "sagemaker"))
+        allow_image_pull(role, repository)
+        CfnOutput(stack, "ServingImageUri", value=repository.repository_uri_for_tag(image.tag))
+    """
+
+    repository_name: str
+    tag: str
+
+    def repository(self, scope: Construct, construct_id: str) -> ecr.IRepository:
+        """The repository, for ECR pull permissions scoped to it (``least_privilege.allow_image_pull``)."""
+        return dlc_repository(scope, construct_id, self.repository_name)

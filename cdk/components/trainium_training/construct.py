@@ -24,31 +24,12 @@ Service errors Step Functions reports for the optimized SageMaker integration (`
 
 from __future__ import annotations
 
-import gzip
-import io
-import os
 import re
-import tarfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-import jsii
-from aws_cdk import (
-    Annotations,
-    ArnFormat,
-    AssetHashType,
-    BundlingOptions,
-    BundlingOutput,
-    DockerImage,
-    Duration,
-    ILocalBundling,
-    RemovalPolicy,
-    Stack,
-    Token,
-)
+from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -60,97 +41,48 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from cdk.components.encrypted_log_group import EncryptedLogGroup
-from cdk.components.least_privilege import allow, allow_image_pull, allow_kms, nag_resource_finding
+from cdk.components.least_privilege import allow, allow_image_pull, allow_kms
 from cdk.components.managed_policy_role import ManagedPolicyRole
 from cdk.components.neuron_dlc import dlc_repository
+from cdk.components.neuron_dlc.trust import service_principal
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
+from cdk.components.trainium_training.props import CapacityRetry, PlannedRun, ServingImage
+from cdk.components.trainium_training.source import source_asset
+from cdk.components.trainium_training.states import PipelineStates
 from cdk.planning import compute_planner
 from cdk.planning.instances import INFERENTIA2_TYPES, TRAINIUM_TRAINING_TYPES
 from cdk.policy import acknowledge
 
-CHECKPOINT_DIR = "/opt/ml/checkpoints"  # the local directory SageMaker syncs with CheckpointConfig.S3Uri
 MAX_JOB_NAME_PREFIX = 63 - 37  # job names are at most 63 characters; "-" + a 36-character UUID is appended
-CAPACITY_ERRORS = ("SageMaker.ResourceLimitExceededException",)
-SERVICE_ERRORS = ("SageMaker.AmazonSageMakerException",)
-_SOURCE_EXCLUDES = ("__pycache__", ".pytest_cache", ".mypy_cache")
 
 
-@dataclass(frozen=True)
-class CapacityRetry:
-    """Exponential backoff for Trainium capacity: ``interval * backoff_rate**n`` seconds, capped at ``max_delay``."""
-
-    interval_seconds: int = 300
-    backoff_rate: float = 2.0
-    max_attempts: int = 5
-    max_delay_seconds: int = 3600
-
-    def delays(self) -> list[int]:
-        return [min(self.max_delay_seconds, round(self.interval_seconds * self.backoff_rate**n))
-                for n in range(self.max_attempts)]
-
-
-@dataclass(frozen=True)
-class PlannedRun:
-    """What the run is meant to train, for the compute planner's check of ``max_runtime``."""
-
-    params: float
-    tokens: float | None = None
-    mfu: float = 0.4
-
-
-@dataclass(frozen=True)
-class ServingImage:
-    """The Inferentia2 serving container registered with each model package."""
-
-    repository: str
-    tag: str
-    environment: Mapping[str, str]
-
-
-@jsii.implements(ILocalBundling)
-class _SourceTarball:
-    """Packs a directory as ``sourcedir.tar.gz`` (what SageMaker's training toolkit extracts), reproducibly:
-    sorted entries, fixed mtime/owner, no caches, so the asset hash only changes with the code."""
-
-    def __init__(self, source: Path) -> None:
-        self._source = source
-
-    def try_bundle(self, output_dir: str, *_options: object, **_kw: object) -> bool:
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for path in sorted(self._source.rglob("*")):
-                relative = path.relative_to(self._source)
-                if any(part in _SOURCE_EXCLUDES for part in relative.parts) or path.suffix == ".pyc":
-                    continue
-                info = tar.gettarinfo(str(path), arcname=str(relative))
-                info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
-                info.mode = 0o755 if path.is_dir() else 0o644
-                if path.is_file():
-                    with path.open("rb") as handle:
-                        tar.addfile(info, handle)
-                else:
-                    tar.addfile(info)
-        with open(os.path.join(output_dir, "sourcedir.tar.gz"), "wb") as out, \
-                gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="") as gz:
-            gz.write(buffer.getvalue())
-        return True
-
-
-class TrainiumTrainingPipeline(Construct):
+class TrainiumTrainingPipeline(PipelineStates, Construct):
     """Fine-tune on Trainium from a Step Functions state machine, then register the model for manual approval.
 
     Example::
 
+        from pathlib import Path
+
+        from aws_cdk import App, Stack
+
+        import training.neuron_finetune
+        from cdk.components.inferentia_endpoint import NeuronServing
+        from cdk.components.trainium_training import ServingImage, TrainiumTrainingPipeline
+
+        app = App()
+        stack = Stack(app, "Example")
         pipeline = TrainiumTrainingPipeline(
             stack, "FineTune", instance_type="ml.trn1.2xlarge", instance_count=1,
             image_repository="pytorch-training-neuronx", image_tag="2.8.0-neuronx-py311-sdk2.26.1-ubuntu22.04",
-            source_directory="training/neuron_finetune", entry_point="train.py",
+            # this repository's entry point: training/neuron_finetune/train.py
+            source_directory=str(Path(training.neuron_finetune.__file__).parent), entry_point="train.py",
             hyperparameters={"model-id": "TinyLlama/TinyLlama-1.1B-Chat-v1.0", "tensor-parallel-degree": "2"},
+            # compiled for Inferentia2 after training, within TinyLlama's 2,048-token context
             serving_image=ServingImage("huggingface-pytorch-tgi-inference",
-                                       "2.1.2-optimum0.0.27-neuronx-py310-ubuntu22.04", {"HF_NUM_CORES": "2"}),
-            job_name_prefix="demo-ft", model_package_group_name="demo-models",
+                                       "2.1.2-optimum0.0.27-neuronx-py310-ubuntu22.04",
+                                       NeuronServing(batch_size=4, max_input_tokens=1536, max_total_tokens=2048)),
+            job_name_prefix="example-ft", model_package_group_name="example-models",
         )
-        pipeline.notification_topic.add_subscription(subscriptions.EmailSubscription("ml-team@example.com"))
     """
 
     def __init__(
@@ -177,6 +109,8 @@ class TrainiumTrainingPipeline(Construct):
         train_prefix: str = "datasets/train/",
         validation_prefix: str | None = None,
         capacity_retry: CapacityRetry | None = None,
+        export_instance_type: str = "ml.trn1.2xlarge",
+        export_max_runtime: Duration | None = None,
         planned_run: PlannedRun | None = None,
         checkpoint_retention_days: int = 30,
         data_retention_days: int | None = None,
@@ -188,7 +122,12 @@ class TrainiumTrainingPipeline(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         max_runtime = max_runtime or Duration.days(1)
+        export_max_runtime = export_max_runtime or Duration.hours(3)
         capacity_retry = capacity_retry or CapacityRetry()
+        if export_instance_type not in TRAINIUM_TRAINING_TYPES:
+            raise ValueError(f"export instance type {export_instance_type!r} must be a Trainium training type (SageMaker "
+                             f"training jobs offer no ml.inf2); allowed: {', '.join(sorted(TRAINIUM_TRAINING_TYPES))}")
+        serving_image.serving.validate_shape()
         self._validate(instance_type, instance_count, max_runtime, spot_max_wait, job_name_prefix,
                        model_package_group_name, source_directory, entry_point)
         self.instance_type = instance_type
@@ -243,9 +182,9 @@ class TrainiumTrainingPipeline(Construct):
                                             master_key=self.key, enforce_ssl=True)
 
         # --- training job role -----------------------------------------------------------------------------------
-        source = self._source_asset(source_directory)
-        self.training_role = self._training_role(stack, image_repository, source, train_prefix, validation_prefix,
-                                                 vpc is not None)
+        source = source_asset(self, "Source", source_directory)
+        self.training_role = self._training_role(stack, image_repository, serving_image.repository, source,
+                                                 train_prefix, validation_prefix, vpc is not None)
         security_group_ids: list[str] = []
         subnet_ids: list[str] = []
         if vpc is not None:
@@ -263,11 +202,13 @@ class TrainiumTrainingPipeline(Construct):
 
         # --- state machine ---------------------------------------------------------------------------------------
         self.state_machine_role = ManagedPolicyRole(self, "StateMachineRole",
-                                                    assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+                                                    assumed_by=service_principal(self, "states"),
                                                     description=f"Runs the {job_name_prefix} fine-tuning pipeline")
         train = self._train_state(stack, image_tag, source, entry_point, hyperparameters,
                                   volume_size_gb, max_runtime, spot_max_wait, network_isolation, train_prefix,
                                   validation_prefix, security_group_ids, subnet_ids)
+        export = self._export_state(stack, serving_image, int(export_max_runtime.to_seconds()),
+                                    export_instance_type)
         register = self._register_state(stack, serving_image)
         notify_failed = tasks.SnsPublish(
             self, "NotifyFailed", topic=self.notification_topic, subject=f"{job_name_prefix}: fine-tuning failed",
@@ -321,18 +262,19 @@ class TrainiumTrainingPipeline(Construct):
         ).otherwise(notify_failed)
         train.add_catch(capacity_choice, errors=[sfn.Errors.TASKS_FAILED], result_path="$.error")
         train.add_catch(notify_failed, errors=[sfn.Errors.ALL], result_path="$.error")
+        export.add_catch(notify_failed, errors=[sfn.Errors.ALL], result_path="$.error")
         register.add_catch(notify_failed, errors=[sfn.Errors.ALL], result_path="$.error")
 
         prepare = sfn.Pass(self, "Prepare", parameters={"capacityAttempt": 0,
-                                                         "capacityDelays": capacity_retry.delays()},
+                                                         "capacityDelays": list(capacity_retry.delays())},
                            result_path="$.run")
-        definition = prepare.next(train).next(register).next(notify_succeeded)
+        definition = prepare.next(train).next(export).next(register).next(notify_succeeded)
 
         self.log_group = EncryptedLogGroup(self, "StateMachineLogs", retention=log_retention,
                                            removal_policy=removal_policy, encryption_key=log_encryption_key).log_group
         per_attempt = (spot_max_wait or max_runtime).to_seconds()
-        timeout = Duration.seconds(int(per_attempt * (capacity_retry.max_attempts + 1)
-                                       + sum(capacity_retry.delays()) + 3600))
+        timeout = Duration.seconds(int(per_attempt * (capacity_retry.max_attempts + 1) + sum(capacity_retry.delays())
+                                       + export_max_runtime.to_seconds() + 3600))
         self.state_machine = sfn.StateMachine(
             self, "StateMachine",
             definition_body=sfn.DefinitionBody.from_chainable(definition),
@@ -382,24 +324,15 @@ class TrainiumTrainingPipeline(Construct):
         if warning:
             Annotations.of(self).add_warning_v2("genai:training:max-runtime-too-short", warning)
 
-    def _source_asset(self, source_directory: str) -> s3_assets.Asset:
-        return s3_assets.Asset(
-            self, "Source",
-            path=source_directory,
-            asset_hash_type=AssetHashType.OUTPUT,
-            bundling=BundlingOptions(
-                image=DockerImage.from_registry("local-bundling-only"),  # never pulled: local bundling always succeeds
-                local=_SourceTarball(Path(source_directory)),
-                output_type=BundlingOutput.ARCHIVED,
-            ),
-        )
-
-    def _training_role(self, stack: Stack, image_repository: str, source: s3_assets.Asset, train_prefix: str,
-                       validation_prefix: str | None, in_vpc: bool) -> ManagedPolicyRole:
-        role = ManagedPolicyRole(self, "TrainingRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+    def _training_role(self, stack: Stack, image_repository: str, serving_repository: str, source: s3_assets.Asset,
+                       train_prefix: str, validation_prefix: str | None, in_vpc: bool) -> ManagedPolicyRole:
+        role = ManagedPolicyRole(self, "TrainingRole", assumed_by=service_principal(self, "sagemaker"),
                                  description=f"Runs the {self.training_job_name_prefix} training jobs")
         self.training_repository = dlc_repository(self, "TrainingImageRepository", image_repository)
         allow_image_pull(role, self.training_repository)
+        # The export job runs in the Inferentia2 serving image with this role.
+        self.serving_repository = dlc_repository(self, "ServingImageRepository", serving_repository)
+        allow_image_pull(role, self.serving_repository)
         log_group = stack.format_arn(service="logs", resource="log-group",
                                      resource_name="/aws/sagemaker/TrainingJobs",
                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
@@ -439,157 +372,3 @@ class TrainiumTrainingPipeline(Construct):
                   wildcard_reason="SageMaker creates the training instances' network interfaces in the job's "
                                   "subnets at run time; EC2 Describe* actions support no resource-level permissions")
         return role
-
-    def _train_state(self, stack: Stack, image_tag: str, source: s3_assets.Asset,
-                     entry_point: str, hyperparameters: Mapping[str, str], volume_size_gb: int, max_runtime: Duration,
-                     spot_max_wait: Duration | None, network_isolation: bool, train_prefix: str,
-                     validation_prefix: str | None, security_group_ids: Sequence[str],
-                     subnet_ids: Sequence[str]) -> sfn.CustomState:
-        # A CustomState, not tasks.SageMakerCreateTrainingJob: the L2 task (aws-cdk-lib 2.275) cannot set
-        # CheckpointConfig, EnableManagedSpotTraining or StoppingCondition.MaxWaitTimeInSeconds. The ASL is the
-        # same optimized integration; its IAM policy is written in _state_machine_permissions.
-        channels = [("train", train_prefix)] + ([("validation", validation_prefix)] if validation_prefix else [])
-        stopping: dict[str, object] = {"MaxRuntimeInSeconds": int(max_runtime.to_seconds())}
-        if spot_max_wait is not None:
-            stopping["MaxWaitTimeInSeconds"] = int(spot_max_wait.to_seconds())
-        parameters: dict[str, object] = {
-            "TrainingJobName.$": f"States.Format('{self.training_job_name_prefix}-{{}}', States.UUID())",
-            "RoleArn": self.training_role.role_arn,
-            "AlgorithmSpecification": {
-                "TrainingImage": self.training_repository.repository_uri_for_tag(image_tag),
-                "TrainingInputMode": "File",
-            },
-            "HyperParameters": {
-                **dict(hyperparameters),
-                "sagemaker_program": entry_point,
-                "sagemaker_submit_directory": source.s3_object_url,
-                "sagemaker_region": stack.region,
-                "sagemaker_container_log_level": "20",
-                # torchrun with one process per NeuronCore on every instance (SageMaker's torch_distributed).
-                "sagemaker_torch_distributed_enabled": "true",
-                "sagemaker_instance_type": self.instance_type,
-            },
-            "Environment": {
-                # Neuron's persistent compile cache in S3: later runs skip recompiling the same graphs.
-                "NEURON_COMPILE_CACHE_URL": self.artifacts_bucket.s3_url_for_object("neuron-cache/"),
-            },
-            "InputDataConfig": [{
-                "ChannelName": name,
-                "DataSource": {"S3DataSource": {
-                    "S3DataType": "S3Prefix",
-                    "S3Uri": self.data_bucket.s3_url_for_object(prefix),
-                    "S3DataDistributionType": "FullyReplicated",
-                }},
-            } for name, prefix in channels],
-            "OutputDataConfig": {
-                "S3OutputPath": self.artifacts_bucket.s3_url_for_object("output/"),
-                "KmsKeyId": self.key.key_arn,
-            },
-            "CheckpointConfig": {
-                # One prefix per execution: a capacity retry (a new job) resumes from the same checkpoints.
-                "S3Uri.$": f"States.Format('{self.artifacts_bucket.s3_url_for_object('checkpoints')}/{{}}/', "
-                           "$$.Execution.Name)",
-                "LocalPath": CHECKPOINT_DIR,
-            },
-            "ResourceConfig": {
-                "InstanceType": self.instance_type,
-                "InstanceCount": self.instance_count,
-                "VolumeSizeInGB": volume_size_gb,
-            },
-            "StoppingCondition": stopping,
-            "EnableManagedSpotTraining": spot_max_wait is not None,
-            "EnableNetworkIsolation": network_isolation,
-        }
-        if subnet_ids:
-            parameters["VpcConfig"] = {"SecurityGroupIds": list(security_group_ids), "Subnets": list(subnet_ids)}
-        state = sfn.CustomState(self, "Train", state_json={
-            "Type": "Task",
-            "Resource": f"arn:{stack.partition}:states:::sagemaker:createTrainingJob.sync",
-            "Parameters": parameters,
-            "ResultSelector": {
-                "TrainingJobName.$": "$.TrainingJobName",
-                "TrainingJobArn.$": "$.TrainingJobArn",
-                "ModelArtifacts.$": "$.ModelArtifacts.S3ModelArtifacts",
-            },
-            "ResultPath": "$.training",
-        })
-        # Quota exhausted at CreateTrainingJob: back off exponentially (jittered), then give up to the catcher.
-        retry = self.capacity_retry
-        state.add_retry(errors=list(CAPACITY_ERRORS), interval=Duration.seconds(retry.interval_seconds),
-                        backoff_rate=retry.backoff_rate, max_attempts=retry.max_attempts,
-                        max_delay=Duration.seconds(retry.max_delay_seconds), jitter_strategy=sfn.JitterType.FULL)
-        # Throttling and transient service errors.
-        state.add_retry(errors=list(SERVICE_ERRORS), interval=Duration.seconds(30), backoff_rate=2, max_attempts=3,
-                        jitter_strategy=sfn.JitterType.FULL)
-        return state
-
-    def _register_state(self, stack: Stack, serving: ServingImage) -> tasks.CallAwsService:
-        serving_repository = dlc_repository(self, "ServingImageRepository", serving.repository)
-        group_arn = stack.format_arn(service="sagemaker", resource="model-package-group",
-                                     resource_name=self.model_package_group_name)
-        package_arns = stack.format_arn(service="sagemaker", resource="model-package",
-                                        resource_name=f"{self.model_package_group_name}/*")
-        register = tasks.CallAwsService(
-            self, "Register",
-            service="sagemaker",
-            action="createModelPackage",
-            iam_action="sagemaker:CreateModelPackage",
-            iam_resources=[group_arn, package_arns],
-            parameters={
-                "ModelPackageGroupName": self.model_package_group_name,
-                "ModelApprovalStatus": "PendingManualApproval",
-                "ModelPackageDescription": sfn.JsonPath.format("Fine-tuned on {} x {} by training job {}",
-                                                               str(self.instance_count), self.instance_type,
-                                                               sfn.JsonPath.string_at("$.training.TrainingJobName")),
-                "CustomerMetadataProperties": {
-                    "TrainingJobName": sfn.JsonPath.string_at("$.training.TrainingJobName"),
-                    "TrainingInstanceType": self.instance_type,
-                    "TrainingInstanceCount": str(self.instance_count),
-                },
-                "InferenceSpecification": {
-                    "Containers": [{
-                        "Image": serving_repository.repository_uri_for_tag(serving.tag),
-                        "ModelDataUrl": sfn.JsonPath.string_at("$.training.ModelArtifacts"),
-                        "Environment": dict(serving.environment),
-                    }],
-                    "SupportedContentTypes": ["application/json"],
-                    "SupportedResponseMIMETypes": ["application/json"],
-                    "SupportedRealtimeInferenceInstanceTypes": sorted(INFERENTIA2_TYPES),
-                },
-            },
-            result_selector={"ModelPackageArn": sfn.JsonPath.string_at("$.ModelPackageArn")},
-            result_path="$.registration",
-        )
-        register.node.add_dependency(self.model_package_group)
-        acknowledge(self.state_machine_role.policy, "AwsSolutions-IAM5",
-                    "each registration creates the next version <group>/<n> of this pipeline's own model package "
-                    "group; the version number is assigned by SageMaker",
-                    findings=[nag_resource_finding(self, package_arns)])
-        register.add_retry(errors=["SageMaker.SageMakerException"], interval=Duration.seconds(5), backoff_rate=2,
-                           max_attempts=3)
-        return register
-
-    def _state_machine_permissions(self, stack: Stack) -> None:
-        role = self.state_machine_role
-        jobs = stack.format_arn(service="sagemaker", resource="training-job",
-                                resource_name=f"{self.training_job_name_prefix}-*")
-        allow(role, ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"],
-              [jobs], wildcard_reason="each run creates a training job named <prefix>-<UUID>; the prefix is this "
-                                      "pipeline's own")
-        allow(role, ["iam:PassRole"], [self.training_role.role_arn],
-              conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}})
-        # The .sync integration learns of job completion through this managed EventBridge rule.
-        allow(role, ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-              [stack.format_arn(service="events", resource="rule",
-                                resource_name="StepFunctionsGetEventsForSageMakerTrainingJobsRule")])
-        allow_kms(role, [self.key.key_arn], via_service=f"sns.{stack.region}.{stack.url_suffix}")
-        # Executions need the policy; the L2's DependsOn on the role itself is implied by RoleArn (cfn-lint W3005).
-        cfn_state_machine = self.state_machine.node.default_child
-        assert isinstance(cfn_state_machine, sfn.CfnStateMachine)
-        cfn_state_machine.add_override("DependsOn", [stack.get_logical_id(role.policy.node.default_child)])
-
-        # The L2 StateMachine adds X-Ray and log-delivery statements with "*" resources (AWS requires them).
-        acknowledge(role.policy, "AwsSolutions-IAM5",
-                    "Step Functions delivers execution logs through CloudWatch Logs vended log delivery and traces to "
-                    "X-Ray; those actions support no resource-level permissions, so the L2 grants them on '*'",
-                    findings=["Resource::*"])

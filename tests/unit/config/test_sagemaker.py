@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from cdk.components.trainium_training.props import CapacityRetry
 from cdk.config import ConfigError, load_app_config
 from cdk.config.sagemaker import (
     CONTAINER_DEFAULTS,
     MIN_VOLUME_SIZE_GB,
-    CapacityRetryConfig,
     SageMakerConfig,
     volume_floor_gb,
 )
@@ -33,7 +33,7 @@ def test_defaults_disable_everything_and_validate_anyway():
     assert not config.endpoint.enabled and not config.training.enabled
     assert config.endpoint.instance_type == "ml.inf2.xlarge"
     assert (config.endpoint.image_repository, config.endpoint.image_tag) == CONTAINER_DEFAULTS["tgi"]
-    assert config.endpoint.hf_model_id and not config.endpoint.model_from_s3
+    assert config.endpoint.hf_model_id is None  # no model until an enabled endpoint names one
     assert config.training.instance_type == "ml.trn1.2xlarge"
     assert config.training.image_repository == "pytorch-training-neuronx"
 
@@ -44,10 +44,11 @@ def test_committed_environments():
     assert not dev.endpoint.enabled
     assert dev.training.enabled and dev.training.instance_type == "ml.trn1.2xlarge"
     assert staging.endpoint.enabled and staging.endpoint.instance_type == "ml.inf2.xlarge"
-    assert staging.endpoint.schedule.enabled and staging.endpoint.autoscaling.enabled
+    assert staging.endpoint.schedule.enabled and staging.endpoint.autoscaling is not None
     assert staging.endpoint.schedule.off_hours_min_capacity < staging.endpoint.autoscaling.min_capacity
+    assert staging.endpoint.autoscaling.schedule is not None
     assert prod.endpoint.enabled and prod.endpoint.instance_type.startswith("ml.inf2.")
-    assert prod.endpoint.autoscaling.enabled and prod.endpoint.autoscaling.max_capacity > 2
+    assert prod.endpoint.autoscaling is not None and prod.endpoint.autoscaling.max_capacity > 2
     assert prod.endpoint.deployment.traffic_routing == "canary"
 
 
@@ -57,7 +58,7 @@ def test_the_container_kind_picks_its_image_and_lmi_works():
 
 
 def test_capacity_backoff_is_exponential_and_capped():
-    assert CapacityRetryConfig(interval_seconds=60, backoff_rate=2, max_attempts=5, max_delay_seconds=600).delays() \
+    assert CapacityRetry(interval_seconds=60, backoff_rate=2, max_attempts=5, max_delay_seconds=600).delays() \
         == (60, 120, 240, 480, 600)
     retry = _load({"training": {"capacity_retry": {"interval_seconds": 120, "backoff_rate": 3, "max_attempts": 3}}})
     assert retry.training.capacity_retry.delays() == (120, 360, 1080)
@@ -193,3 +194,59 @@ def test_use_vpc_is_accepted_when_the_environment_declares_one():
                "private_subnet_ids": ["subnet-0123456789abcdef0"],
                "private_subnet_route_table_ids": ["rtb-0123456789abcdef0"]}
     assert _load({"training": {"use_vpc": True}}, network=network).training.use_vpc
+
+
+# --------------------------------------------------------------------------- issue 19 items 2-3, issue 12 item 4
+
+REVISION = "0123456789abcdef0123456789abcdef01234567"
+HUB = {"enabled": True, "hf_model_id": "HuggingFaceH4/zephyr-7b-beta"}
+
+
+def test_an_enabled_endpoint_needs_a_model_source():
+    error = _error({"endpoint": {"enabled": True}})
+    assert error.path == f"{PATH}.endpoint.model_data_url" and "needs a model" in str(error)
+
+
+def test_a_hub_model_must_be_pinned_to_a_commit():
+    error = _error({"endpoint": HUB}, removal_policy="destroy")
+    assert error.path == f"{PATH}.endpoint.hf_model_revision" and "pin the Hub model" in str(error)
+    pinned = _load({"endpoint": {**HUB, "hf_model_revision": REVISION}}, removal_policy="destroy").endpoint
+    assert pinned.hf_model_revision == REVISION and not pinned.model_from_s3
+
+
+def test_a_hub_download_where_data_is_kept_is_a_synth_error_unless_allowed():
+    error = _error({"endpoint": {**HUB, "hf_model_revision": REVISION}}, removal_policy="retain")
+    assert error.path == f"{PATH}.endpoint.hf_model_id"
+    assert "keeps its data" in str(error) and "allow_hub_download" in str(error)
+    allowed = _load({"endpoint": {**HUB, "hf_model_revision": REVISION, "allow_hub_download": True}},
+                    removal_policy="retain").endpoint
+    assert allowed.allow_hub_download and allowed.hf_model_id == HUB["hf_model_id"]
+
+
+def test_shipped_staging_and_prod_serve_pre_compiled_weights_from_s3():
+    environments = {env.name: env for env in load_app_config(cdk_context()).environments}
+    for name in ("staging", "prod"):
+        endpoint = environments[name].sagemaker.endpoint
+        assert environments[name].retain_data and endpoint.model_from_s3 and endpoint.hf_model_id is None
+        assert endpoint.model_data_url.endswith(f"/{endpoint.serving.shape_label}/")
+
+
+def test_serving_shapes_must_fit_the_base_models_context():
+    error = _error({"endpoint": {**HUB, "hf_model_revision": REVISION, "allow_hub_download": True,
+                                 "max_total_tokens": 40_000, "max_input_tokens": 1000}})
+    assert error.path == f"{PATH}.endpoint.max_total_tokens" and "32768-token context" in str(error)
+    error = _error({"endpoint": {"model_data_url": "s3://models-bucket/m/", "base_model_context_tokens": 2048}})
+    assert error.path == f"{PATH}.endpoint.max_total_tokens" and "4096 exceeds the 2048-token context" in str(error)
+
+
+def test_a_2048_context_model_cannot_be_exported_for_4096_tokens():
+    error = _error({"training": {"hyperparameters": {"model-id": "TinyLlama/TinyLlama-1.1B-Chat-v1.0"},
+                                 "export": {"max_total_tokens": 4096, "max_input_tokens": 3072}}})
+    assert error.path == f"{PATH}.training.export.max_total_tokens"
+    assert "2048-token context of base model TinyLlama/TinyLlama-1.1B-Chat-v1.0" in str(error)
+    unknown = _error({"training": {"hyperparameters": {"model-id": "org/m"}, "base_model_context_tokens": 1024}})
+    assert unknown.path == f"{PATH}.training.export.max_total_tokens"
+    export = _load({}).training.export
+    assert export.serving.max_total_tokens == 2048 and export.instance_type == "ml.trn1.2xlarge"
+    error = _error({"training": {"export": {"instance_type": "ml.inf2.xlarge"}}})
+    assert error.path == f"{PATH}.training.export.instance_type"

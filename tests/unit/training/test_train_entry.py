@@ -71,3 +71,33 @@ def test_load_data_uses_the_validation_channel_or_splits(tmp_path):
     )
     train_part, held_out = train.load_data(channel_args)
     assert (len(train_part), len(held_out)) == (20, 1)
+
+
+class _SavesJson:
+    """Stands in for a transformers config/tokenizer: save_pretrained writes its file(s)."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+    def save_pretrained(self, directory: str) -> None:
+        for name in self.names:
+            (Path(directory) / name).write_text("{}", encoding="utf-8")
+
+
+def test_the_merged_model_gets_its_config_json_and_tokenizer(tmp_path):
+    """Issue 19 item 2: consolidated weights alone cannot be exported for Neuron; config.json must be there."""
+    (tmp_path / "model.safetensors").write_bytes(b"\0")
+    train.write_serving_files(str(tmp_path), config=_SavesJson("config.json"),
+                              tokenizer=_SavesJson("tokenizer_config.json", "tokenizer.json"))
+    assert {p.name for p in tmp_path.iterdir()} >= {"config.json", "tokenizer_config.json", "model.safetensors"}
+
+
+def test_a_model_dir_without_config_json_is_refused(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"\0")
+    (tmp_path / "tokenizer_config.json").write_text("{}", encoding="utf-8")
+    try:
+        train.check_model_dir(str(tmp_path))
+    except train.IncompleteModelError as error:
+        assert "config.json" in str(error)
+    else:
+        raise AssertionError("a model directory without config.json passed")
