@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk.aws_sagemaker_alpha as sagemaker
-from aws_cdk import Duration, Names, RemovalPolicy, Stack, TimeZone
-from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import Duration, Names, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -44,6 +43,7 @@ from cdk.components.inferentia_endpoint.props import (
     DataCapture,
     NeuronServing,
 )
+from cdk.components.inferentia_endpoint.scaling import autoscale
 from cdk.components.least_privilege import allow, allow_image_pull, allow_kms
 from cdk.components.managed_policy_role import ManagedPolicyRole
 from cdk.components.neuron_dlc import dlc_repository
@@ -51,7 +51,6 @@ from cdk.components.neuron_dlc.trust import service_principal
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
 
 VARIANT_NAME = "AllTraffic"  # blue/green updates need the same variant name in the old and new configuration
-_DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
 @dataclass(frozen=True)
@@ -262,7 +261,8 @@ class InferentiaEndpoint(Construct):
         # --- autoscaling ---------------------------------------------------------------------------------------
         self.scalable_capacity: sagemaker.ScalableInstanceCount | None = None
         if autoscaling is not None:
-            self.scalable_capacity = self._autoscale(autoscaling, initial_instance_count)
+            variant = self.endpoint.find_instance_production_variant(VARIANT_NAME)
+            self.scalable_capacity = autoscale(variant, autoscaling, initial_instance_count)
 
         self.model_descriptor: dict[str, Any] = {
             "id": catalog_id,
@@ -368,48 +368,3 @@ class InferentiaEndpoint(Construct):
                 "Alarms": [{"AlarmName": alarm.alarm_name} for alarm in self.rollback_alarms],
             },
         }
-
-    def _autoscale(self, autoscaling: Autoscaling, initial: int) -> sagemaker.ScalableInstanceCount:
-        if not autoscaling.min_capacity <= initial <= autoscaling.max_capacity:
-            raise ValueError(f"initial_instance_count {initial} must lie within min..max capacity "
-                             f"({autoscaling.min_capacity}..{autoscaling.max_capacity})")
-        variant = self.endpoint.find_instance_production_variant(VARIANT_NAME)
-        capacity = variant.auto_scale_instance_count(min_capacity=autoscaling.min_capacity,
-                                                     max_capacity=autoscaling.max_capacity)
-        # Target tracking on SageMakerVariantInvocationsPerInstance; the alpha L2 sets the target to
-        # max_requests_per_second * 60 * safety_factor, i.e. invocations per instance per minute.
-        capacity.scale_on_invocations(
-            "InvocationsPerInstance",
-            max_requests_per_second=autoscaling.target_invocations_per_instance / 60,
-            safety_factor=1.0,
-            scale_in_cooldown=Duration.seconds(autoscaling.scale_in_cooldown_seconds),
-            scale_out_cooldown=Duration.seconds(autoscaling.scale_out_cooldown_seconds),
-        )
-        if autoscaling.schedule is not None:
-            self._schedule(capacity, autoscaling)
-        return capacity
-
-    def _schedule(self, capacity: sagemaker.ScalableInstanceCount, autoscaling: Autoscaling) -> None:
-        schedule = autoscaling.schedule
-        assert schedule is not None
-        if not 1 <= schedule.off_hours_min_capacity <= schedule.off_hours_max_capacity <= autoscaling.max_capacity:
-            raise ValueError("off-hours capacity must satisfy 1 <= min <= max <= autoscaling max_capacity")
-        # The scheduled actions act on the L2's scalable target (aws-cdk-lib), which the alpha attribute wraps.
-        target = capacity.node.find_child("Target")
-        assert isinstance(target, appscaling.ScalableTarget)
-        start_days = sorted(schedule.days)
-        overnight = schedule.end_minute <= schedule.start_minute  # e.g. 20:00-04:00 ends the next day
-        end_days = sorted({(day + 1) % 7 for day in start_days}) if overnight else start_days
-        end_minute = schedule.end_minute % 1440
-        zone = TimeZone.of(schedule.timezone)
-        target.scale_on_schedule("ScaleUpForWorkingHours", schedule=_cron(start_days, schedule.start_minute),
-                                 min_capacity=autoscaling.min_capacity, max_capacity=autoscaling.max_capacity,
-                                 time_zone=zone)
-        target.scale_on_schedule("ScaleDownAfterWorkingHours", schedule=_cron(end_days, end_minute),
-                                 min_capacity=schedule.off_hours_min_capacity,
-                                 max_capacity=schedule.off_hours_max_capacity, time_zone=zone)
-
-
-def _cron(days: list[int], minute_of_day: int) -> appscaling.Schedule:
-    return appscaling.Schedule.cron(minute=str(minute_of_day % 60), hour=str(minute_of_day // 60),
-                                    week_day=",".join(_DAYS[day] for day in days))

@@ -1,8 +1,11 @@
-"""A Step Functions pipeline that fine-tunes an LLM on AWS Trainium and registers the result for approval.
+"""A Step Functions pipeline that fine-tunes an LLM on AWS Trainium, compiles it for Inferentia2 and registers the
+compiled model for approval.
 
 Flow::
 
-    Prepare -> Train (SageMaker training job, .sync) -> Register (model package, PendingManualApproval)
+    Prepare -> Train (SageMaker training job, .sync) -> Export (optimum-cli export neuron, .sync)
+                 |                                     -> Register (model package of the compiled artifacts,
+                 |                                        serving settings = compiled shapes, PendingManualApproval)
                  |  API errors: Retry with exponential backoff        -> NotifySucceeded -> Succeeded
                  |  job failed with a capacity error: wait (exponential backoff) and train again, a bounded
                  |  number of times, with a new job name and the same checkpoints
@@ -227,10 +230,11 @@ class TrainiumTrainingPipeline(PipelineStates, Construct):
                 "status": "SUCCEEDED",
                 "execution": sfn.JsonPath.execution_id,
                 "trainingJobName": sfn.JsonPath.string_at("$.training.TrainingJobName"),
-                "modelArtifacts": sfn.JsonPath.string_at("$.training.ModelArtifacts"),
+                "modelArtifacts": sfn.JsonPath.string_at("$.export.ModelArtifacts"),
                 "modelPackageArn": sfn.JsonPath.string_at("$.registration.ModelPackageArn"),
                 "next": "approve the model package, then set sagemaker.endpoint.model_artifacts_key to the "
-                        "artifacts key (output/<job>/output/model.tar.gz) and deploy",
+                        "compiled artifacts key (output/<export job>/output/model.tar.gz) and the endpoint's "
+                        "shape keys to the registered ones, and deploy",
             }),
             result_path=sfn.JsonPath.DISCARD,
         )
