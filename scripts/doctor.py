@@ -94,7 +94,7 @@ def _instance_needs(ctx: Context, usage: str) -> dict[str, int]:
         if usage == "endpoint" and env.sagemaker.endpoint.enabled:
             endpoint = env.sagemaker.endpoint
             peak = max(endpoint.initial_instance_count,
-                       endpoint.autoscaling.max_capacity if endpoint.autoscaling.enabled else 0)
+                       endpoint.autoscaling.max_capacity if endpoint.autoscaling else 0)
             needs[endpoint.instance_type] = needs.get(endpoint.instance_type, 0) + BLUE_GREEN_FACTOR * peak
         if usage == "training job" and env.sagemaker.training.enabled:
             training = env.sagemaker.training
