@@ -148,12 +148,6 @@ class OrchestrationStack(Stack):
             self, "SafetyFiltersPolicy", roles=[role],
             description="Comprehend PII, toxicity and language detection for the orchestrator's safety filters",
         )
-        acknowledge(
-            role.policy, "AwsSolutions-IAM5",
-            "X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) have no resource types: they take "
-            "only Resource '*'",
-            findings=["Resource::*"],
-        )
         self._acknowledge_function_findings()
 
         # The API.
@@ -177,6 +171,9 @@ class OrchestrationStack(Stack):
             access_log_group=access_logs,
             execution_log_level=_EXECUTION_LOG_LEVELS[api_config.execution_log_level],
             user_pool=user_pool,
+            no_web_acl_reason=None if api_config.waf_enabled else (
+                f"environments.{config.name}.api.waf_enabled is false: this environment takes IAM-signed calls only, "
+                "without WAF's cost; staging and prod attach the web ACL"),
         )
         self.api = self.orchestration_api.api
         # API Gateway's CloudWatch role is set once per account and region, by the owner of the account-level
@@ -203,7 +200,7 @@ class OrchestrationStack(Stack):
                 log_encryption_key=logs_key,
             )
             self.web_acl.associate("ApiStageAssociation", self.orchestration_api.stage.stage_arn)
-        self._acknowledge_api_findings(config)
+        self._acknowledge_table_findings(config)
 
     def _acknowledge_function_findings(self) -> None:
         fn = self.function
@@ -215,28 +212,8 @@ class OrchestrationStack(Stack):
                     "X-Ray) over TLS with SigV4 and no resource inside a VPC; in a VPC it would need NAT or an "
                     "interface endpoint per service")
 
-    def _acknowledge_api_findings(self, config: EnvironmentConfig) -> None:
+    def _acknowledge_table_findings(self, config: EnvironmentConfig) -> None:
         api_config = config.api
-        stage = self.orchestration_api.stage
-        if self.web_acl is None:
-            for rule in ("AwsSolutions-APIG3", "NIST.800.53.R5-APIGWAssociatedWithWAF"):
-                acknowledge(stage, rule, f"environments.{config.name}.api.waf_enabled is false: this environment takes "
-                                         "IAM-signed calls only, without WAF's cost; staging and prod attach the web ACL")
-        if api_config.execution_log_level == "off":
-            for rule in ("AwsSolutions-APIG6", "NIST.800.53.R5-APIGWExecutionLoggingEnabled"):
-                acknowledge(stage, rule, "execution logging needs the account-wide API Gateway CloudWatch role, which an "
-                                         "environment stack does not own; JSON access logs, X-Ray and the function's "
-                                         "logs cover each request (api.execution_log_level turns it on)")
-        acknowledge(stage, "NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
-                    "responses are generated per caller and per request (model output, chat history): caching them "
-                    "would serve one caller's answer to another")
-        acknowledge(stage, "NIST.800.53.R5-APIGWSSLEnabled",
-                    "the only backend is a Lambda proxy integration invoked through the Lambda API; a client "
-                    "certificate authenticates API Gateway to HTTP backends, of which there are none")
-        if api_config.authorization == "iam":
-            acknowledge(self.api, "AwsSolutions-COG4",
-                        "every method uses IAM (SigV4) authorization: callers are IAM principals of the platform; "
-                        "api.authorization 'cognito' switches to a Cognito user-pool authorizer")
         if not api_config.conversation_point_in_time_recovery:
             for rule in ("AwsSolutions-DDB3", "NIST.800.53.R5-DynamoDBPITREnabled"):
                 acknowledge(self.table, rule, f"environments.{config.name}.api.conversation_point_in_time_recovery is "

@@ -19,13 +19,12 @@ from constructs import IConstruct
 MIN_REASON_LENGTH = 30
 
 
-def apply_policy_gates(scope: Stage) -> None:
-    """Attach every rule pack to an App or Stage; findings then fail synth unless acknowledged."""
-    Validations.of(scope).add_plugins(
-        AwsSolutionsChecks(scope),
-        ServerlessChecks(scope),
-        NIST80053R5Checks(scope),
-    )
+RULE_PACKS = {"AwsSolutions": AwsSolutionsChecks, "Serverless": ServerlessChecks, "NIST.800.53.R5": NIST80053R5Checks}
+
+
+def apply_policy_gates(scope: Stage, packs: Iterable[str] = tuple(RULE_PACKS)) -> None:
+    """Attach rule packs (all by default) to an App or Stage; findings then fail synth unless acknowledged."""
+    Validations.of(scope).add_plugins(*(RULE_PACKS[pack](scope) for pack in packs))
 
 
 def acknowledge(construct: IConstruct, rule: str, reason: str, *, findings: Iterable[str] = ()) -> None:

@@ -28,8 +28,17 @@ class AlarmTopic(Construct):
 
     Example::
 
+        from aws_cdk import App, RemovalPolicy, Stack
+        from aws_cdk import aws_cloudwatch as cw
+
+        from cdk.components.alarm_topic import AlarmTopic
+
+        app = App()
+        stack = Stack(app, "Example")
         topic = AlarmTopic(stack, "Alarms", emails=["oncall@example.com"], removal_policy=RemovalPolicy.RETAIN)
-        my_alarm.add_alarm_action(topic.alarm_action)
+        errors = cw.Alarm(stack, "Errors", metric=cw.Metric(namespace="Example", metric_name="Errors"),
+                          threshold=1, evaluation_periods=1)
+        errors.add_alarm_action(topic.alarm_action)
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, emails: Sequence[str] = (),

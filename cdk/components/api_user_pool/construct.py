@@ -13,9 +13,14 @@ class ApiUserPool(Construct):
 
     Example::
 
+        from aws_cdk import App, CfnOutput, RemovalPolicy, Stack
+
+        from cdk.components.api_user_pool import ApiUserPool
+
+        app = App()
+        stack = Stack(app, "Example")
         users = ApiUserPool(stack, "Users", removal_policy=RemovalPolicy.RETAIN)
-        authorizer = apigateway.CognitoUserPoolsAuthorizer(stack, "Authorizer",
-                                                          cognito_user_pools=[users.user_pool])
+        CfnOutput(stack, "UserPoolId", value=users.user_pool.user_pool_id)
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy) -> None:

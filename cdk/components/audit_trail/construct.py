@@ -51,9 +51,15 @@ class AuditTrail(Construct):
 
     Example::
 
-        trail = AuditTrail(stack, "Trail", trail_name="genai-dev-trail", retention=TrailRetention(),
+        from aws_cdk import App, RemovalPolicy, Stack
+
+        from cdk.components.audit_trail import AuditTrail, TrailRetention
+
+        app = App()
+        stack = Stack(app, "Example")
+        trail = AuditTrail(stack, "Trail", trail_name="example-trail", retention=TrailRetention(),
                            removal_policy=RemovalPolicy.DESTROY)
-        trail.log_group  # for metric filters
+        security_logs = trail.log_group  # for metric filters
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, trail_name: str, retention: TrailRetention,

@@ -103,6 +103,18 @@ class EnforcedGuardrail(Construct):
 
     Example::
 
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_iam as iam
+
+        from cdk.components.bedrock_guardrail import (
+            REQUIRED_CONTENT_FILTERS,
+            ContentFilterSpec,
+            EnforcedGuardrail,
+            GuardrailPolicy,
+        )
+
+        app = App()
+        stack = Stack(app, "Example")
         guardrail = EnforcedGuardrail(stack, "Guardrail", name="app-dev", policy=GuardrailPolicy(
             content_filters=[ContentFilterSpec(t, "HIGH", "NONE" if t == "PROMPT_ATTACK" else "HIGH")
                              for t in REQUIRED_CONTENT_FILTERS],
@@ -110,7 +122,8 @@ class EnforcedGuardrail(Construct):
             blocked_input_message="Sorry, I can't help with that.",
             blocked_output_message="Sorry, I can't show that answer.",
         ))
-        guardrail.grant_apply(my_function)
+        role = iam.Role(stack, "FunctionRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        guardrail.grant_apply(role)
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str, policy: GuardrailPolicy,

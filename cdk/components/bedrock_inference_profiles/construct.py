@@ -40,6 +40,13 @@ class ApplicationInferenceProfiles(Construct):
 
     Example::
 
+        from aws_cdk import App, Stack
+
+        from cdk.components.bedrock_inference_profiles import ApplicationInferenceProfiles
+        from cdk.components.bedrock_model_access import ModelRoute
+
+        app = App()
+        stack = Stack(app, "Example")
         profiles = ApplicationInferenceProfiles(stack, "Profiles", name_prefix="app-dev",
                                                 routes=[ModelRoute("amazon.nova-lite-v1:0", "amazon.nova-lite-v1:0")],
                                                 tags={"environment": "dev"})

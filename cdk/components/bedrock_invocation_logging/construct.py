@@ -45,9 +45,16 @@ class ModelInvocationLogging(Construct):
 
     Example::
 
-        logging = ModelInvocationLogging(stack, "InvocationLogging", log_group_name="/app/dev/bedrock/invocations",
-                                         retention=logs.RetentionDays.ONE_MONTH)
-        logging.log_group  # where invocation metadata lands
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_logs as logs
+
+        from cdk.components.bedrock_invocation_logging import ModelInvocationLogging
+
+        app = App()
+        stack = Stack(app, "Example")
+        invocation_logging = ModelInvocationLogging(stack, "InvocationLogging", log_group_name="/app/dev/bedrock/invocations",
+                                                    retention=logs.RetentionDays.ONE_MONTH)
+        invocation_log_group = invocation_logging.log_group  # where invocation metadata lands
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, log_group_name: str, retention: logs.RetentionDays,

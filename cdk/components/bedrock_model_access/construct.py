@@ -55,14 +55,37 @@ class ModelAccess(Construct):
 
     Example::
 
-        access = ModelAccess(stack, "ModelAccess",
-                             routes=[ModelRoute("eu.amazon.nova-lite-v1:0", "amazon.nova-lite-v1:0", "geo",
-                                                ("eu-central-1", "eu-west-1", "eu-west-3"))],
-                             application_profile_arns=[profile.inference_profile_arn],
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_iam as iam
+
+        from cdk.components.bedrock_guardrail import (
+            REQUIRED_CONTENT_FILTERS,
+            ContentFilterSpec,
+            EnforcedGuardrail,
+            GuardrailPolicy,
+        )
+        from cdk.components.bedrock_inference_profiles import ApplicationInferenceProfiles
+        from cdk.components.bedrock_model_access import ModelAccess, ModelRoute
+
+        app = App()
+        stack = Stack(app, "Example")
+        route = ModelRoute("eu.amazon.nova-lite-v1:0", "amazon.nova-lite-v1:0", "geo",
+                           ("eu-central-1", "eu-west-1", "eu-west-3"))
+        profiles = ApplicationInferenceProfiles(stack, "Profiles", name_prefix="app-dev", routes=[route])
+        guardrail = EnforcedGuardrail(stack, "Guardrail", name="app-dev", policy=GuardrailPolicy(
+            content_filters=[ContentFilterSpec(t, "HIGH", "NONE" if t == "PROMPT_ATTACK" else "HIGH")
+                             for t in REQUIRED_CONTENT_FILTERS],
+            pii_entities={},
+            blocked_input_message="Sorry, I can't help with that.",
+            blocked_output_message="Sorry, I can't show that answer.",
+        ))
+        access = ModelAccess(stack, "ModelAccess", routes=[route],
+                             application_profile_arns=[profiles.arn_for(route.model_id)],
                              guardrail_arn=guardrail.guardrail_arn,
                              guardrail_versioned_arn=guardrail.versioned_arn,
                              guardrail_key=guardrail.key)
-        access.grant_invoke(my_function)
+        role = iam.Role(stack, "FunctionRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        access.grant_invoke(role)
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, routes: Sequence[ModelRoute],

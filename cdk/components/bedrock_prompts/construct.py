@@ -50,10 +50,31 @@ class ManagedPrompts(Construct):
 
     Example::
 
-        prompts = ManagedPrompts(stack, "Prompts", name_prefix="app-dev", catalog=load_prompt_catalog(path),
-                                 models={family: PromptModel("amazon.nova-lite-v1:0", nova_lite)
-                                         for family in ("text", "chat", "code", "vision")})
-        prompts.version_arns["summarize"]
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_bedrock_alpha as bedrock
+
+        from cdk.components.bedrock_prompts import (
+            DefaultParameters,
+            ManagedPrompts,
+            PromptCatalog,
+            PromptModel,
+            PromptUseCase,
+        )
+
+        app = App()
+        stack = Stack(app, "Example")
+        summarize = PromptUseCase(
+            id="summarize", description="Summarize a document", family="text", accepts_image=False,
+            system="You summarize documents faithfully.", instruction="Summarize the document.",
+            template="Summarize this document: {{document}}",
+            default_parameters=DefaultParameters(max_new_tokens=512, temperature=0.2, top_p=0.9, sampling="random",
+                                                 stop_sequences=()),
+        )
+        prompts = ManagedPrompts(stack, "Prompts", name_prefix="app-dev",
+                                 catalog=PromptCatalog(schema_version=1, use_cases=(summarize,)),
+                                 models={"text": PromptModel("amazon.nova-lite-v1:0",
+                                                             bedrock.BedrockFoundationModel("amazon.nova-lite-v1:0"))})
+        summarize_version = prompts.version_arns["summarize"]
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, name_prefix: str, catalog: PromptCatalog,

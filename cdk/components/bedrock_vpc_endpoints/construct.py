@@ -26,6 +26,13 @@ class BedrockVpcEndpoints(Construct):
 
     Example::
 
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_ec2 as ec2
+
+        from cdk.components.bedrock_vpc_endpoints import BedrockVpcEndpoints
+
+        app = App()
+        stack = Stack(app, "Example")
         vpc = ec2.Vpc.from_vpc_attributes(stack, "Vpc", vpc_id="vpc-0123456789abcdef0", vpc_cidr_block="10.0.0.0/16",
                                           availability_zones=["eu-west-1a"],
                                           private_subnet_ids=["subnet-0123456789abcdef0"])

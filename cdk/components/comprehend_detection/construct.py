@@ -21,6 +21,13 @@ class ComprehendDetectionPolicy(iam.ManagedPolicy):
 
     Example::
 
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_iam as iam
+
+        from cdk.components.comprehend_detection import ComprehendDetectionPolicy
+
+        app = App()
+        stack = Stack(app, "Example")
         role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         ComprehendDetectionPolicy(stack, "SafetyFiltersPolicy", roles=[role],
                                   description="Comprehend detection for the safety filters")

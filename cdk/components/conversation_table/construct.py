@@ -26,9 +26,16 @@ class ConversationTable(Construct):
 
     Example::
 
-        history = ConversationTable(stack, "History", point_in_time_recovery=True,
-                                    removal_policy=RemovalPolicy.RETAIN)
-        history.grant_history_access(my_function)
+        from aws_cdk import App, RemovalPolicy, Stack
+        from aws_cdk import aws_iam as iam
+
+        from cdk.components.conversation_table import ConversationTable
+
+        app = App()
+        stack = Stack(app, "Example")
+        history = ConversationTable(stack, "History", point_in_time_recovery=True, removal_policy=RemovalPolicy.RETAIN)
+        role = iam.Role(stack, "FunctionRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        history.grant_history_access(role)
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, point_in_time_recovery: bool,

@@ -51,6 +51,13 @@ class LogsEncryptionKey(Construct):
 
     Example::
 
+        from aws_cdk import App, RemovalPolicy, Stack
+        from aws_cdk import aws_logs as logs
+
+        from cdk.components.encrypted_log_group import EncryptedLogGroup, LogsEncryptionKey
+
+        app = App()
+        stack = Stack(app, "Example")
         key = LogsEncryptionKey(stack, "LogsKey", removal_policy=RemovalPolicy.RETAIN)
         EncryptedLogGroup(stack, "AccessLogs", retention=logs.RetentionDays.ONE_YEAR, encryption_key=key.key)
     """
@@ -93,9 +100,18 @@ class EncryptedLogGroup(Construct):
 
     Example::
 
+        from aws_cdk import App, RemovalPolicy, Stack
+        from aws_cdk import aws_iam as iam
+        from aws_cdk import aws_logs as logs
+
+        from cdk.components.encrypted_log_group import EncryptedLogGroup
+
+        app = App()
+        stack = Stack(app, "Example")
         group = EncryptedLogGroup(stack, "Logs", retention=logs.RetentionDays.ONE_MONTH,
                                   removal_policy=RemovalPolicy.DESTROY)
-        group.log_group.grant_write(my_role)
+        role = iam.Role(stack, "Writer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        group.log_group.grant_write(role)
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, retention: logs.RetentionDays,

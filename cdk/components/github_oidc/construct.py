@@ -46,6 +46,12 @@ class GitHubOidcDeployRoles(Construct):
 
     Example::
 
+        from aws_cdk import App, CfnOutput, Stack
+
+        from cdk.components.github_oidc import GitHubDeployTarget, GitHubOidcDeployRoles
+
+        app = App()
+        stack = Stack(app, "Example")
         roles = GitHubOidcDeployRoles(stack, "GitHub", targets=[
             GitHubDeployTarget("dev", "repo:my-org/app:environment:dev", stack.account, stack.region),
         ])

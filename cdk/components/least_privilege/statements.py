@@ -7,11 +7,24 @@ left are the ones AWS requires, and each is acknowledged on the narrowest constr
 
 Example::
 
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_ecr as ecr
+    from aws_cdk import aws_iam as iam
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+
+    from cdk.components.least_privilege import allow, allow_image_pull, allow_kms
+    from cdk.components.managed_policy_role import ManagedPolicyRole
+
+    app = App()
+    stack = Stack(app, "Example")
     role = ManagedPolicyRole(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    bucket = s3.Bucket.from_bucket_name(stack, "Datasets", "example-datasets")
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
     allow(role, ["s3:GetObject"], [bucket.arn_for_objects("datasets/*")],
           wildcard_reason="reads every object under the datasets/ prefix, whose keys are not known in advance")
     allow_kms(role, [key.key_arn], via_service=f"s3.{stack.region}.{stack.url_suffix}")
-    allow_image_pull(role, repository)
+    allow_image_pull(role, ecr.Repository.from_repository_name(stack, "Images", "example-images"))
 """
 
 from __future__ import annotations

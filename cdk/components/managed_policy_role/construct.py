@@ -18,8 +18,17 @@ class ManagedPolicyRole(iam.Role):
 
     Example::
 
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_iam as iam
+        from aws_cdk import aws_ssm as ssm
+
+        from cdk.components.managed_policy_role import ManagedPolicyRole
+
+        app = App()
+        stack = Stack(app, "Example")
         role = ManagedPolicyRole(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        table.grant_read_data(role)  # lands in role.policy
+        setting = ssm.StringParameter(stack, "Setting", string_value="on")
+        setting.grant_read(role)  # lands in role.policy
     """
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:

@@ -31,6 +31,13 @@ class OpsDashboard(Construct):
 
     Example::
 
+        from aws_cdk import App, Stack
+
+        from cdk.components.ops_dashboard import OpsDashboard
+        from cdk.components.service_metrics import ApiService, AppMetrics, BedrockModels
+
+        app = App()
+        stack = Stack(app, "Example")
         OpsDashboard(stack, "Dashboard", title="genai dev",
                      api=ApiService(api_name="genai-dev", stage_name="v1", function_name="fn"),
                      bedrock=BedrockModels({"nova-lite": "profile123"}),

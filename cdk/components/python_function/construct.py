@@ -21,6 +21,7 @@ from cdk.components.python_function.environment_size import (
     LAMBDA_ENVIRONMENT_LIMIT_BYTES,
     estimate_environment_bytes,
 )
+from cdk.policy import acknowledge
 
 # The newest Python runtime this aws-cdk-lib offers (cdk-nag's LambdaLatestVersion checks it), on
 # Graviton. scripts/build_lambda_assets.py builds wheels for exactly this pair (TARGET_PYTHON, aarch64).
@@ -59,12 +60,21 @@ class PythonFunction(Construct):
 
     Example::
 
+        from aws_cdk import App, Duration, RemovalPolicy, Stack
+        from aws_cdk import aws_logs as logs
+        from aws_cdk import aws_ssm as ssm
+
+        from cdk.components.python_function import PythonFunction
+
+        app = App()
+        stack = Stack(app, "Example")
         fn = PythonFunction(stack, "Orchestrator", asset="orchestrator", handler="handler.handler",
                             service_name="orchestrator", metrics_namespace="GenAiStack",
                             memory_size=1024, timeout=Duration.seconds(29), reserved_concurrency=10,
                             log_retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY)
-        fn.add_environment("TABLE", table.table_name)
-        table.grant_read_data(fn.function)
+        setting = ssm.StringParameter(stack, "Setting", string_value="on")
+        fn.add_environment("SETTING_NAME", setting.parameter_name)
+        setting.grant_read(fn.function)
     """
 
     def __init__(
@@ -135,6 +145,12 @@ class PythonFunction(Construct):
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=security_groups,
+        )
+        acknowledge(
+            self.role.policy, "AwsSolutions-IAM5",
+            "X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) have no resource types: they take "
+            "only Resource '*'",
+            findings=["Resource::*"],
         )
         # The L2 makes the function depend on every resource under its role, the role included, which
         # the function's GetAtt of the role ARN already orders (cfn-lint W3005): keep only the policy.

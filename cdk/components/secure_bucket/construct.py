@@ -31,6 +31,12 @@ class AccessLogsBucket(Construct):
 
     Example::
 
+        from aws_cdk import App, RemovalPolicy, Stack
+
+        from cdk.components.secure_bucket import AccessLogsBucket
+
+        app = App()
+        stack = Stack(app, "Example")
         logs_bucket = AccessLogsBucket(stack, "AccessLogs", removal_policy=RemovalPolicy.RETAIN).bucket
     """
 
@@ -77,6 +83,15 @@ class SecureBucket(Construct):
 
     Example::
 
+        from aws_cdk import App, RemovalPolicy, Stack
+        from aws_cdk import aws_kms as kms
+
+        from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
+
+        app = App()
+        stack = Stack(app, "Example")
+        key = kms.Key(stack, "DataKey", enable_key_rotation=True)
+        logs_bucket = AccessLogsBucket(stack, "AccessLogs", removal_policy=RemovalPolicy.RETAIN).bucket
         data = SecureBucket(stack, "Data", encryption_key=key, access_logs_bucket=logs_bucket,
                             removal_policy=RemovalPolicy.RETAIN,
                             replication_reason="training datasets are re-creatable from their sources").bucket

@@ -54,10 +54,19 @@ class ServiceAlarms(Construct):
 
     Example::
 
+        from aws_cdk import App, RemovalPolicy, Stack
+
+        from cdk.components.alarm_topic import AlarmTopic
+        from cdk.components.service_alarms import ServiceAlarms, ServiceAlarmThresholds
+        from cdk.components.service_metrics import ApiService
+
+        app = App()
+        stack = Stack(app, "Example")
+        topic = AlarmTopic(stack, "Topic", removal_policy=RemovalPolicy.DESTROY)
         alarms = ServiceAlarms(stack, "Alarms", environment="dev", action=topic.alarm_action,
                                thresholds=ServiceAlarmThresholds(),
                                api=ApiService(api_name="genai-dev", stage_name="v1", function_name="fn"))
-        alarms.alarms  # every alarm, for an alarm status widget
+        every_alarm = alarms.alarms  # for an alarm status widget
     """
 
     def __init__(

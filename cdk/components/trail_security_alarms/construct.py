@@ -75,6 +75,17 @@ class TrailSecurityAlarms(Construct):
 
     Example::
 
+        from aws_cdk import App, RemovalPolicy, Stack
+
+        from cdk.components.alarm_topic import AlarmTopic
+        from cdk.components.audit_trail import AuditTrail, TrailRetention
+        from cdk.components.trail_security_alarms import TrailSecurityAlarms
+
+        app = App()
+        stack = Stack(app, "Example")
+        trail = AuditTrail(stack, "Trail", trail_name="example-trail", retention=TrailRetention(),
+                           removal_policy=RemovalPolicy.DESTROY)
+        topic = AlarmTopic(stack, "Topic", removal_policy=RemovalPolicy.DESTROY)
         TrailSecurityAlarms(stack, "SecurityAlarms", environment="dev", log_group=trail.log_group,
                             metric_namespace="genai-dev/CloudTrail", action=topic.alarm_action)
     """

@@ -75,10 +75,17 @@ class RegionalWebAcl(Construct):
 
     Example::
 
+        from aws_cdk import App, CfnOutput, RemovalPolicy, Stack
+        from aws_cdk import aws_logs as logs
+
+        from cdk.components.web_acl import RegionalWebAcl
+
+        app = App()
+        stack = Stack(app, "Example")
         acl = RegionalWebAcl(stack, "Waf", rate_limit=1000, rate_limit_window_seconds=300,
                              max_body_bytes=65_536, count_rules=["SizeRestrictions_BODY"], body_inspection_limit="KB_64",
                              log_retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN)
-        acl.associate("ApiStage", api.deployment_stage.stage_arn)
+        CfnOutput(stack, "WebAclArn", value=acl.web_acl_arn)  # acl.associate("ApiStage", stage_arn) attaches it
     """
 
     def __init__(
