@@ -36,11 +36,12 @@ from cdk.components.bedrock_guardrail import (
 from cdk.components.bedrock_inference_profiles import ApplicationInferenceProfiles
 from cdk.components.bedrock_invocation_logging import ModelInvocationLogging
 from cdk.components.bedrock_model_access import ModelAccess, ModelRoute
-from cdk.components.bedrock_prompts import ManagedPrompts, PromptModel, load_prompt_catalog
+from cdk.components.bedrock_prompts import ManagedPrompts, PromptModel
 from cdk.components.bedrock_vpc_endpoints import BedrockVpcEndpoints
 from cdk.components.encrypted_log_group import retention_days
 from cdk.config import ConfigError, EnvironmentConfig
 from cdk.config.bedrock import AllowedModel, GuardrailConfig
+from cdk.config.prompt_catalog import load_prompt_catalog
 from stacks.network import import_vpc
 
 PROMPT_CATALOG_PATH = Path(__file__).resolve().parents[1] / "lambdas" / "orchestrator" / "prompt_catalog.json"

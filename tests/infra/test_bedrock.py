@@ -46,7 +46,7 @@ def config_of(environment: str):
 
 @pytest.fixture(scope="module")
 def catalog():
-    from cdk.components.bedrock_prompts import load_prompt_catalog
+    from cdk.config.prompt_catalog import load_prompt_catalog
 
     return load_prompt_catalog(PROMPT_CATALOG)
 
@@ -363,7 +363,8 @@ def test_prompts_match_the_catalog_one_to_one(synthesized, catalog):
 def _prompt_version_descriptions(tmp_path: Path, catalog_json: dict) -> dict[str, str]:
     import aws_cdk.aws_bedrock_alpha as bedrock
 
-    from cdk.components.bedrock_prompts import ManagedPrompts, PromptModel, load_prompt_catalog
+    from cdk.components.bedrock_prompts import ManagedPrompts, PromptModel
+    from cdk.config.prompt_catalog import load_prompt_catalog
 
     path = tmp_path / "catalog.json"
     path.write_text(json.dumps(catalog_json))
@@ -410,7 +411,7 @@ def test_prompt_version_is_new_only_for_the_prompt_that_changed(tmp_path):
      "1 to 200 characters"),
 ])
 def test_prompt_catalog_loader_names_the_bad_entry(tmp_path, mutate, path, fragment):
-    from cdk.components.bedrock_prompts import load_prompt_catalog
+    from cdk.config.prompt_catalog import load_prompt_catalog
 
     data = _mini_catalog()
     mutate(data)

@@ -109,3 +109,16 @@ def test_example_synthesizes_without_unacknowledged_findings(example: Example, t
     findings = _findings(app.outdir)
     assert not findings, "unacknowledged AwsSolutions findings:\n" + "\n".join(findings)
     assert error is None, error
+
+
+def test_no_component_imports_the_config_package():
+    """Components take typed arguments (their props.py); the config readers build those, never the reverse."""
+    offenders = [
+        f"{module.relative_to(ROOT)}: {alias.name if isinstance(node, ast.Import) else node.module}"
+        for module in COMPONENTS.rglob("*.py")
+        for node in ast.walk(ast.parse(module.read_text()))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in (node.names if isinstance(node, ast.Import) else [node])
+        if (alias.name if isinstance(node, ast.Import) else (node.module or "")).startswith(("cdk.config", "stacks"))
+    ]
+    assert not offenders, offenders

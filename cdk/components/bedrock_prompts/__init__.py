@@ -1,10 +1,9 @@
-from cdk.components.bedrock_prompts.catalog import (
+from cdk.components.bedrock_prompts.construct import ManagedPrompts, PromptModel, inference_configuration, prompt_name
+from cdk.components.bedrock_prompts.props import (
     DefaultParameters,
     PromptCatalog,
     PromptUseCase,
-    load_prompt_catalog,
 )
-from cdk.components.bedrock_prompts.construct import ManagedPrompts, PromptModel, inference_configuration, prompt_name
 
 __all__ = ["DefaultParameters", "ManagedPrompts", "PromptCatalog", "PromptModel", "PromptUseCase",
-           "inference_configuration", "load_prompt_catalog", "prompt_name"]
+           "inference_configuration", "prompt_name"]

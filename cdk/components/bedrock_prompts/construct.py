@@ -12,7 +12,7 @@ import aws_cdk.aws_bedrock_alpha as bedrock
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk.components.bedrock_prompts.catalog import PromptCatalog, PromptUseCase
+from cdk.components.bedrock_prompts.props import PromptCatalog, PromptUseCase
 
 VARIANT_NAME = "default"
 

@@ -99,8 +99,8 @@ def test_a_missing_key_is_not_blamed_on_a_similar_key_already_read():
 
 @pytest.mark.parametrize("content", ["{not json", None])
 def test_a_data_file_that_is_not_json_or_missing_is_named_in_the_error(tmp_path, content):
-    from cdk.components.bedrock_prompts import load_prompt_catalog
     from cdk.config.bedrock import load_catalog
+    from cdk.config.prompt_catalog import load_prompt_catalog
 
     path = tmp_path / "catalog.json"
     if content is not None:

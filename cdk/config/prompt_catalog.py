@@ -1,9 +1,7 @@
-"""A typed, validated view of ``lambdas/orchestrator/prompt_catalog.json`` for the CDK side.
+"""Reads ``lambdas/orchestrator/prompt_catalog.json`` into the prompts component's typed catalog.
 
-The orchestrator owns the file (its runtime reads it too); this loader checks only what Bedrock Prompt
-Management needs, against the limits of the ``bedrock-agent`` CreatePrompt API (botocore service model):
-prompt and variable names ``([0-9a-zA-Z][_-]?){1,100}``, description 1..200 characters, at most 20 input
-variables, temperature and top_p 0..1, at most 4 stop sequences.
+The orchestrator owns the file (its runtime reads it too); this reader checks only what Bedrock Prompt
+Management needs (limits in :mod:`cdk.components.bedrock_prompts.props`).
 
     catalog = load_prompt_catalog(Path("lambdas/orchestrator/prompt_catalog.json"))
     [use_case.id for use_case in catalog.use_cases]
@@ -12,60 +10,20 @@ variables, temperature and top_p 0..1, at most 4 stop sequences.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from cdk.components.bedrock_prompts.props import (
+    FAMILIES,
+    MAX_STOP_SEQUENCES,
+    MAX_VARIABLES,
+    NAME_PATTERN,
+    SAMPLING,
+    VARIABLE_RE,
+    DefaultParameters,
+    PromptCatalog,
+    PromptUseCase,
+)
 from cdk.config.fields import ConfigError, Section, json_file_section
-
-FAMILIES = ("text", "chat", "code", "vision")
-SAMPLING = ("greedy", "random")
-NAME_PATTERN = r"([0-9a-zA-Z][_-]?){1,100}"
-VARIABLE_RE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
-MAX_VARIABLES = 20
-MAX_STOP_SEQUENCES = 4
-
-
-@dataclass(frozen=True)
-class DefaultParameters:
-    max_new_tokens: int
-    temperature: float
-    top_p: float
-    sampling: str
-    stop_sequences: tuple[str, ...]
-
-    @property
-    def effective_temperature(self) -> float:
-        """Greedy decoding is temperature 0 in Bedrock's inference configuration."""
-        return 0.0 if self.sampling == "greedy" else self.temperature
-
-
-@dataclass(frozen=True)
-class PromptUseCase:
-    id: str
-    description: str
-    family: str
-    accepts_image: bool
-    system: str
-    instruction: str
-    template: str
-    default_parameters: DefaultParameters
-
-    @property
-    def variables(self) -> tuple[str, ...]:
-        """The template's ``{{variable}}`` names, in order of first use."""
-        return tuple(dict.fromkeys(VARIABLE_RE.findall(self.template)))
-
-
-@dataclass(frozen=True)
-class PromptCatalog:
-    schema_version: int
-    use_cases: tuple[PromptUseCase, ...]
-
-    def use_case(self, use_case_id: str) -> PromptUseCase:
-        for use_case in self.use_cases:
-            if use_case.id == use_case_id:
-                return use_case
-        raise KeyError(use_case_id)
 
 
 def load_prompt_catalog(path: Path) -> PromptCatalog:
