@@ -18,7 +18,7 @@ from cdk.components.alarm_topic import AlarmTopic
 from cdk.components.audit_trail import AuditTrail, TrailRetention
 from cdk.components.encrypted_log_group import retention_days
 from cdk.components.ops_dashboard import OpsDashboard
-from cdk.components.service_alarms import ServiceAlarms, ServiceAlarmThresholds, TokenBudget
+from cdk.components.service_alarms import ServiceAlarms, TokenBudget
 from cdk.components.service_metrics import (
     ApiService,
     AppMetrics,
@@ -29,7 +29,6 @@ from cdk.components.service_metrics import (
 )
 from cdk.components.trail_security_alarms import TrailSecurityAlarms
 from cdk.config import EnvironmentConfig
-from cdk.config.observability import AlarmThresholds
 
 
 class BedrockOutputs(Protocol):
@@ -87,7 +86,7 @@ class ObservabilityStack(Stack):
         obs = config.observability
         removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         action = alarm_topic.alarm_action
-        thresholds = _thresholds(obs.alarms)
+        thresholds = obs.alarms
 
         models = _bedrock_models(bedrock) if bedrock is not None else None
         guardrail = Guardrail(arn=bedrock.guardrail_arn, version=bedrock.guardrail_version) if bedrock else None
@@ -159,7 +158,7 @@ class ObservabilityStack(Stack):
             self, "Dashboard", title=f"{config.project} {config.name}: operations",
             dashboard_name=config.stack_name("operations"), alarms=alarms, api=service, bedrock=models,
             guardrail=guardrail, app=app, token_budget_alarm=self.service_alarms.token_budget_alarm,
-            endpoint=endpoint, pipeline=pipeline, period=thresholds.period,
+            endpoint=endpoint, pipeline=pipeline, period=Duration.minutes(thresholds.period_minutes),
         )
         if knowledge is not None:
             self.dashboard.add_section("Knowledge bases", "Each knowledge base's latest ingestion job (published every "
@@ -167,23 +166,6 @@ class ObservabilityStack(Stack):
                                        knowledge.dashboard_widgets())
         CfnOutput(self, "DashboardName", description="CloudWatch dashboard of this environment (CloudWatch > Dashboards)",
                   value=self.dashboard.dashboard.dashboard_name)
-
-
-def _thresholds(alarms: AlarmThresholds) -> ServiceAlarmThresholds:
-    return ServiceAlarmThresholds(
-        period=Duration.minutes(alarms.period_minutes),
-        evaluation_periods=alarms.evaluation_periods,
-        datapoints_to_alarm=alarms.datapoints_to_alarm,
-        rate_min_samples=alarms.rate_min_samples,
-        api_5xx_rate_percent=alarms.api_5xx_rate_percent,
-        lambda_error_count=alarms.lambda_error_count,
-        lambda_throttle_count=alarms.lambda_throttle_count,
-        bedrock_throttle_count=alarms.bedrock_throttle_count,
-        endpoint_5xx_count=alarms.endpoint_5xx_count,
-        endpoint_latency_p99_ms=alarms.endpoint_latency_p99_ms,
-        guardrail_intervention_rate_percent=alarms.guardrail_intervention_rate_percent,
-        filter_error_count=alarms.filter_error_count,
-    )
 
 
 def _bedrock_models(bedrock: BedrockOutputs) -> BedrockModels:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cdk.components.service_alarms.props import ServiceAlarmThresholds
 from cdk.config.fields import ConfigError, Section
 
 # The values CloudWatch Logs accepts for a log group's retention (PutRetentionPolicy).
@@ -33,25 +34,6 @@ EMAIL_PATTERN = (r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
 SNS_TOPIC_ARN_PATTERN = r"arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}"
 # CloudWatch Logs log group names: 1-512 of [.\-_/#A-Za-z0-9].
 LOG_GROUP_NAME_PATTERN = r"[.\-_/#A-Za-z0-9]{1,512}"
-
-
-@dataclass(frozen=True)
-class AlarmThresholds:
-    """Thresholds of the service alarms; counts are per ``period_minutes`` unless named otherwise."""
-
-    period_minutes: int = 5
-    evaluation_periods: int = 3
-    datapoints_to_alarm: int = 2
-    # A rate alarm only judges a period with at least this many requests (1 failure in 2 is not an outage).
-    rate_min_samples: int = 20
-    api_5xx_rate_percent: float = 1.0
-    lambda_error_count: int = 5
-    lambda_throttle_count: int = 0
-    bedrock_throttle_count: int = 10
-    endpoint_5xx_count: int = 5
-    endpoint_latency_p99_ms: int = 30_000
-    guardrail_intervention_rate_percent: float = 25.0
-    filter_error_count: int = 5
 
 
 @dataclass(frozen=True)
@@ -82,7 +64,7 @@ class ObservabilityConfig:
     # policy gates accept it for this reason). Leave unset so that the gates stop such a deploy.
     no_alarm_subscriber_reason: str | None = None
     daily_token_budget: int = 10_000_000
-    alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
+    alarms: ServiceAlarmThresholds = field(default_factory=ServiceAlarmThresholds)
     cloudtrail: CloudTrailConfig = field(default_factory=CloudTrailConfig)
 
 
@@ -92,12 +74,12 @@ def _email(path: str, value: str) -> str:
     return value
 
 
-def _alarms(section: Section) -> AlarmThresholds:
-    d = AlarmThresholds()
+def _alarms(section: Section) -> ServiceAlarmThresholds:
+    d = ServiceAlarmThresholds()
     period = section.integer("period_minutes", d.period_minutes, choices=ALARM_PERIOD_MINUTES)
     evaluation_periods = section.integer("evaluation_periods", d.evaluation_periods, minimum=1, maximum=24 * 60 // period)
     datapoints = section.integer("datapoints_to_alarm", d.datapoints_to_alarm, minimum=1, maximum=evaluation_periods)
-    alarms = AlarmThresholds(
+    alarms = ServiceAlarmThresholds(
         period_minutes=period,
         evaluation_periods=evaluation_periods,
         datapoints_to_alarm=datapoints,

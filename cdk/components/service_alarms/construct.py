@@ -9,29 +9,11 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
+from cdk.components.service_alarms.props import ServiceAlarmThresholds
 from cdk.components.service_metrics import ApiService, AppMetrics, BedrockModels, Guardrail, InferenceEndpoint
 
 # CloudWatch metric math in an alarm may reference at most 10 metrics (hard limit).
 MAX_ALARM_METRICS = 10
-FIVE_MINUTES = Duration.minutes(5)
-
-
-@dataclass(frozen=True)
-class ServiceAlarmThresholds:
-    """Thresholds; counts are per ``period``. A rate alarm judges only periods with ``rate_min_samples``."""
-
-    period: Duration = FIVE_MINUTES
-    evaluation_periods: int = 3
-    datapoints_to_alarm: int = 2
-    rate_min_samples: int = 20
-    api_5xx_rate_percent: float = 1.0
-    lambda_error_count: int = 5
-    lambda_throttle_count: int = 0
-    bedrock_throttle_count: int = 10
-    endpoint_5xx_count: int = 5
-    endpoint_latency_p99_ms: int = 30_000
-    guardrail_intervention_rate_percent: float = 25.0
-    filter_error_count: int = 5
 
 
 @dataclass(frozen=True)
@@ -87,6 +69,7 @@ class ServiceAlarms(Construct):
         super().__init__(scope, construct_id)
         self.environment = environment
         self.thresholds = thresholds
+        self.period = Duration.minutes(thresholds.period_minutes)
         self.action = action
         self.alarms: list[cw.Alarm] = []
         self.token_budget_alarm: cw.Alarm | None = None
@@ -97,10 +80,10 @@ class ServiceAlarms(Construct):
             for label in bedrock.model_ids:
                 self._alarm(
                     f"BedrockThrottles{_id(label)}",
-                    bedrock.metric("InvocationThrottles", label, period=t.period),
+                    bedrock.metric("InvocationThrottles", label, period=self.period),
                     t.bedrock_throttle_count,
                     f"Bedrock is throttling model {label}: more than {t.bedrock_throttle_count} throttled calls per "
-                    f"{_minutes(t.period)}. Users see 429s or slow answers. Check the model's on-demand quotas "
+                    f"{_minutes(self.period)}. Users see 429s or slow answers. Check the model's on-demand quotas "
                     "(tokens and requests per minute) in Service Quotas and the orchestrator's retry rate; request a "
                     "quota increase, or switch the use case's default model in config.",
                 )
@@ -111,10 +94,10 @@ class ServiceAlarms(Construct):
         if app is not None:
             self._alarm(
                 "FilterErrors",
-                cw.MathExpression(expression=app.insights_query("FilterErrors"), period=t.period,
+                cw.MathExpression(expression=app.insights_query("FilterErrors"), period=self.period,
                                   label="Safety filter errors"),
                 t.filter_error_count,
-                f"The safety filters failed more than {t.filter_error_count} times per {_minutes(t.period)} "
+                f"The safety filters failed more than {t.filter_error_count} times per {_minutes(self.period)} "
                 "(Comprehend or ApplyGuardrail errors or timeouts). Requests fail closed, so users get errors. "
                 "Open the dashboard's 'Safety filter errors by check' graph for the failing check and error kind, "
                 "then the Comprehend and Bedrock service health and the function's logs.",
@@ -127,9 +110,9 @@ class ServiceAlarms(Construct):
     def _api(self, api: ApiService, t: ServiceAlarmThresholds) -> None:
         rate = cw.MathExpression(
             expression=f"IF(requests >= {t.rate_min_samples}, 100 * errors / requests, 0)",
-            using_metrics={"requests": api.api_metric("Count", period=t.period),
-                           "errors": api.api_metric("5XXError", period=t.period)},
-            period=t.period, label="5XX rate (%)",
+            using_metrics={"requests": api.api_metric("Count", period=self.period),
+                           "errors": api.api_metric("5XXError", period=self.period)},
+            period=self.period, label="5XX rate (%)",
         )
         self._alarm(
             "Api5xxRate", rate, t.api_5xx_rate_percent,
@@ -138,15 +121,15 @@ class ServiceAlarms(Construct):
             "dashboard to find the failing dependency, then the function's logs by request id.",
         )
         self._alarm(
-            "LambdaErrors", api.function_metric("Errors", period=t.period), t.lambda_error_count,
+            "LambdaErrors", api.function_metric("Errors", period=self.period), t.lambda_error_count,
             f"The orchestrator function failed more than {t.lambda_error_count} invocations per "
-            f"{_minutes(t.period)} (unhandled errors or timeouts). Read the function's logs for the error type; "
+            f"{_minutes(self.period)} (unhandled errors or timeouts). Read the function's logs for the error type; "
             "if a deploy just happened, roll it back.",
         )
         self._alarm(
-            "LambdaThrottles", api.function_metric("Throttles", period=t.period), t.lambda_throttle_count,
+            "LambdaThrottles", api.function_metric("Throttles", period=self.period), t.lambda_throttle_count,
             f"The orchestrator function was throttled more than {t.lambda_throttle_count} times per "
-            f"{_minutes(t.period)}: it hit its reserved concurrency or the account's concurrency limit. Compare "
+            f"{_minutes(self.period)}: it hit its reserved concurrency or the account's concurrency limit. Compare "
             "ConcurrentExecutions with the limit; raise reserved concurrency or the account quota, or find the "
             "traffic spike.",
         )
@@ -154,9 +137,9 @@ class ServiceAlarms(Construct):
     def _guardrail(self, guardrail: Guardrail, t: ServiceAlarmThresholds) -> None:
         rate = cw.MathExpression(
             expression=f"IF(invocations >= {t.rate_min_samples}, 100 * intervened / invocations, 0)",
-            using_metrics={"invocations": guardrail.metric("Invocations", period=t.period),
-                           "intervened": guardrail.metric("InvocationsIntervened", period=t.period)},
-            period=t.period, label="Guardrail intervention rate (%)",
+            using_metrics={"invocations": guardrail.metric("Invocations", period=self.period),
+                           "intervened": guardrail.metric("InvocationsIntervened", period=self.period)},
+            period=self.period, label="Guardrail intervention rate (%)",
         )
         self._alarm(
             "GuardrailInterventionSpike", rate, t.guardrail_intervention_rate_percent,
@@ -168,15 +151,15 @@ class ServiceAlarms(Construct):
 
     def _endpoint(self, endpoint: InferenceEndpoint, t: ServiceAlarmThresholds) -> None:
         self._alarm(
-            "Endpoint5xx", endpoint.invocation_metric("Invocation5XXErrors", period=t.period), t.endpoint_5xx_count,
+            "Endpoint5xx", endpoint.invocation_metric("Invocation5XXErrors", period=self.period), t.endpoint_5xx_count,
             f"The Inferentia endpoint returned more than {t.endpoint_5xx_count} 5XX errors per "
-            f"{_minutes(t.period)}. Check the endpoint's container logs (/aws/sagemaker/Endpoints/...) and "
+            f"{_minutes(self.period)}. Check the endpoint's container logs (/aws/sagemaker/Endpoints/...) and "
             "instance utilization; if a new model version was just deployed, the deployment's rollback alarms "
             "should already be rolling it back.",
         )
         self._alarm(
             "EndpointLatency",
-            endpoint.invocation_metric("ModelLatency", statistic="p99", period=t.period, label="ModelLatency p99 (us)"),
+            endpoint.invocation_metric("ModelLatency", statistic="p99", period=self.period, label="ModelLatency p99 (us)"),
             t.endpoint_latency_p99_ms * 1000,  # ModelLatency is in microseconds
             f"The Inferentia endpoint's p99 model latency is above {t.endpoint_latency_p99_ms} ms. Check "
             "instance utilization and instances reporting on the dashboard: scale out (raise the variant's "

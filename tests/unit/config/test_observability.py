@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cdk.config import ConfigError, load_app_config
-from cdk.config.observability import LOG_RETENTION_DAYS, AlarmThresholds, CloudTrailConfig, ObservabilityConfig
+from cdk.config.observability import LOG_RETENTION_DAYS, CloudTrailConfig, ObservabilityConfig, ServiceAlarmThresholds
 from tests.infra.synth import cdk_context
 
 PATH = "environments.dev.observability"
@@ -40,7 +40,7 @@ def test_overrides_are_read_and_the_rest_keeps_its_default():
     assert config.daily_token_budget == 1234
     assert config.alarms.api_5xx_rate_percent == 0.5
     assert config.alarms.endpoint_latency_p99_ms == 5000
-    assert config.alarms.lambda_error_count == AlarmThresholds().lambda_error_count
+    assert config.alarms.lambda_error_count == ServiceAlarmThresholds().lambda_error_count
     assert config.cloudtrail.expiration_days == 2557
     assert config.cloudtrail.log_retention_days == 731
 
@@ -149,5 +149,5 @@ def test_defaults_are_valid_against_their_own_rules():
     trail = CloudTrailConfig()
     assert trail.transition_to_infrequent_access_days < trail.transition_to_glacier_days < trail.expiration_days
     assert trail.log_retention_days in LOG_RETENTION_DAYS
-    alarms = AlarmThresholds()
+    alarms = ServiceAlarmThresholds()
     assert alarms.datapoints_to_alarm <= alarms.evaluation_periods
