@@ -33,30 +33,17 @@ class GenAiStage(Stage):
             Tags.of(self).add(key, value)
 
         # Order matters only for readability: CDK derives deployment order from references.
-        self.alerting = AlertingStack(
-            self,
-            "Alerting",
-            stack_name=config.stack_name("alerting"),
-            description=f"{config.project} {config.name}: the alarm notification topic",
-            config=config,
-        )
+        self.alerting = AlertingStack(self, "Alerting", **self._stack_props("alerting", "the alarm notification topic"))
         self.bedrock = BedrockStack(
-            self,
-            "Bedrock",
-            stack_name=config.stack_name("bedrock"),
-            description=f"{config.project} {config.name}: Bedrock model access, guardrail, prompts, inference profiles",
-            config=config,
+            self, "Bedrock", **self._stack_props("bedrock", "Bedrock model access, guardrail, prompts, inference profiles"),
             alarm_topic=self.alerting.alarm_topic,
         )
         # Only an environment that runs an Inferentia endpoint or Trainium fine-tuning gets this stack.
         self.sagemaker: SageMakerStack | None = None
         if config.sagemaker.endpoint.enabled or config.sagemaker.training.enabled:
             self.sagemaker = SageMakerStack(
-                self,
-                "SageMaker",
-                stack_name=config.stack_name("sagemaker"),
-                description=f"{config.project} {config.name}: Inferentia2 LLM endpoint and Trainium fine-tuning pipeline",
-                config=config,
+                self, "SageMaker",
+                **self._stack_props("sagemaker", "Inferentia2 LLM endpoint and Trainium fine-tuning pipeline"),
             )
         # Only an environment that configures knowledge_bases gets this stack.
         self.knowledge: KnowledgeStack | None = None
@@ -70,11 +57,7 @@ class GenAiStage(Stage):
                 alarm_topic=self.alerting.alarm_topic,
             )
         self.api = OrchestrationStack(
-            self,
-            "Api",
-            stack_name=config.stack_name("api"),
-            description=f"{config.project} {config.name}: prompt orchestration API, its function, chat history and WAF",
-            config=config,
+            self, "Api", **self._stack_props("api", "prompt orchestration API, its function, chat history and WAF"),
             model_access=self.bedrock.model_access,
             model_descriptors=self.bedrock.model_descriptors,
             default_models=self.bedrock.default_models,
@@ -88,14 +71,17 @@ class GenAiStage(Stage):
 
         # Last: reads what the stacks above expose (pass each one as it exists), nothing depends on it.
         self.observability = ObservabilityStack(
-            self,
-            "Observability",
-            stack_name=config.stack_name("observability"),
-            description=f"{config.project} {config.name}: dashboard, alarms, CloudTrail and its security alarms",
-            config=config,
+            self, "Observability",
+            **self._stack_props("observability", "dashboard, alarms, CloudTrail and its security alarms"),
             alarm_topic=self.alerting.alarm_topic,
             bedrock=self.bedrock,
             sagemaker=self.sagemaker,
             api=self.api,
             knowledge=self.knowledge,
         )
+
+    def _stack_props(self, name: str, purpose: str) -> dict[str, object]:
+        """What every stack of the environment takes: its stack name, a description, the environment config."""
+        config = self.config
+        return {"stack_name": config.stack_name(name), "description": f"{config.project} {config.name}: {purpose}",
+                "config": config}

@@ -58,12 +58,6 @@ class ModelAccess(Construct):
         from aws_cdk import App, Stack
         from aws_cdk import aws_iam as iam
 
-        from cdk.components.bedrock_guardrail import (
-            REQUIRED_CONTENT_FILTERS,
-            ContentFilterSpec,
-            EnforcedGuardrail,
-            GuardrailPolicy,
-        )
         from cdk.components.bedrock_inference_profiles import ApplicationInferenceProfiles
         from cdk.components.bedrock_model_access import ModelAccess, ModelRoute
 
@@ -72,20 +66,12 @@ class ModelAccess(Construct):
         route = ModelRoute("eu.amazon.nova-lite-v1:0", "amazon.nova-lite-v1:0", "geo",
                            ("eu-central-1", "eu-west-1", "eu-west-3"))
         profiles = ApplicationInferenceProfiles(stack, "Profiles", name_prefix="app-dev", routes=[route])
-        guardrail = EnforcedGuardrail(stack, "Guardrail", name="app-dev", policy=GuardrailPolicy(
-            content_filters=[ContentFilterSpec(t, "HIGH", "NONE" if t == "PROMPT_ATTACK" else "HIGH")
-                             for t in REQUIRED_CONTENT_FILTERS],
-            pii_entities={},
-            blocked_input_message="Sorry, I can't help with that.",
-            blocked_output_message="Sorry, I can't show that answer.",
-        ))
+        guardrail_arn = stack.format_arn(service="bedrock", resource="guardrail", resource_name="abcdefgh1234")
         access = ModelAccess(stack, "ModelAccess", routes=[route],
                              application_profile_arns=[profiles.arn_for(route.model_id)],
-                             guardrail_arn=guardrail.guardrail_arn,
-                             guardrail_versioned_arn=guardrail.versioned_arn,
-                             guardrail_key=guardrail.key)
+                             guardrail_arn=guardrail_arn, guardrail_versioned_arn=f"{guardrail_arn}:1")
         role = iam.Role(stack, "FunctionRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        access.grant_invoke(role)
+        access.grant_invoke(role)  # EnforcedGuardrail gives guardrail_arn, versioned_arn and key in an application
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, routes: Sequence[ModelRoute],
