@@ -36,6 +36,10 @@ class ApiGatewayAccountRole(Construct):
 
     Example::
 
+        from aws_cdk import App, RemovalPolicy, Stack
+
+        from cdk.components.api_gateway_account import ApiGatewayAccountRole
+
         app = App()
         stack = Stack(app, "Example")
         account = ApiGatewayAccountRole(stack, "ApiGatewayAccount", removal_policy=RemovalPolicy.RETAIN)
