@@ -49,11 +49,8 @@ class GenAiStage(Stage):
         self.knowledge: KnowledgeStack | None = None
         if config.knowledge_bases:
             self.knowledge = KnowledgeStack(
-                self,
-                "Knowledge",
-                stack_name=config.stack_name("knowledge"),
-                description=f"{config.project} {config.name}: knowledge bases on S3 Vectors and their ingestion",
-                config=config,
+                self, "Knowledge",
+                **self._stack_props("knowledge", "knowledge bases on S3 Vectors and their ingestion"),
                 alarm_topic=self.alerting.alarm_topic,
             )
         self.api = OrchestrationStack(

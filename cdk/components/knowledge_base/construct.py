@@ -63,6 +63,13 @@ class KnowledgeBase(Construct):
 
     Example::
 
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_iam as iam
+        from aws_cdk import aws_kms as kms
+        from aws_cdk import aws_s3 as s3
+
+        from cdk.components.knowledge_base import KnowledgeBase, KnowledgeBaseProps
+
         app = App()
         stack = Stack(app, "Example")
         key = kms.Key(stack, "Key", enable_key_rotation=True)

@@ -65,6 +65,14 @@ class KnowledgeBaseIngestion(Construct):
 
     Example::
 
+        from aws_cdk import App, RemovalPolicy, Stack
+        from aws_cdk import aws_kms as kms
+        from aws_cdk import aws_logs as logs
+        from aws_cdk import aws_s3 as s3
+
+        from cdk.components.knowledge_base import KnowledgeBase, KnowledgeBaseProps
+        from cdk.components.knowledge_base_ingestion import KnowledgeBaseIngestion, enable_event_bridge_notifications
+
         app = App()
         stack = Stack(app, "Example")
         key = kms.Key(stack, "Key", enable_key_rotation=True)
