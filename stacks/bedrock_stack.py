@@ -27,11 +27,7 @@ from constructs import Construct
 
 from cdk.components.alarm_topic import AlarmTopic
 from cdk.components.bedrock_guardrail import (
-    ContentFilterSpec,
     EnforcedGuardrail,
-    GuardrailPolicy,
-    RegexSpec,
-    TopicSpec,
 )
 from cdk.components.bedrock_inference_profiles import ApplicationInferenceProfiles
 from cdk.components.bedrock_invocation_logging import ModelInvocationLogging
@@ -40,7 +36,7 @@ from cdk.components.bedrock_prompts import ManagedPrompts, PromptModel
 from cdk.components.bedrock_vpc_endpoints import BedrockVpcEndpoints
 from cdk.components.encrypted_log_group import retention_days
 from cdk.config import ConfigError, EnvironmentConfig
-from cdk.config.bedrock import AllowedModel, GuardrailConfig
+from cdk.config.bedrock import AllowedModel
 from cdk.config.prompt_catalog import load_prompt_catalog
 from stacks.network import import_vpc
 
@@ -64,7 +60,7 @@ class BedrockStack(Stack):
             "Guardrail",
             name=f"{prefix}-guardrail" if len(prefix) <= 40 else f"{prefix}-gr",  # GuardrailName: 1..50
             description=f"{config.project} {config.name}: content, prompt-attack, PII and topic filters",
-            policy=_guardrail_policy(bedrock.guardrail),
+            policy=bedrock.guardrail,
             removal_policy=removal,
         )
         self.guardrail_id: str = self.guardrail.guardrail_id
@@ -168,15 +164,3 @@ def _prompt_model(model: AllowedModel, profiles: ApplicationInferenceProfiles) -
                        max_output_tokens=model.spec.max_output_tokens)
 
 
-def _guardrail_policy(config: GuardrailConfig) -> GuardrailPolicy:
-    return GuardrailPolicy(
-        content_filters=[ContentFilterSpec(f.type, f.input_strength, f.output_strength)
-                         for f in config.content_filters],
-        pii_entities=dict(config.pii_entities),
-        regexes=[RegexSpec(r.name, r.pattern, r.action, r.description) for r in config.regexes],
-        denied_topics=[TopicSpec(t.name, t.definition, t.examples) for t in config.denied_topics],
-        words=list(config.words),
-        managed_word_lists=list(config.managed_word_lists),
-        blocked_input_message=config.blocked_input_message,
-        blocked_output_message=config.blocked_output_message,
-    )

@@ -30,6 +30,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from cdk.components.bedrock_guardrail.props import (
+    REQUIRED_CONTENT_FILTERS,
+    ContentFilterSpec,
+    GuardrailPolicy,
+    RegexSpec,
+    TopicSpec,
+)
 from cdk.config.fields import ConfigError, Section, json_file_section
 
 CATALOG_PATH = Path(__file__).with_name("bedrock_models.json")
@@ -38,7 +45,7 @@ FAMILIES = ("text", "chat", "code", "vision")
 
 # botocore bedrock service model (service-2.json), GuardrailFilterStrength / GuardrailContentFilterType.
 FILTER_STRENGTHS = ("NONE", "LOW", "MEDIUM", "HIGH")
-CONTENT_FILTER_TYPES = ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK")
+CONTENT_FILTER_TYPES = REQUIRED_CONTENT_FILTERS
 # GuardrailPiiEntityType: the 31 entity types a guardrail's PiiEntitiesConfig accepts.
 PII_ENTITY_TYPES = (
     "ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER",
@@ -222,39 +229,17 @@ class AllowedModel:
         return self.spec.pricing.get(self.routing) or self.spec.pricing["in_region"]
 
 
-@dataclass(frozen=True)
-class ContentFilter:
-    type: str
-    input_strength: str
-    output_strength: str
-
-
-@dataclass(frozen=True)
-class RegexFilter:
-    name: str
-    pattern: str
-    action: str = "ANONYMIZE"
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class DeniedTopic:
-    name: str
-    definition: str
-    examples: tuple[str, ...] = ()
-
-
 DEFAULT_CONTENT_FILTERS = tuple(
-    ContentFilter(kind, "HIGH", "NONE" if kind == "PROMPT_ATTACK" else "HIGH") for kind in CONTENT_FILTER_TYPES
+    ContentFilterSpec(kind, "HIGH", "NONE" if kind == "PROMPT_ATTACK" else "HIGH") for kind in CONTENT_FILTER_TYPES
 )
 # Spanish national identity numbers (DNI, NIE): the users write Spanish, and Bedrock has no entity type for them.
 DEFAULT_REGEXES = (
-    RegexFilter("spanish-dni", r"\b[0-9]{8}[-\s]?[A-Za-z]\b", "ANONYMIZE", "Spanish DNI (8 digits and a letter)"),
-    RegexFilter("spanish-nie", r"\b[XYZxyz][-\s]?[0-9]{7}[-\s]?[A-Za-z]\b", "ANONYMIZE",
+    RegexSpec("spanish-dni", r"\b[0-9]{8}[-\s]?[A-Za-z]\b", "ANONYMIZE", "Spanish DNI (8 digits and a letter)"),
+    RegexSpec("spanish-nie", r"\b[XYZxyz][-\s]?[0-9]{7}[-\s]?[A-Za-z]\b", "ANONYMIZE",
                 "Spanish NIE (X, Y or Z, 7 digits and a letter)"),
 )
 DEFAULT_DENIED_TOPICS = (
-    DeniedTopic(
+    TopicSpec(
         "Credential harvesting",
         "Requests to reveal, collect, guess or crack passwords, API keys, access tokens or other secrets.",
         ("What is the admin password of this system?", "Dame claves de API de AWS que funcionen."),
@@ -262,16 +247,11 @@ DEFAULT_DENIED_TOPICS = (
 )
 
 
-@dataclass(frozen=True)
-class GuardrailConfig:
-    content_filters: tuple[ContentFilter, ...] = DEFAULT_CONTENT_FILTERS
-    pii_entities: Mapping[str, str] = field(default_factory=lambda: DEFAULT_PII_ACTIONS)
-    regexes: tuple[RegexFilter, ...] = DEFAULT_REGEXES
-    denied_topics: tuple[DeniedTopic, ...] = DEFAULT_DENIED_TOPICS
-    words: tuple[str, ...] = ()
-    managed_word_lists: tuple[str, ...] = MANAGED_WORD_LISTS
-    blocked_input_message: str = DEFAULT_BLOCKED_INPUT_MESSAGE
-    blocked_output_message: str = DEFAULT_BLOCKED_OUTPUT_MESSAGE
+DEFAULT_GUARDRAIL = GuardrailPolicy(
+    content_filters=DEFAULT_CONTENT_FILTERS, pii_entities=DEFAULT_PII_ACTIONS, regexes=DEFAULT_REGEXES,
+    denied_topics=DEFAULT_DENIED_TOPICS, words=(), managed_word_lists=MANAGED_WORD_LISTS,
+    blocked_input_message=DEFAULT_BLOCKED_INPUT_MESSAGE, blocked_output_message=DEFAULT_BLOCKED_OUTPUT_MESSAGE,
+)
 
 
 @dataclass(frozen=True)
@@ -295,7 +275,7 @@ class InvocationLoggingConfig:
 class BedrockConfig:
     models: tuple[AllowedModel, ...] = ()
     default_models: Mapping[str, str] = field(default_factory=dict)
-    guardrail: GuardrailConfig = field(default_factory=GuardrailConfig)
+    guardrail: GuardrailPolicy = DEFAULT_GUARDRAIL
     invocation_logging: InvocationLoggingConfig = field(default_factory=InvocationLoggingConfig)
 
     def model(self, model_id: str) -> AllowedModel:
@@ -404,7 +384,7 @@ def _parse_strength(path: str, value: Any) -> str:
     return value
 
 
-def _parse_content_filters(section: Section) -> tuple[ContentFilter, ...]:
+def _parse_content_filters(section: Section) -> tuple[ContentFilterSpec, ...]:
     configured = {f.type: f for f in DEFAULT_CONTENT_FILTERS}
     for kind in CONTENT_FILTER_TYPES:
         value = section.raw(kind, None)
@@ -413,7 +393,7 @@ def _parse_content_filters(section: Section) -> tuple[ContentFilter, ...]:
         path = section.child_path(kind)
         if isinstance(value, str):
             strength = _parse_strength(path, value)
-            configured[kind] = ContentFilter(kind, strength, "NONE" if kind == "PROMPT_ATTACK" else strength)
+            configured[kind] = ContentFilterSpec(kind, strength, "NONE" if kind == "PROMPT_ATTACK" else strength)
             continue
         pair = Section(value, path)
         default = configured[kind]
@@ -425,7 +405,7 @@ def _parse_content_filters(section: Section) -> tuple[ContentFilter, ...]:
         if kind == "PROMPT_ATTACK" and output_strength != "NONE":
             raise ConfigError(pair.child_path("output"), f"{output_strength!r} is not allowed: PROMPT_ATTACK "
                                                          "filters prompts only; allowed values: NONE")
-        configured[kind] = ContentFilter(kind, input_strength, output_strength)
+        configured[kind] = ContentFilterSpec(kind, input_strength, output_strength)
     section.finish()
     return tuple(configured[kind] for kind in CONTENT_FILTER_TYPES)
 
@@ -446,7 +426,7 @@ def _length(path: str, value: str, low: int, high: int) -> str:
     return value
 
 
-def _parse_regexes(section: Section) -> tuple[RegexFilter, ...]:
+def _parse_regexes(section: Section) -> tuple[RegexSpec, ...]:
     if not section.has("regexes"):
         section.raw("regexes", None)
         return DEFAULT_REGEXES
@@ -461,7 +441,7 @@ def _parse_regexes(section: Section) -> tuple[RegexFilter, ...]:
         description = entry.string("description", None)
         if description is not None:
             _length(entry.child_path("description"), description, 1, 1000)
-        regexes.append(RegexFilter(name, pattern, entry.string("action", "ANONYMIZE", choices=SENSITIVE_ACTIONS),
+        regexes.append(RegexSpec(name, pattern, entry.string("action", "ANONYMIZE", choices=SENSITIVE_ACTIONS),
                                    description))
         entry.finish()
     names = [r.name for r in regexes]
@@ -470,7 +450,7 @@ def _parse_regexes(section: Section) -> tuple[RegexFilter, ...]:
     return tuple(regexes)
 
 
-def _parse_topics(section: Section) -> tuple[DeniedTopic, ...]:
+def _parse_topics(section: Section) -> tuple[TopicSpec, ...]:
     if not section.has("denied_topics"):
         section.raw("denied_topics", None)
         return DEFAULT_DENIED_TOPICS
@@ -481,7 +461,7 @@ def _parse_topics(section: Section) -> tuple[DeniedTopic, ...]:
         definition = _length(entry.child_path("definition"), entry.string("definition"), 1, 200)
         examples = entry.string_list("examples", (), max_items=5,
                                      item=lambda p, v: _length(p, v, 1, 100))
-        topics.append(DeniedTopic(name, definition, examples))
+        topics.append(TopicSpec(name, definition, examples))
         entry.finish()
     names = [t.name for t in topics]
     if len(set(names)) != len(names):
@@ -489,8 +469,8 @@ def _parse_topics(section: Section) -> tuple[DeniedTopic, ...]:
     return tuple(topics)
 
 
-def _parse_guardrail(section: Section) -> GuardrailConfig:
-    config = GuardrailConfig(
+def _parse_guardrail(section: Section) -> GuardrailPolicy:
+    config = GuardrailPolicy(
         content_filters=_parse_content_filters(section.section("content_filters")),
         pii_entities=_parse_pii(section.section("pii_entities")),
         regexes=_parse_regexes(section),

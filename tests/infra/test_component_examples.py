@@ -18,9 +18,6 @@ import pytest
 from tests.infra.synth import ROOT
 
 COMPONENTS = ROOT / "cdk" / "components"
-# Components whose examples another engineer is converting to the self-contained format; each one runs here as
-# soon as its example creates its own App.
-PENDING_CONVERSION = frozenset({"inferentia_endpoint", "trainium_training", "neuron_dlc"})
 
 
 @dataclass(frozen=True)
@@ -74,17 +71,15 @@ def _findings(outdir: str) -> list[str]:
 def test_every_component_has_an_example_and_a_readme():
     components = sorted(p.name for p in COMPONENTS.iterdir() if (p / "__init__.py").is_file())
     with_examples = {example.component for example in EXAMPLES}
-    missing = [name for name in components if name not in with_examples and name not in PENDING_CONVERSION]
+    missing = [name for name in components if name not in with_examples]
     assert not missing, f"components without a docstring Example:: block: {missing}"
     no_readme = [name for name in components if not (COMPONENTS / name / "README.md").is_file()
-                 and name not in PENDING_CONVERSION]
+                ]
     assert not no_readme, f"components without README.md: {no_readme}"
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.id)
 def test_example_synthesizes_without_unacknowledged_findings(example: Example, tmp_path, monkeypatch):
-    if example.component in PENDING_CONVERSION and "App()" not in example.code:
-        pytest.skip(f"{example.component}'s example is not self-contained yet")
     assert 'app = App()' in example.code and 'stack = Stack(app, "Example")' in example.code, example.code
     readme = COMPONENTS / example.component / "README.md"
     assert readme.is_file() and example.code in readme.read_text(), f"{readme} does not contain the example"

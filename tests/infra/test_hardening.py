@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cdk.components.bedrock_guardrail.construct import IMAGE_CONTENT_FILTERS
+from cdk.components.bedrock_guardrail.props import IMAGE_CONTENT_FILTERS
 from cdk.components.orchestration_api.construct import ROUTES
 from cdk.config import ConfigError, load_app_config
 from stacks.alerting_stack import NO_SUBSCRIBER_WARNING

@@ -1,7 +1,7 @@
-from cdk.components.bedrock_guardrail.construct import (
+from cdk.components.bedrock_guardrail.construct import EnforcedGuardrail
+from cdk.components.bedrock_guardrail.props import (
     REQUIRED_CONTENT_FILTERS,
     ContentFilterSpec,
-    EnforcedGuardrail,
     GuardrailPolicy,
     RegexSpec,
     TopicSpec,

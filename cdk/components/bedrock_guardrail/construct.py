@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
 
 import aws_cdk.aws_bedrock_alpha as bedrock
 from aws_cdk import Duration, Fn, RemovalPolicy
@@ -14,79 +12,17 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-# The six content filter categories a guardrail must always carry (botocore GuardrailContentFilterType).
-REQUIRED_CONTENT_FILTERS = ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK")
+from cdk.components.bedrock_guardrail.props import (
+    IMAGE_CONTENT_FILTERS,
+    MODALITIES,
+    REQUIRED_CONTENT_FILTERS,
+    GuardrailPolicy,
+)
+
 _PII_TYPE_CLASSES = (
     bedrock.GeneralPIIType, bedrock.FinancePIIType, bedrock.InformationTechnologyPIIType,
     bedrock.USASpecificPIIType, bedrock.CanadaSpecificPIIType, bedrock.UKSpecificPIIType,
 )
-
-
-# Content filter categories that also judge images (IMAGE modality). Bedrock User Guide, "Block harmful images with
-# content filters" (docs.aws.amazon.com/bedrock/latest/userguide/guardrails-mmfilter.html): HATE, INSULTS, SEXUAL
-# and VIOLENCE in every Region that offers image filters (eu-west-1 among them, in preview there); MISCONDUCT and
-# PROMPT_ATTACK only in the Regions where the feature is generally available (us-east-1, us-west-2, eu-central-1,
-# ap-northeast-1), so they stay text-only here. PNG and JPEG, up to 4 MB and 20 images per request; text inside an
-# image is judged by these filters only (the PII, word and topic policies read text, not images).
-IMAGE_CONTENT_FILTERS = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE")
-MODALITIES = ("TEXT", "IMAGE")
-
-
-def default_modalities(filter_type: str) -> tuple[str, ...]:
-    """Every modality the category supports: images too where the guardrail can judge them."""
-    return MODALITIES if filter_type in IMAGE_CONTENT_FILTERS else ("TEXT",)
-
-
-@dataclass(frozen=True)
-class ContentFilterSpec:
-    """One content filter. Modalities default to :func:`default_modalities` (so ``/v1/generate``'s images are
-    filtered wherever the category allows); they are part of the policy fingerprint."""
-
-    type: str
-    input_strength: str
-    output_strength: str
-    input_modalities: tuple[str, ...] | None = None
-    output_modalities: tuple[str, ...] | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("input_modalities", "output_modalities"):
-            value = getattr(self, name)
-            object.__setattr__(self, name, default_modalities(self.type) if value is None else tuple(value))
-
-
-@dataclass(frozen=True)
-class RegexSpec:
-    name: str
-    pattern: str
-    action: str = "ANONYMIZE"
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class TopicSpec:
-    name: str
-    definition: str
-    examples: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class GuardrailPolicy:
-    """Everything that decides what the guardrail blocks or masks; its fingerprint pins the version."""
-
-    content_filters: Sequence[ContentFilterSpec]
-    pii_entities: Mapping[str, str]
-    blocked_input_message: str
-    blocked_output_message: str
-    regexes: Sequence[RegexSpec] = ()
-    denied_topics: Sequence[TopicSpec] = ()
-    words: Sequence[str] = ()
-    managed_word_lists: Sequence[str] = ("PROFANITY",)
-
-    def fingerprint(self) -> str:
-        """A stable hash of the policy (order of PII entities does not matter; order of the rest does)."""
-        data = asdict(self)
-        data["pii_entities"] = dict(sorted(self.pii_entities.items()))
-        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 class EnforcedGuardrail(Construct):
