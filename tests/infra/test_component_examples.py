@@ -73,8 +73,7 @@ def test_every_component_has_an_example_and_a_readme():
     with_examples = {example.component for example in EXAMPLES}
     missing = [name for name in components if name not in with_examples]
     assert not missing, f"components without a docstring Example:: block: {missing}"
-    no_readme = [name for name in components if not (COMPONENTS / name / "README.md").is_file()
-                ]
+    no_readme = [name for name in components if not (COMPONENTS / name / "README.md").is_file()]
     assert not no_readme, f"components without README.md: {no_readme}"
 
 
