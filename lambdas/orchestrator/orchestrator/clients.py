@@ -9,7 +9,9 @@ load once).
 * AWS error messages are dropped as the response is parsed (``_drop_error_text``): they can
   quote the request, and X-Ray's botocore patch records ``str(exception)``. Codes stay.
 * Retries use botocore's ``standard`` mode with bounded attempts, so throttling is retried with
-  backoff before the API answers 429; the request deadline (``deadline.py``) bounds the total.
+  backoff before the API answers 429. Inside a request the deadline bounds every attempt
+  (``deadline.bound_to``): no attempt starts after it and each attempt's read timeout is the time
+  left, so nothing is sent after the handler has answered.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 import gc
 import threading
 from typing import Any
+
+from .deadline import no_retry_after_deadline, refuse_late_attempt
 
 #: Model calls: the read timeout is the request deadline (``AwsClients.model_read_timeout``); connects fail
 #: fast. 3 attempts = 1 call + 2 retries with standard-mode exponential backoff and jitter.
@@ -105,6 +109,9 @@ class AwsClients:
                 self._session = botocore.session.get_session()
             created = self._session.create_client(service, config=client_config(service, self.model_read_timeout))
             created.meta.events.register("after-call", _drop_error_text)
+            # No attempt (first or retry) starts after the bound request deadline (deadline.py).
+            created.meta.events.register_first("before-send", refuse_late_attempt)
+            created.meta.events.register_first("needs-retry", no_retry_after_deadline)
             return created
         finally:
             if collecting:

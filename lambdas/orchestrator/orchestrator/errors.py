@@ -168,3 +168,25 @@ def from_aws_error(exc: Exception, *, model: Any = None, dependency: str | None 
     if model is None or kind is Failure.UNAVAILABLE:
         return DependencyUnavailable(f"{what} is not available right now", extra=extra)
     return ModelError(f"{what} returned an error", extra=extra)
+
+
+def no_model_answered(slots: list[dict[str, Any]]) -> ApiError:
+    """``POST /v1/compare`` when no slot has an answer: every slot failed for one reason -> that
+    reason (its status and code; ``Retry-After`` the longest any slot asked for); mixed reasons ->
+    502 ``no_model_answered``. ``error.results`` lists each slot's model, status and code."""
+    results = [{"model": slot["model"], "status": slot["status"], "code": slot["error"]["code"]} for slot in slots]
+    statuses = {slot["status"] for slot in slots}
+    codes = {slot["error"]["code"] for slot in slots}
+    if len(statuses) == 1 and len(codes) == 1:
+        status, code = statuses.pop(), codes.pop()
+        waits = [int(slot["retry_after"]) for slot in slots if slot.get("retry_after") is not None]
+        return ApiError(
+            f"every model failed the same way ({code}); see error.results",
+            status=status,
+            code=code,
+            retry_after=max(waits) if waits else None,
+            extra={"results": results},
+        )
+    return ApiError(
+        "no model answered, for different reasons; see error.results", status=502, code="no_model_answered", extra={"results": results}
+    )

@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from . import api_schema
 from .errors import ApiError, Forbidden, MethodNotAllowed, NotFound
 from .observability import logger
+from .owner import owner_of
 from .service import RequestContext, Service
 from .validation import parse_json_body
 
@@ -33,17 +34,6 @@ POST_OPERATIONS = {"/v1/generate": "generate", "/v1/chat": "chat", "/v1/compare"
 def request_id_of(event: Mapping[str, Any], context: Any) -> str:
     request_context = event.get("requestContext") or {}
     return str(request_context.get("requestId") or getattr(context, "aws_request_id", None) or uuid.uuid4())
-
-
-def caller_of(event: Mapping[str, Any]) -> str | None:
-    """The principal API Gateway authenticated: the Cognito user's ``sub`` claim under a user-pool
-    authorizer (which leaves ``identity`` empty), else the IAM principal (IAM auth fills ``identity``)."""
-    context = event.get("requestContext") or {}
-    claims = (context.get("authorizer") or {}).get("claims") or {}
-    if claims.get("sub"):
-        return f"cognito:{claims['sub']}"
-    identity = context.get("identity") or {}
-    return identity.get("userArn") or identity.get("caller") or None
 
 
 def _dumps(body: Mapping[str, Any]) -> str:
@@ -77,7 +67,7 @@ def create_app(service: Service) -> APIGatewayRestResolver:
         event = app.current_event
         return RequestContext(
             request_id=request_id_of(event.raw_event, app.lambda_context),
-            caller=caller_of(event.raw_event) or "",
+            caller=owner_of(event.raw_event.get("requestContext") or {}) or "",
             deadline=service.deadline(app.lambda_context),
         )
 
@@ -146,11 +136,15 @@ def create_app(service: Service) -> APIGatewayRestResolver:
 def handle(app: APIGatewayRestResolver, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     request_id = request_id_of(event, context)
     try:
-        if not caller_of(event):
-            # API Gateway's IAM authorization fills requestContext.identity; without it the
-            # request did not come through an IAM-authorized method.
-            return error_proxy_response(Forbidden("the request is not signed by an IAM principal (SigV4)"), request_id)
+        if not owner_of(event.get("requestContext") or {}):
+            # IAM auth fills requestContext.identity, a Cognito user-pool authorizer the claims;
+            # without either the request did not come through an authorized method.
+            return error_proxy_response(
+                Forbidden("the request is not signed by an IAM principal (SigV4) nor carries a Cognito token"), request_id
+            )
         return app.resolve(event, context)
+    except Forbidden as exc:
+        return error_proxy_response(exc, request_id)
     except Exception as exc:  # noqa: BLE001 - a malformed event: the resolver could not even start
         logger.error("unhandled error", extra={"error_type": type(exc).__name__})
         return error_proxy_response(ApiError("internal error; quote the request_id when reporting it"), request_id)

@@ -12,7 +12,7 @@ from .backends import ModelBackends, ModelRequest, ModelResult
 from .catalog import UseCase
 from .chat_store import ChatStore, estimate_tokens, trim_history
 from .deadline import RESPONSE_MARGIN_SECONDS, Deadline
-from .errors import ApiError
+from .errors import ApiError, no_model_answered
 from .observability import logger, record_model_call
 from .parameters import Parameters, resolve
 from .prompts import Prompt, build_prompt, chat_system_prompt
@@ -121,10 +121,14 @@ class Service:
             if isinstance(outcome, ApiError):
                 logger.warning("compare slot failed", extra={"model": model.id, "status": outcome.status, "code": outcome.code})
                 slot.update(status=outcome.status, error=outcome.body())
+                if outcome.retry_after is not None:
+                    slot["retry_after"] = outcome.retry_after
             return slot
 
         # The outputs are screened at once (the time kept back after the model covers one screening).
         results = self.backends.map_concurrently(slot_for, req.models, outcomes)
+        if not any("output" in slot for slot in results):
+            raise no_model_answered(results)
         return {
             "use_case": req.use_case.id,
             "results": results,

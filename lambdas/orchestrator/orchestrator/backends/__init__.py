@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..deadline import Deadline
+from ..deadline import Deadline, DeadlinePassed, bound_to
 from ..errors import ApiError, ModelTimeout, from_aws_error
 from ..observability import propagate_trace
 from ..parameters import Parameters
@@ -61,13 +61,13 @@ class ModelBackends:
     def invoke(self, model: ModelSpec, request: ModelRequest, deadline: Deadline) -> ModelResult:
         if deadline.expired():
             raise ModelTimeout("no time left in the request's budget to call the model")
-        return self._wait(self._submit(model, request), deadline, model)
+        return self._wait(self._submit(model, request, deadline), deadline, model)
 
     def invoke_many(
         self, models: Sequence[ModelSpec], request_for: Callable[[ModelSpec], ModelRequest], deadline: Deadline
     ) -> list[ModelResult | ApiError]:
         """Run the same prompt on several models at once; one failure does not fail the others."""
-        futures = [(model, self._submit(model, request_for(model))) for model in models]
+        futures = [(model, self._submit(model, request_for(model), deadline)) for model in models]
         results: list[ModelResult | ApiError] = []
         for model, future in futures:
             try:
@@ -80,10 +80,17 @@ class ModelBackends:
         """``[fn(*args) ...]`` on the pool, under the caller's trace, results in order."""
         return list(self._executor.map(propagate_trace(fn), *iterables))
 
-    def _submit(self, model: ModelSpec, request: ModelRequest) -> concurrent.futures.Future:
-        return self._executor.submit(propagate_trace(self._timed_call), model, request)
+    def _submit(self, model: ModelSpec, request: ModelRequest, deadline: Deadline) -> concurrent.futures.Future:
+        return self._executor.submit(propagate_trace(self._timed_call), model, request, deadline)
 
-    def _timed_call(self, model: ModelSpec, request: ModelRequest) -> ModelResult:
+    def _timed_call(self, model: ModelSpec, request: ModelRequest, deadline: Deadline) -> ModelResult:
+        # A call queued behind others (a busy pool) never starts once the response has been sent.
+        if deadline.expired():
+            raise ModelTimeout(f"model {model.id} was not called: the request's time budget had run out")
+        with bound_to(deadline):
+            return self._call(model, request)
+
+    def _call(self, model: ModelSpec, request: ModelRequest) -> ModelResult:
         try:
             if model.backend == "bedrock":
                 from . import bedrock
@@ -94,6 +101,8 @@ class ModelBackends:
             return sagemaker.invoke(self._clients.client("sagemaker-runtime"), model, request)
         except ApiError:
             raise
+        except DeadlinePassed:
+            raise ModelTimeout(f"model {model.id} did not answer within the request's time budget") from None
         except Exception as exc:  # noqa: BLE001 - botocore errors and anything else a backend raises become API errors
             raise from_aws_error(exc, model=model) from None
 
