@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .chat_templates import DEFAULT_TEMPLATE, TEMPLATES
+
 BACKENDS = ("bedrock", "sagemaker")
 CONTAINERS = ("tgi", "lmi")
 
@@ -27,7 +29,7 @@ _PROFILE_PREFIXES = ("us", "eu", "apac", "us-gov", "global", "jp", "au", "ca")
 
 _COMMON_KEYS = {"id", "backend", "max_tokens", "temperature_max", "top_k", "top_p", "image", "price_in", "price_out"}
 _BEDROCK_KEYS = _COMMON_KEYS | {"target", "provider"}
-_SAGEMAKER_KEYS = _COMMON_KEYS | {"endpoint", "container"}
+_SAGEMAKER_KEYS = _COMMON_KEYS | {"endpoint", "container", "template"}
 
 # Converse field that carries top_k, per model provider (None: the provider has none).
 # Anthropic: additionalModelRequestFields.top_k; Amazon Nova: additionalModelRequestFields
@@ -60,6 +62,7 @@ class ModelSpec:
     provider: str = ""  # bedrock: anthropic | amazon-nova | amazon | meta | mistral | cohere | ...
     endpoint: str = ""  # sagemaker: endpoint name
     container: str = ""  # sagemaker: tgi | lmi
+    template: str = ""  # sagemaker: the chat template (chat_templates.TEMPLATES)
 
     @classmethod
     def described(cls, item: Mapping[str, Any]) -> ModelSpec:
@@ -80,7 +83,9 @@ class ModelSpec:
         }
         if backend == "bedrock":
             return cls(**common, target=item["target"], provider=item.get("provider") or bedrock_provider(item["id"]))
-        return cls(**common, endpoint=item["endpoint"], container=item["container"])
+        return cls(
+            **common, endpoint=item["endpoint"], container=item["container"], template=item.get("template", DEFAULT_TEMPLATE)
+        )
 
     def to_descriptor(self) -> dict[str, Any]:
         """The ``MODELS`` entry that :meth:`described` and :func:`parse_model` read back; keys at
@@ -98,7 +103,8 @@ class ModelSpec:
         entry.update({key: value for key, (value, default) in optional.items() if value != default})
         if self.backend == "bedrock":
             return {**entry, "target": self.target, "provider": self.provider}
-        return {**entry, "endpoint": self.endpoint, "container": self.container}
+        entry = {**entry, "endpoint": self.endpoint, "container": self.container}
+        return entry if self.template == DEFAULT_TEMPLATE else {**entry, "template": self.template}
 
     @property
     def accepts_top_k(self) -> bool:
@@ -189,6 +195,8 @@ def parse_model(item: Any, path: str) -> ModelSpec:
         raise ConfigError(f"{path}.container", f"must be one of {list(CONTAINERS)}")
     if flags["image"]:
         raise ConfigError(f"{path}.image", "must be false: the SageMaker text-generation containers take no images")
+    if item.get("template", DEFAULT_TEMPLATE) not in TEMPLATES:
+        raise ConfigError(f"{path}.template", f"must be one of {list(TEMPLATES)} (the model's chat template)")
     return ModelSpec.described(item)
 
 

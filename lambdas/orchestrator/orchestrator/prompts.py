@@ -211,13 +211,3 @@ def chat_system_prompt(use_case: UseCase) -> str:
         use_case.system.strip() + "\n\n" + instruction_block(use_case, Instructions(), has_examples=False, chain_of_thought=False)
     )
 
-
-def as_plain_text(system: str, turns: Sequence[tuple[str, str]]) -> str:
-    """One string for text-generation containers (TGI/LMI), with turns marked ``User:`` and
-    ``Assistant:`` as the book recommends, ending with ``Assistant:`` for the model to
-    continue."""
-    parts = [system.strip(), ""]
-    for role, text in turns:
-        parts.append(("User: " if role == "user" else "Assistant: ") + text.strip())
-    parts.append("Assistant:")
-    return "\n".join(parts)

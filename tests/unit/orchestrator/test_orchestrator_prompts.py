@@ -6,6 +6,7 @@ import copy
 import json
 
 import pytest
+from orchestrator import chat_templates
 from orchestrator.catalog import CATALOG_PATH, CatalogError, load_catalog, parse_catalog
 from orchestrator.prompts import (
     COT_CLAUSE,
@@ -14,7 +15,6 @@ from orchestrator.prompts import (
     UNSURE_CLAUSE,
     Example,
     Instructions,
-    as_plain_text,
     build_prompt,
     chat_system_prompt,
     neutralize_tags,
@@ -210,7 +210,7 @@ def test_template_variables_in_user_text_are_not_expanded(catalog) -> None:
 def test_chat_system_prompt_and_plain_text_turns(catalog) -> None:
     system = chat_system_prompt(catalog["chat"])
     assert system.startswith(catalog["chat"].system) and catalog["chat"].instruction in system
-    text = as_plain_text("SYS", [("user", "Hi"), ("assistant", "Hello!"), ("user", "Bye")])
+    text = chat_templates.render("generic", "SYS", [("user", "Hi"), ("assistant", "Hello!"), ("user", "Bye")])
     assert text == "SYS\n\nUser: Hi\nAssistant: Hello!\nUser: Bye\nAssistant:"
 
 

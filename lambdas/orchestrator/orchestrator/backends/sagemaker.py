@@ -16,9 +16,9 @@ import time
 from typing import Any
 
 from ..errors import ModelError
+from .. import chat_templates
 from ..observability import subsegment
 from ..parameters import to_text_generation
-from ..prompts import as_plain_text
 from ..settings import ModelSpec
 from . import ModelRequest, ModelResult, elapsed_ms
 
@@ -34,7 +34,7 @@ _STOP_REASONS = {
 
 def build_body(model: ModelSpec, request: ModelRequest) -> dict[str, Any]:
     return {
-        "inputs": as_plain_text(request.system, request.turns),
+        "inputs": chat_templates.render(model.template, request.system, request.turns),
         "parameters": to_text_generation(request.params, model.container),
     }
 
@@ -53,10 +53,7 @@ def parse_body(model: ModelSpec, raw: bytes, prompt_chars: int, latency_ms: floa
     if finish_reason == "error":
         raise ModelError(f"model {model.id} failed while generating")
     text = data["generated_text"]
-    # Plain-text turns: a model that runs on into the next "User:" turn is cut there.
-    cut = text.find("\nUser:")
-    if cut >= 0:
-        text = text[:cut]
+    text = chat_templates.cut_runaway(model.template, text)  # a model that runs on into a next turn
     estimated = ["input_tokens"]
     output_tokens = details.get("generated_tokens")
     if not isinstance(output_tokens, int):
