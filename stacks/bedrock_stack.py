@@ -66,6 +66,7 @@ class BedrockStack(Stack):
         self.guardrail_id: str = self.guardrail.guardrail_id
         self.guardrail_arn: str = self.guardrail.guardrail_arn
         self.guardrail_version: str = self.guardrail.guardrail_version
+        self.guardrail_screens_images: bool = self.guardrail.policy.screens_input_images()
 
         routes = [_route(model) for model in bedrock.models]
         self.inference_profiles = ApplicationInferenceProfiles(

@@ -74,6 +74,7 @@ class OrchestrationStack(Stack):
         default_models: Mapping[str, str],
         guardrail_arn: str,
         guardrail_version: str,
+        guardrail_screens_images: bool = False,
         endpoint: InferenceEndpoint | None = None,
         **kwargs: Any,
     ) -> None:
@@ -117,6 +118,7 @@ class OrchestrationStack(Stack):
             chat_history_max_tokens=api_config.chat_history_max_tokens,
             request_deadline_seconds=api_config.request_deadline_seconds,
             max_input_chars=api_config.max_input_chars,
+            guardrail_screens_images=guardrail_screens_images,
         )
         self.orchestrator = PythonFunction(
             self,

@@ -60,6 +60,7 @@ class GenAiStage(Stage):
             default_models=self.bedrock.default_models,
             guardrail_arn=self.bedrock.guardrail_arn,
             guardrail_version=self.bedrock.guardrail_version,
+            guardrail_screens_images=self.bedrock.guardrail_screens_images,
             endpoint=self.sagemaker.endpoint if self.sagemaker is not None else None,
         )
         if self.knowledge is not None:

@@ -213,6 +213,8 @@ def test_the_function_runtime_architecture_timeouts_and_environment(api):
     # Issue 12 item 16: the ARN only (the Bedrock stack's guardrail ARN, exported), the form IAM's
     # bedrock:GuardrailIdentifier condition is written in; never the bare id.
     assert "GUARDRAIL_ID" not in variables and "GuardrailArn" in json.dumps(variables["GUARDRAIL_ARN"])
+    # Issue 12 item 5: the shipped guardrail's content filters take images, so the function accepts them.
+    assert variables["GUARDRAIL_SCREENS_IMAGES"] == "true"
     assert variables["POWERTOOLS_SERVICE_NAME"] == "orchestrator"
     assert variables["ENVIRONMENT_NAME"] == env
     assert json.loads(variables["SAFETY_CONFIG"])["fail_open"] is False

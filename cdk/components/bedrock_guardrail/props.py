@@ -73,6 +73,10 @@ class GuardrailPolicy:
     words: Sequence[str] = ()
     managed_word_lists: Sequence[str] = ("PROFANITY",)
 
+    def screens_input_images(self) -> bool:
+        """Whether some content filter judges input images (the orchestrator refuses images otherwise)."""
+        return any("IMAGE" in (f.input_modalities or ()) and f.input_strength != "NONE" for f in self.content_filters)
+
     def fingerprint(self) -> str:
         """A stable hash of the policy (order of PII entities does not matter; order of the rest does)."""
         data = asdict(replace(self, pii_entities={}))  # any Mapping (asdict deep-copies; a mappingproxy cannot be)

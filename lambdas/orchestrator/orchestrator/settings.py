@@ -20,6 +20,8 @@ naming the variable (and the key path inside JSON values) and the allowed values
 ``CHAT_HISTORY_MAX_TOKENS``       100..1000000 (history budget, tokens estimated as chars/4)
 ``REQUEST_DEADLINE_SECONDS``      1..900 (API Gateway integration timeout minus a margin)
 ``MAX_INPUT_CHARS``               1..1000000 (all user text of one request, summed)
+``GUARDRAIL_SCREENS_IMAGES``      optional, true|false (default false): the guardrail's content
+                                  filters take the IMAGE input modality; false -> images are refused
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ class Settings:
     chat_history_max_tokens: int
     request_deadline_seconds: float
     max_input_chars: int
+    #: The guardrail judges input images (a content filter with the IMAGE input modality); without
+    #: it an image would reach the model unscreened, so requests with images are refused.
+    guardrail_screens_images: bool = False
 
     @property
     def guardrail_arn(self) -> str:
@@ -86,6 +91,7 @@ class Settings:
             "CHAT_HISTORY_MAX_TOKENS": str(self.chat_history_max_tokens),
             "REQUEST_DEADLINE_SECONDS": str(self.request_deadline_seconds),
             "MAX_INPUT_CHARS": str(self.max_input_chars),
+            "GUARDRAIL_SCREENS_IMAGES": "true" if self.guardrail_screens_images else "false",
         }
 
     @classmethod
@@ -151,6 +157,7 @@ class Settings:
             chat_history_max_tokens=_int(required("CHAT_HISTORY_MAX_TOKENS"), "CHAT_HISTORY_MAX_TOKENS", 100, 1_000_000),
             request_deadline_seconds=_float(required("REQUEST_DEADLINE_SECONDS"), "REQUEST_DEADLINE_SECONDS", 1.0, 900.0),
             max_input_chars=_int(required("MAX_INPUT_CHARS"), "MAX_INPUT_CHARS", 1, 1_000_000),
+            guardrail_screens_images=_bool(environ.get("GUARDRAIL_SCREENS_IMAGES"), "GUARDRAIL_SCREENS_IMAGES"),
         )
 
 
@@ -164,6 +171,13 @@ def _json(raw: str, name: str) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ConfigError(name, f"is not valid JSON ({exc.msg} at position {exc.pos})") from None
+
+
+def _bool(raw: str | None, name: str) -> bool:
+    value = (raw or "false").strip().lower()
+    if value not in ("true", "false"):
+        raise ConfigError(name, "must be true or false")
+    return value == "true"
 
 
 def _int(raw: str, name: str, low: int, high: int) -> int:

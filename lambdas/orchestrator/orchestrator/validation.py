@@ -210,7 +210,12 @@ def parse_instructions(raw: Mapping[str, Any] | None) -> Instructions:
 
 
 def parse_image(
-    raw: Mapping[str, str] | None, use_case: UseCase, models: tuple[ModelSpec, ...], catalog: Mapping[str, UseCase]
+    raw: Mapping[str, str] | None,
+    use_case: UseCase,
+    models: tuple[ModelSpec, ...],
+    catalog: Mapping[str, UseCase],
+    *,
+    guardrail_screens_images: bool,
 ) -> Image | None:
     if raw is None:
         return None
@@ -218,6 +223,16 @@ def parse_image(
         accepting = sorted(uc.id for uc in catalog.values() if uc.accepts_image)
         raise ValidationError(f"use case {use_case.id} does not accept images; use cases that do: {accepting}", field="image")
     for model in models:
+        # Issue 12 item 5: an image goes only where the Bedrock guardrail judges it.
+        if model.backend != "bedrock":
+            raise ValidationError(
+                f"images are refused for model {model.id}: no guardrail screens images on the {model.backend} backend",
+                field="image",
+            )
+        if not guardrail_screens_images:
+            raise ValidationError(
+                "images are refused in this deployment: its guardrail is not configured for image content", field="image"
+            )
         if not model.image:
             raise ValidationError(f'model {model.id} does not accept images; choose a model with "image": true', field="model")
     image_format, data = raw["format"], raw["data"]  # shape and format checked by the schema
@@ -292,7 +307,9 @@ def parse_generate(
         chain_of_thought=data.get("chain_of_thought", False),
         parameters=data.get("parameters") or {},
         models=models,
-        image=parse_image(data.get("image"), use_case, models, catalog),
+        image=parse_image(
+            data.get("image"), use_case, models, catalog, guardrail_screens_images=settings.guardrail_screens_images
+        ),
     )
 
 

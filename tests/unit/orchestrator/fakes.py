@@ -88,6 +88,7 @@ ENV = {
     "CHAT_HISTORY_MAX_TOKENS": "2000",
     "REQUEST_DEADLINE_SECONDS": "27",
     "MAX_INPUT_CHARS": "12000",
+    "GUARDRAIL_SCREENS_IMAGES": "true",
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
