@@ -187,6 +187,5 @@ def no_model_answered(slots: list[dict[str, Any]]) -> ApiError:
             retry_after=max(waits) if waits else None,
             extra={"results": results},
         )
-    return ApiError(
-        "no model answered, for different reasons; see error.results", status=502, code="no_model_answered", extra={"results": results}
-    )
+    message = "no model answered, for different reasons; see error.results"
+    return ApiError(message, status=502, code="no_model_answered", extra={"results": results})

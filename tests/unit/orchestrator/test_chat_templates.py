@@ -40,7 +40,11 @@ def _turn_markers(prompt: str, template: str) -> list[str]:
     return [m.lower() for m in re.findall(r"(?im)^\s*(user|assistant|system)\s*[:\uff1a]", prompt)]
 
 
-EXPECTED_GENERATE = {"generic": ["user", "assistant"], "llama3": ["system", "user", "assistant"], "mistral": ["[INST]", "[/INST]"]}
+EXPECTED_GENERATE = {
+    "generic": ["user", "assistant"],
+    "llama3": ["system", "user", "assistant"],
+    "mistral": ["[INST]", "[/INST]"],
+}
 
 
 @pytest.mark.parametrize("template", ["generic", "llama3", "mistral"])

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -20,9 +21,9 @@ SLOW_SECONDS = 1.5
 
 
 class _SlowBedrock(BaseHTTPRequestHandler):
-    arrivals: list[float] = []
+    arrivals: ClassVar[list[float]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         type(self).arrivals.append(time.monotonic())
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         time.sleep(SLOW_SECONDS)

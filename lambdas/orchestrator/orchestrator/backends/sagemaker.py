@@ -15,8 +15,8 @@ import json
 import time
 from typing import Any
 
-from ..errors import ModelError
 from .. import chat_templates
+from ..errors import ModelError
 from ..observability import subsegment
 from ..parameters import to_text_generation
 from ..settings import ModelSpec
