@@ -137,6 +137,10 @@ def _component_refs(node: Any) -> Any:
     return node
 
 
+#: Either scheme, by environment (``api.authorization``): each environment's methods use one of them.
+SECURITY = [{"sigv4": []}, {"cognitoUserPool": []}]
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route, request, response and error (docs/openapi.json)."""
     codes_by_status: dict[int, list[str]] = {}
@@ -162,7 +166,7 @@ def openapi_document() -> dict[str, Any]:
         operation: dict[str, Any] = {
             "operationId": route["operation_id"],
             "summary": route["summary"],
-            "security": [{"sigv4": []}],
+            "security": SECURITY,
             "responses": responses,
         }
         if route.get("request"):
@@ -185,7 +189,7 @@ def openapi_document() -> dict[str, Any]:
                 "variables": {"api_id": {"default": "api_id"}, "region": {"default": "eu-west-1"}, "stage": {"default": "api"}},
             }
         ],
-        "security": [{"sigv4": []}],
+        "security": SECURITY,
         "paths": paths,
         "components": {
             "schemas": _component_refs(definitions()),
@@ -194,9 +198,17 @@ def openapi_document() -> dict[str, Any]:
                     "type": "apiKey",
                     "name": "Authorization",
                     "in": "header",
-                    "description": "AWS Signature Version 4 (IAM auth); environments with a Cognito user pool take "
-                    "the pool's ID token in the same header instead",
-                }
+                    "description": "AWS Signature Version 4 (environments with api.authorization: iam)",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                },
+                "cognitoUserPool": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "description": "the Cognito user pool's ID token (environments with api.authorization: cognito; "
+                    "the pool and client ids are the UserPoolId and UserPoolClientId outputs)",
+                    "x-amazon-apigateway-authtype": "cognito_user_pools",
+                },
             },
         },
     }

@@ -209,3 +209,13 @@ def test_the_schema_bounds_match_the_runtime_constants_they_stand_for() -> None:
     assert (stop["maxItems"], stop["items"]["maxLength"]) == (parameters.MAX_STOP_SEQUENCES, parameters.MAX_STOP_SEQUENCE_CHARS)
     assert definitions["Parameters"]["properties"]["sampling"]["enum"] == list(parameters.SAMPLING)
     assert set(definitions["Parameters"]["properties"]) == set(parameters.KEYS)
+
+
+def test_the_openapi_document_names_both_auth_schemes() -> None:
+    document = api_schema.openapi_document()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["cognitoUserPool"]["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+    assert schemes["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    alternatives = [{"sigv4": []}, {"cognitoUserPool": []}]
+    assert document["security"] == alternatives
+    assert all(op["security"] == alternatives for path in document["paths"].values() for op in path.values())

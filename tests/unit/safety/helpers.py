@@ -148,6 +148,17 @@ def sleeper(client: Any, operation: str, seconds: float) -> None:
     _before_call(client, operation, lambda: time.sleep(seconds))
 
 
+def recording_sleeper(client: Any, operation: str, seconds: float, spans: dict[str, tuple[float, float]]) -> None:
+    """Like :func:`sleeper`, and record each call's (start, end) monotonic times in ``spans[operation]``."""
+
+    def sleep() -> None:
+        start = time.monotonic()
+        time.sleep(seconds)
+        spans[operation] = (start, time.monotonic())
+
+    _before_call(client, operation, sleep)
+
+
 def raiser(client: Any, operation: str, exc: BaseException) -> None:
     """Make every call of ``operation`` on ``client`` raise ``exc`` (a transport error), after
     its parameters were validated and a stubbed response reserved."""
