@@ -20,7 +20,7 @@ CDK_FLAGS := --no-notices --ci
 # Synthesis must not need the network: where the kernel allows it, run it with no network at all.
 OFFLINE := $(shell unshare -rn true >/dev/null 2>&1 && echo "unshare -rn")
 
-.PHONY: help setup synth test lint assets manifest deploy diff destroy rehearse clean doctor
+.PHONY: help setup synth test lint assets manifest deploy deploy-account diff destroy rehearse clean doctor
 
 help:
 	@echo "make synth | test | lint | manifest | rehearse | cost-report | doctor ENV=dev | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
@@ -58,18 +58,33 @@ manifest: setup
 diff: setup
 	$(CDK) diff $(CDK_FLAGS) -c env=$(ENV) '$(ENV)/*'
 
-# Workstation deploys: the same Stage the pipeline deploys. A preflight fails fast (seconds, no retries) without
-# credentials, or with credentials for another account than environments.<ENV>.account.
+# Workstation deploys: the same Stages the pipeline deploys. A preflight fails fast (seconds, no retries) without
+# credentials, or with credentials for another account than environments.<ENV>.account. The account stack of
+# ENV's account and region (API Gateway's CloudWatch role, Bedrock invocation logging, the trail) goes first,
+# so any environment can be the first one deployed (an update of it is a no-op change set).
 #   make deploy ENV=dev [DEPLOY_FLAGS=--require-approval=never] [SKIP_DOCTOR=1]
+#   make deploy-account ENV=dev    (the account stack only: genai-account-<region>)
 #   make destroy ENV=dev | make destroy ENV=prod CONFIRM=destroy-prod   (prod, or any env that retains data)
+define deploy_account_stack
+	@stage="$$($(PY) scripts/doctor.py --print-account-stage --env '$(ENV)')" || exit 2; \
+	if [ -z "$$stage" ]; then echo "make: account_singletons is external for $(ENV): no account stack to deploy"; \
+	else echo "make: deploying the account stack first ($$stage)"; \
+	  $(CDK) deploy $(CDK_FLAGS) -c env=$(ENV) "$$stage/*" $(DEPLOY_FLAGS); fi
+endef
+
 deploy: setup
 	$(PY) scripts/preflight.py deploy --env '$(ENV)'
 	@if [ -n "$(SKIP_DOCTOR)" ]; then echo "make deploy: SKIP_DOCTOR set, not running make doctor"; \
-	 else $(PY) scripts/doctor.py --env '$(ENV)'; fi
+	 else $(PY) scripts/doctor.py --env '$(ENV)' --with-account-stack; fi
+	$(deploy_account_stack)
 	$(CDK) deploy $(CDK_FLAGS) -c env=$(ENV) '$(ENV)/*' --outputs-file cdk.out/outputs-$(ENV).json $(DEPLOY_FLAGS)
 
+deploy-account: setup
+	$(PY) scripts/preflight.py deploy --env '$(ENV)'
+	$(deploy_account_stack)
+
 # Read-only checks of the account and region before a first deploy (quotas, model access, bootstrap, the
-# account-level singletons); `make deploy` runs it first unless SKIP_DOCTOR=1.
+# account stack and its singletons); `make deploy` runs it first unless SKIP_DOCTOR=1.
 doctor: $(VENV)/.installed
 	$(PY) scripts/doctor.py --env '$(ENV)'
 

@@ -1,4 +1,5 @@
-"""Builds the app from context: validated config -> one Stage per selected environment -> policy gates."""
+"""Builds the app from context: validated config -> one account Stage per account+region and one Stage per
+selected environment -> policy gates."""
 
 from __future__ import annotations
 
@@ -18,14 +19,17 @@ def read_context(app: App) -> dict[str, Any]:
 
 def build_app(app: App | None = None, *, context: Mapping[str, Any] | None = None) -> App:
     """Build every selected environment's Stage on ``app``; raises ConfigError on bad config."""
-    from stacks.stage import GenAiStage  # after config parses, so a bad cdk.json fails fast
+    from stacks.account_stack import AccountStage  # after config parses, so a bad cdk.json fails fast
+    from stacks.stage import GenAiStage
 
     app = app or App()
     config: AppConfig = load_app_config(context if context is not None else read_context(app))
+    # The account-level singletons of each selected environment's account and region, deployed before it.
+    account_stages = {place.stage_id: AccountStage(app, place=place) for place in config.selected_account_places()}
     stages = {env.name: GenAiStage(app, env.name, config=env) for env in config.selected()}
     if config.selected_name is None:  # delivery wraps every environment; `-c env=NAME` builds one environment only
         from stacks.pipeline_stack import add_delivery_stacks
 
-        add_delivery_stacks(app, config, stages)
+        add_delivery_stacks(app, config, stages, account_stages)
     apply_policy_gates(app)
     return app

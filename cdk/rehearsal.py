@@ -18,7 +18,16 @@ the emulator needs; they live here and nowhere else, so no real environment's te
 from __future__ import annotations
 
 import jsii
-from aws_cdk import App, Aspects, DefaultStackSynthesizer, IAspect, Stage
+from aws_cdk import (
+    App,
+    Aspects,
+    DefaultStackSynthesizer,
+    IAspect,
+    IBoundStackSynthesizer,
+    IReusableStackSynthesizer,
+    Stack,
+    Stage,
+)
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import IConstruct
 
@@ -57,8 +66,24 @@ class EmulatorInstanceTypes:
                                   f"ProductionVariants.{index}.InstanceType {instance_type} -> {EMULATOR_INSTANCE_TYPE}")
 
 
+@jsii.implements(IReusableStackSynthesizer)
+class NoBootstrapRuleSynthesizers:
+    """A new ``DefaultStackSynthesizer(generate_bootstrap_version_rule=False)`` for every stack.
+
+    One synthesizer instance as the App's default is bound to each stack with ``Object.create`` (aws-cdk-lib
+    2.275.0, core/lib/stack-synthesizers/default-synthesizer.js ``reusableBind``), which shares its asset
+    manifest: every stack's manifest would list every stack's template, and a stack of another Stage (the
+    account stack, in its own nested assembly) would point at a template file that is not there.
+    """
+
+    def reusable_bind(self, stack: Stack) -> IBoundStackSynthesizer:
+        synthesizer = DefaultStackSynthesizer(generate_bootstrap_version_rule=False)
+        synthesizer.bind(stack)
+        return synthesizer
+
+
 def build_rehearsal_app() -> App:
-    app = App(default_stack_synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False))
+    app = App(default_stack_synthesizer=NoBootstrapRuleSynthesizers())
     build_app(app)
     # Aspects do not cross Stage boundaries: attach them to each environment's Stage.
     for child in app.node.children:

@@ -2,6 +2,7 @@
 """Before a first deploy: checks what synth, cfn-lint and cdk-nag cannot see in the environment's account and region.
 
     make doctor ENV=prod                      # python scripts/doctor.py --env prod
+    python scripts/doctor.py --print-account-stage --env dev   # the Stage of dev's account stack (make deploy)
     python scripts/doctor.py --write-readme   # regenerate the README's "Before your first deploy" section
 
 Read-only calls only (List/Get/Describe, and one three-word toxicity detection where no availability call
@@ -17,6 +18,9 @@ Facts relied on, and where they were verified:
 - Lambda: "You can reserve up to the Unreserved account concurrency value ... minus 100" (Lambda developer guide,
   configuring reserved concurrency); ``GetAccountSettings`` -> ``AccountLimit.ConcurrentExecutions`` (botocore).
 - API Gateway ``GetAccount`` -> ``cloudwatchRoleArn`` (botocore ``apigateway``); access logging needs it.
+- CloudFormation ``DescribeStacks`` raises a ``ValidationError`` ClientError for a stack that does not exist
+  (botocore ``cloudformation`` service model documents no not-found error code; the code is AWS's observed
+  behaviour, unverified here), ``StackStatus`` ends in ``_COMPLETE`` once a create or update succeeded.
 - CDK bootstrap: the synthesized manifests require bootstrap stack version 6 (stacks) and 8 (asset and lookup
   roles) -- see :data:`MIN_BOOTSTRAP_VERSION` and its test; the version is the SSM parameter
   ``/cdk-bootstrap/<qualifier>/version`` (default qualifier ``hnb659fds``).
@@ -59,12 +63,15 @@ class Context:
     env: Any  # cdk.config.EnvironmentConfig
     sharing: tuple[Any, ...]  # environments in the same account and region, env included
     client: Callable[[str], Any]  # service name -> boto3 client in env.region
+    place: Any  # cdk.config.account.AccountPlace: the account stack of env's account and region
     qualifier: str = DEFAULT_QUALIFIER
+    # `make deploy` deploys the account stack right after the doctor: what it sets need not exist yet.
+    deploying_account_stack: bool = False
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def owner(self) -> Any | None:
-        return next((e for e in self.sharing if e.owns_account_singletons), None)
+    def deploy_account_stack(self) -> str:
+        return f"make deploy-account ENV={self.env.name} (deploys {self.place.stack_name}, stage {self.place.stage_id})"
 
     def sagemaker_quotas(self) -> dict[str, dict[str, Any]]:
         if "quotas" not in self._cache:
@@ -178,13 +185,15 @@ def _api_gateway_role(ctx: Context) -> list[Outcome]:
     role = ctx.client("apigateway").get_account().get("cloudwatchRoleArn")
     if role:
         return [Outcome("cloudwatchRoleArn", True, role)]
-    if ctx.env.owns_account_singletons:
-        return [Outcome("cloudwatchRoleArn", True, f"unset; this deploy of {ctx.env.name} sets it")]
-    owner = ctx.owner
-    fix = (f"deploy the owner of this account's singletons first: make deploy ENV={owner.name}" if owner else
-           "set it once for the account and region (API Gateway console > Settings), or make one environment "
-           "owns_account_singletons")
-    return [Outcome("cloudwatchRoleArn", False, "unset: stages with access logs fail to deploy", fix)]
+    if ctx.place.external:
+        return [Outcome("cloudwatchRoleArn", False, "unset: stages with access logs fail to deploy",
+                        "account_singletons is external: set it once for the account and region (API Gateway "
+                        "console > Settings > CloudWatch log role ARN)")]
+    if ctx.deploying_account_stack:
+        return [Outcome("cloudwatchRoleArn", True, f"unset; make deploy deploys {ctx.place.stack_name} first, "
+                                                   "which sets it")]
+    return [Outcome("cloudwatchRoleArn", False, "unset: stages with access logs fail to deploy",
+                    ctx.deploy_account_stack)]
 
 
 def _bootstrap(ctx: Context) -> list[Outcome]:
@@ -199,28 +208,49 @@ def _bootstrap(ctx: Context) -> list[Outcome]:
     return [Outcome(name, ok, f"version {version}, needed >= {MIN_BOOTSTRAP_VERSION}", "" if ok else fix)]
 
 
+def _account_stack(ctx: Context) -> Outcome:
+    from botocore.exceptions import ClientError
+
+    name = ctx.place.stack_name
+    try:
+        (stack,) = ctx.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+        status = stack["StackStatus"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ValidationError":  # "Stack ... does not exist"
+            raise
+        status = None
+    if status is not None and status.endswith("_COMPLETE") and "ROLLBACK" not in status and "DELETE" not in status:
+        return Outcome(name, True, status)
+    detail = status or "not deployed"
+    if ctx.deploying_account_stack:
+        return Outcome(name, True, f"{detail}; make deploy deploys it first")
+    return Outcome(name, False, detail, ctx.deploy_account_stack)
+
+
 def _singletons(ctx: Context) -> list[Outcome]:
-    env, owner, project = ctx.env, ctx.owner, ctx.env.project
-    outcomes = []
+    place, project = ctx.place, ctx.env.project
+    outcomes = [] if place.external else [_account_stack(ctx)]
     config = ctx.client("bedrock").get_model_invocation_logging_configuration().get("loggingConfig") or {}
     group = (config.get("cloudWatchConfig") or {}).get("logGroupName")
-    expected = f"/{project}/{owner.name}/bedrock/model-invocations" if owner else None
+    expected = None if place.external else f"/{place.stack_name}/bedrock/model-invocations"
     if group is None:
-        ok = env.owns_account_singletons
+        ok = ctx.deploying_account_stack and not place.external
         outcomes.append(Outcome("bedrock invocation logging", ok, "not configured" + (
-            f"; this deploy of {env.name} configures it" if ok else ""),
-            "" if ok else (f"deploy {owner.name} (the owner) first" if owner else "configure it for the account")))
+            f"; {place.stack_name} configures it" if ok else ""), "" if ok else (
+            "account_singletons is external: configure it for the account" if place.external
+            else ctx.deploy_account_stack)))
     else:
         ok = expected is None or group == expected
         outcomes.append(Outcome("bedrock invocation logging", ok, f"logs to {group}", "" if ok else
-                                f"another owner configured it; {expected} is this app's owner: remove the other "
-                                "configuration or set owns_account_singletons false everywhere"))
+                                f"another configuration holds it; {place.stack_name} logs to {expected}: remove the "
+                                "other one, or set account_singletons external in every environment here"))
     trails = ctx.client("cloudtrail").describe_trails(includeShadowTrails=True)["trailList"]
     ours = sorted({t["Name"] for t in trails if t["Name"].startswith(f"{project}-") and t["Name"].endswith("-trail")})
-    strays = [name for name in ours if owner is None or name != f"{project}-{owner.name}-trail"]
+    strays = [name for name in ours if place.external or name != f"{place.stack_name}-trail"]
     outcomes.append(Outcome("cloudtrail trail", not strays, f"{project} trails: {', '.join(ours) or 'none'}",
                             "" if not strays else f"delete {', '.join(strays)}: one trail per account "
-                                                  f"({owner.name if owner else 'the organization'} owns it)"))
+                                                  f"({'the organization' if place.external else place.stack_name} "
+                                                  "holds it)"))
     return outcomes
 
 
@@ -246,15 +276,16 @@ CHECKS: tuple[Check, ...] = (
           "the region must offer Comprehend toxicity detection (the safety filter fails closed without it)",
           ("comprehend:DetectToxicContent",), _comprehend_toxicity),
     Check("api_gateway_role", "API Gateway account CloudWatch role",
-          "deploy the `owns_account_singletons` environment first in a new account and region (it sets the role "
-          "stages need for access logs)", ("apigateway:GET",), _api_gateway_role),
+          "`make deploy-account ENV=<env>` (or `make deploy`, which runs it first) in a new account and region: the "
+          "account stack sets the role every stage needs for access logs", ("apigateway:GET",), _api_gateway_role),
     Check("cdk_bootstrap", "CDK bootstrap version",
           f"`cdk bootstrap` the account and region (bootstrap version >= {MIN_BOOTSTRAP_VERSION})",
           ("ssm:GetParameter",), _bootstrap),
-    Check("account_singletons", "Account-level singletons have one owner",
-          "remove per-environment trails or invocation-logging setups left from earlier deploys: one owner per "
-          "account and region", ("bedrock:GetModelInvocationLoggingConfiguration", "cloudtrail:DescribeTrails"),
-          _singletons),
+    Check("account_singletons", "Account stack deployed; singletons held by it only",
+          "the account stack `<project>-account-<region>` is deployed before any environment (`make deploy` does it); "
+          "remove per-environment trails or invocation-logging setups left from earlier deploys",
+          ("cloudformation:DescribeStacks", "bedrock:GetModelInvocationLoggingConfiguration",
+           "cloudtrail:DescribeTrails"), _singletons),
 )
 
 
@@ -297,19 +328,35 @@ def write_readme(path: Path = README) -> None:
     path.write_text(text[:start] + readme_section() + text[stop:])
 
 
-def build_context(env_name: str, context: dict | None = None) -> Context:
+def _load_config(env_name: str, context: dict | None = None) -> Any:
     sys.path.insert(0, str(ROOT))
+    from cdk.config import load_app_config
+
+    raw = context if context is not None else _cdk_context()
+    return load_app_config({**raw, "env": env_name})
+
+
+def _cdk_context() -> dict:
+    return json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def account_stage(env_name: str, context: dict | None = None) -> str:
+    """The Stage id of ``env_name``'s account stack (``cdk deploy '<id>/*'``), or "" when its account's singletons
+    are managed outside this app. Offline: reads cdk.json only."""
+    place = _load_config(env_name, context).account_place(env_name)
+    return "" if place.external else place.stage_id
+
+
+def build_context(env_name: str, context: dict | None = None, *, deploying_account_stack: bool = False) -> Context:
     import boto3
     from preflight import caller_identity, check_account
 
-    from cdk.config import load_app_config
-    from cdk.config.account import place_of
-
-    raw = context if context is not None else json.loads((ROOT / "cdk.json").read_text())["context"]
-    config = load_app_config({**raw, "env": env_name})
+    raw = context if context is not None else _cdk_context()
+    config = _load_config(env_name, raw)
     env = config.environment(env_name)
     check_account(env, caller_identity(env.region))  # no credentials, or another account: stop in seconds
-    sharing = tuple(e for e in config.environments if place_of(e) == place_of(env))
+    place = config.account_place(env_name)
+    sharing = tuple(config.environment(name) for name in place.environments)
     session = boto3.session.Session(region_name=env.region)
     clients: dict[str, Any] = {}
 
@@ -317,26 +364,34 @@ def build_context(env_name: str, context: dict | None = None) -> Context:
         return clients.setdefault(service, session.client(service))
 
     qualifier = raw.get("@aws-cdk/core:bootstrapQualifier", DEFAULT_QUALIFIER)
-    return Context(env=env, sharing=sharing, client=client, qualifier=qualifier)
+    return Context(env=env, sharing=sharing, client=client, place=place, qualifier=qualifier,
+                   deploying_account_stack=deploying_account_stack)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--env")
     parser.add_argument("--write-readme", action="store_true", help="regenerate the README section and exit")
+    parser.add_argument("--print-account-stage", action="store_true",
+                        help="print the Stage of the environment's account stack ('' when managed outside) and exit")
+    parser.add_argument("--with-account-stack", action="store_true",
+                        help="make deploy deploys the account stack next: what it sets need not exist yet")
     args = parser.parse_args(argv)
     if args.write_readme:
         write_readme()
         return 0
     if not args.env:
         parser.error("--env is required")
-    sys.path.insert(0, str(ROOT))
+    sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
     from preflight import PreflightError
 
     from cdk.config import ConfigError
 
     try:
-        ctx = build_context(args.env)
+        if args.print_account_stage:
+            print(account_stage(args.env))
+            return 0
+        ctx = build_context(args.env, deploying_account_stack=args.with_account_stack)
     except (ConfigError, PreflightError) as error:  # a bad config or unusable credentials: say so, no traceback
         print(f"make doctor ENV={args.env}: {error}", file=sys.stderr)
         return 2

@@ -1,5 +1,5 @@
 """Bedrock access for one environment: allowed models, the enforced guardrail, managed prompts,
-application inference profiles, model invocation logging (where this environment owns it) and,
+application inference profiles and,
 when the environment declares a VPC, private endpoints.
 
 What later stacks use:
@@ -11,7 +11,6 @@ What later stacks use:
   profile ARN to pass as ``modelId``;
 - ``default_models``: family (text, chat, code, vision) -> model id;
 - ``metric_model_ids``: the ``ModelId`` dimension values of ``AWS/Bedrock`` metrics for the app's calls;
-- ``invocation_log_group`` (``None`` unless this environment owns invocation logging);
 - ``prompt_catalog_path``.
 """
 
@@ -22,7 +21,6 @@ from typing import Any
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.components.alarm_topic import AlarmTopic
@@ -30,11 +28,9 @@ from cdk.components.bedrock_guardrail import (
     EnforcedGuardrail,
 )
 from cdk.components.bedrock_inference_profiles import ApplicationInferenceProfiles
-from cdk.components.bedrock_invocation_logging import ModelInvocationLogging
 from cdk.components.bedrock_model_access import ModelAccess, ModelRoute
 from cdk.components.bedrock_prompts import ManagedPrompts, PromptModel
 from cdk.components.bedrock_vpc_endpoints import BedrockVpcEndpoints
-from cdk.components.encrypted_log_group import retention_days
 from cdk.config import ConfigError, EnvironmentConfig
 from cdk.config.bedrock import AllowedModel
 from cdk.config.prompt_catalog import load_prompt_catalog
@@ -102,28 +98,6 @@ class BedrockStack(Stack):
                     for family, model_id in bedrock.default_models.items()},
             tags=tags,
         )
-
-        self.invocation_logging: ModelInvocationLogging | None = None
-        self.invocation_log_group: logs.ILogGroup | None = None
-        if config.owns_account_singletons:  # one configuration per account and region
-            settings = bedrock.invocation_logging
-            self.invocation_logging = ModelInvocationLogging(
-                self,
-                "InvocationLogging",
-                log_group_name=f"/{config.project}/{config.name}/bedrock/model-invocations",
-                retention=retention_days(settings.log_retention_days),
-                removal_policy=removal,
-                bucket_expiration_days=settings.bucket_expiration_days,
-                infrequent_access_after_days=settings.infrequent_access_after_days,
-                noncurrent_version_expiration_days=settings.noncurrent_version_expiration_days,
-                deliver_text_data=settings.deliver_text_data,
-                deliver_image_data=settings.deliver_image_data,
-                deliver_embedding_data=settings.deliver_embedding_data,
-                deliver_video_data=settings.deliver_video_data,
-                deliver_audio_data=settings.deliver_audio_data,
-                alarm_action=alarm_topic.alarm_action if alarm_topic is not None else None,
-            )
-            self.invocation_log_group = self.invocation_logging.log_group
 
         self.vpc_endpoints: BedrockVpcEndpoints | None = None
         network = config.network

@@ -1,4 +1,4 @@
-"""One environment's operations view and audit trail: dashboard, service alarms, CloudTrail, security alarms.
+"""One environment's operations view: dashboard, service alarms (the account's trail is in the account stack).
 
 Deployed last: it only reads what the other stacks expose (names, ARNs, the model ids CloudWatch records),
 so nothing depends on it and removing it never blocks another stack.
@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.components.alarm_topic import AlarmTopic
-from cdk.components.audit_trail import AuditTrail, TrailRetention
-from cdk.components.encrypted_log_group import retention_days
 from cdk.components.ops_dashboard import OpsDashboard
 from cdk.components.service_alarms import ServiceAlarms, TokenBudget
 from cdk.components.service_metrics import (
@@ -63,7 +61,7 @@ class KnowledgeOutputs(Protocol):
 
 
 class ObservabilityStack(Stack):
-    """Dashboard, alarms to the Alerting stack's topic, CloudTrail and its security alarms.
+    """Dashboard and alarms to the Alerting stack's topic (security alarms only on an existing trail's logs).
 
     Each input is optional so the stack composes whatever this environment deploys; a part that is absent
     (e.g. no Inferentia endpoint) simply has no dashboard row and no alarms.
@@ -84,7 +82,6 @@ class ObservabilityStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         obs = config.observability
-        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         action = alarm_topic.alarm_action
         thresholds = obs.alarms
 
@@ -120,30 +117,14 @@ class ObservabilityStack(Stack):
         for alarm in (endpoint_outputs.rollback_alarms if endpoint_outputs is not None else ()):
             alarm.add_alarm_action(action)
 
-        self.trail: AuditTrail | None = None
+        # The account's trail and its security alarms live in the account stack (stacks/account_stack.py); an
+        # environment whose account trail is someone else's may alarm on that trail's log group.
         self.security_alarms: TrailSecurityAlarms | None = None
-        trail_config = obs.cloudtrail
-        trail_log_group: logs.ILogGroup | None = None
-        # The trail is an account-level singleton: only the owner of this account and region creates it (and its
-        # security alarms, which would otherwise fire once per environment).
-        if trail_config.creates_trail and config.owns_account_singletons:
-            self.trail = AuditTrail(
-                self, "AuditTrail", trail_name=config.stack_name("trail"), removal_policy=removal,
-                retention=TrailRetention(
-                    log_group_days=retention_days(trail_config.log_retention_days),
-                    infrequent_access_after=Duration.days(trail_config.transition_to_infrequent_access_days),
-                    glacier_instant_retrieval_after=Duration.days(trail_config.transition_to_glacier_days),
-                    expire_after=Duration.days(trail_config.expiration_days),
-                    noncurrent_versions_expire_after=Duration.days(trail_config.noncurrent_version_expiration_days),
-                ),
-            )
-            trail_log_group = self.trail.log_group
-        elif trail_config.existing_log_group_name is not None:
-            trail_log_group = logs.LogGroup.from_log_group_name(self, "ExistingTrailLogGroup",
-                                                                trail_config.existing_log_group_name)
-        if trail_log_group is not None:
+        existing_trail_logs = obs.cloudtrail.existing_log_group_name
+        if existing_trail_logs is not None:
             self.security_alarms = TrailSecurityAlarms(
-                self, "SecurityAlarms", environment=config.name, log_group=trail_log_group,
+                self, "SecurityAlarms", environment=config.name,
+                log_group=logs.LogGroup.from_log_group_name(self, "ExistingTrailLogGroup", existing_trail_logs),
                 metric_namespace=f"{config.project}-{config.name}/CloudTrail", action=action,
             )
 

@@ -14,7 +14,6 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk.components.api_gateway_account import ApiGatewayAccountRole
 from cdk.components.api_user_pool import ApiUserPool
 from cdk.components.comprehend_detection import ComprehendDetectionPolicy
 from cdk.components.conversation_table import ConversationTable
@@ -178,12 +177,6 @@ class OrchestrationStack(Stack):
                 "without WAF's cost; staging and prod attach the web ACL"),
         )
         self.api = self.orchestration_api.api
-        # API Gateway's CloudWatch role is set once per account and region, by the owner of the account-level
-        # singletons; its stage waits for it (a fresh account refuses access logging without it).
-        self.api_gateway_account: ApiGatewayAccountRole | None = None
-        if config.owns_account_singletons:
-            self.api_gateway_account = ApiGatewayAccountRole(self, "ApiGatewayAccount", removal_policy=removal)
-            self.orchestration_api.stage.node.add_dependency(self.api_gateway_account.account)
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.orchestration_api.url,
                                         description="Invoke URL of the API stage (routes start with /v1)")
 

@@ -1,8 +1,10 @@
 """Delivery: a self-mutating CDK pipeline that tests, synthesizes and promotes the app through the environments.
 
 Deployed once, by hand, into the tooling account (``cdk deploy Delivery``); from then on every push to
-the branch updates the pipeline itself, then deploys ``dev``, then ``staging``, then, after a manual
-approval, ``prod`` (order and approvals from ``cdk.json`` -> ``context.pipeline``). Each environment is
+the branch updates the pipeline itself, then deploys the account stack of every account and region the
+environments use (a first wave, ``AccountSingletons``: the API Gateway CloudWatch role every API stage needs,
+Bedrock invocation logging, the trail), then ``dev``, then ``staging``, then, after a manual approval,
+``prod`` (order and approvals from ``cdk.json`` -> ``context.pipeline``). Each environment is
 followed by a smoke test that calls ``GET /v1/use-cases`` signed with SigV4.
 
 The pipeline deploys the very ``GenAiStage`` objects that workstation deploys use (``cdk deploy 'dev/*'``),
@@ -28,8 +30,10 @@ from constructs import Construct
 from cdk.components.encrypted_log_group import EncryptedLogGroup
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
 from cdk.config import AppConfig
+from cdk.config.account import AccountPlace
 from cdk.config.pipeline import PipelineConfig
 from cdk.policy import acknowledge
+from stacks.account_stack import AccountStage
 from stacks.github_oidc_stack import GitHubOidcStack
 from stacks.stage import GenAiStage
 
@@ -38,6 +42,7 @@ SMOKE_TEST_METHOD = "GET"
 SMOKE_TEST_PATH = "v1/use-cases"
 # The Api stack's construct id inside a GenAiStage (agreed interface: `.api_url_output`, `.api_stage_name`).
 API_STACK_ID = "Api"
+ACCOUNT_WAVE = "AccountSingletons"
 PIPELINE_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 # What Bucket.grantReadWrite and Key.grantEncryptDecrypt expand to (aws-cdk-lib), as cdk-nag reports them.
 ARTIFACT_GRANT_ACTIONS = ("s3:Abort*", "s3:DeleteObject*", "s3:GetBucket*", "s3:GetObject*", "s3:List*",
@@ -56,7 +61,7 @@ class PipelineStack(Stack):
     """The CDK pipeline of one project: source -> test+synth -> self-update -> assets -> environments in order."""
 
     def __init__(self, scope: Construct, construct_id: str, *, pipeline: PipelineConfig,
-                 stages: Sequence[GenAiStage], **kwargs) -> None:
+                 stages: Sequence[GenAiStage], account_stages: Sequence[AccountStage] = (), **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         if pipeline.connection_arn is None:
             raise ValueError("PipelineStack needs pipeline.connection_arn")
@@ -130,6 +135,14 @@ class PipelineStack(Stack):
                 timeout=Duration.minutes(60),
             ),
         )
+
+        # First: the account-level singletons of every account and region the environments use, so that no
+        # environment waits for another (a stage with access logs needs the account's API Gateway role).
+        self.account_wave: pipelines.Wave | None = None
+        if account_stages:
+            self.account_wave = self.pipeline.add_wave(ACCOUNT_WAVE)
+            for account_stage in account_stages:
+                self.account_wave.add_stage(account_stage)
 
         self.smoke_tests: dict[str, pipelines.CodeBuildStep] = {}
         by_name = {stage.config.name: stage for stage in stages}
@@ -318,6 +331,16 @@ class PipelineStack(Stack):
             )
 
 
+def _places_in_order(config: AppConfig) -> list[AccountPlace]:
+    """The account places (with an account stack) of the pipeline's environments, in the pipeline's order."""
+    places = []
+    for name in config.pipeline.environments:
+        place = config.account_place(name)
+        if not place.external and place not in places:
+            places.append(place)
+    return places
+
+
 def _join_as_sub(value: object) -> dict[str, str] | None:
     """``{"Fn::Join": ["", [str | {"Ref": x}, ...]]}`` as the equivalent ``{"Fn::Sub": "..."}``, else None."""
     if not (isinstance(value, dict) and list(value) == ["Fn::Join"]):
@@ -336,7 +359,8 @@ def _join_as_sub(value: object) -> dict[str, str] | None:
     return {"Fn::Sub": "".join(rendered)}
 
 
-def add_delivery_stacks(app: App, config: AppConfig, stages: Mapping[str, GenAiStage]) -> None:
+def add_delivery_stacks(app: App, config: AppConfig, stages: Mapping[str, GenAiStage],
+                        account_stages: Mapping[str, AccountStage] | None = None) -> None:
     """Add the pipeline and the GitHub OIDC stacks when ``cdk.json`` configures them (and every environment is built)."""
     if config.pipeline is not None:
         reason = config.pipeline.skip_reason
@@ -351,6 +375,8 @@ def add_delivery_stacks(app: App, config: AppConfig, stages: Mapping[str, GenAiS
                 env=Environment(account=config.pipeline.account, region=config.pipeline.region),
                 pipeline=config.pipeline,
                 stages=[stages[name] for name in config.pipeline.environments],
+                # The account stacks of the places the pipeline's environments deploy to, in their order.
+                account_stages=[(account_stages or {})[place.stage_id] for place in _places_in_order(config)],
             )
             for tagged in (stack, *(support.stack for support in stack.pipeline.pipeline.cross_region_support.values())):
                 Tags.of(tagged).add("project", config.project)

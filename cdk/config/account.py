@@ -7,22 +7,26 @@
 - The CloudTrail trail: the first copy of management events per account is free, each further trail's copy is
   billed, and every trail's security alarms would fire once per trail.
 
-Each (account, region) that environments deploy to has exactly one owner, the environment that states
-``"owns_account_singletons": true``. The owner must be the strictest environment there (retains its data and
-keeps each log at least as long as any environment sharing the place), so the strictest retention wins and
-destroying a short-lived environment never switches logging off for prod. An environment alone in its account
-and region owns them unless it says ``false``; when every environment of a place says ``false`` the account's
-singletons are managed outside this app (the platform team, an organization trail), and ``make doctor``
-checks they exist.
+They live in one small account stack per (account, region) the environments deploy to (an
+:class:`AccountPlace`), deployed before any environment there: the pipeline's first wave, and ``make deploy``'s
+first step. No environment owns them, so any environment can be deployed first and destroying one never
+switches logging off for the others. The account stack takes its retention and data settings from the
+strictest environment of its place (retains its data, then the longest invocation-log and trail retention);
+synth fails, naming the keys, when another environment there would keep something longer, so the strictest
+retention always wins.
+
+``environments.<name>.account_singletons``: ``"account_stack"`` (default) or ``"external"``, when the
+account's singletons are managed outside this app (the platform team, an organization trail): no account stack
+for that place, and ``make doctor`` checks they exist. Every environment of a place must say the same.
 
 An environment without an ``account`` deploys to the CLI's default account; all of them count as one account.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cdk.config.fields import ConfigError
@@ -30,8 +34,12 @@ from cdk.config.fields import ConfigError
 if TYPE_CHECKING:
     from cdk.config.environment import EnvironmentConfig
 
-OWNER_KEY = "owns_account_singletons"
+MANAGED_KEY = "account_singletons"
+ACCOUNT_STACK, EXTERNAL = "account_stack", "external"
+MANAGED_BY = (ACCOUNT_STACK, EXTERNAL)
 DEFAULT_ACCOUNT = "default"
+# The account stack's construct id inside its Stage (``cdk deploy '<stage id>/*'``).
+ACCOUNT_STACK_ID = "Account"
 
 # What "strictest" compares: (key path under environments.<name>, value of an environment). Higher is stricter.
 STRICTNESS: tuple[tuple[str, Callable[[EnvironmentConfig], Any]], ...] = (
@@ -44,10 +52,37 @@ STRICTNESS: tuple[tuple[str, Callable[[EnvironmentConfig], Any]], ...] = (
 )
 
 
-def parse_owner(path: str, value: Any) -> bool | None:
-    """``environments.<name>.owns_account_singletons``: true, false, or absent (None)."""
-    if value is not None and not isinstance(value, bool):
-        raise ConfigError(path, f"expected true or false, got {type(value).__name__}")
+@dataclass(frozen=True)
+class AccountPlace:
+    """One (account, region) the environments deploy to, and the account stack that holds its singletons."""
+
+    project: str
+    account: str | None  # None: the CLI's default account
+    region: str
+    environments: tuple[str, ...]  # the environments deployed here, in cdk.json order
+    strictest: EnvironmentConfig  # the account stack's retention and data settings come from it
+    external: bool = False  # the singletons are managed outside this app: no account stack
+
+    @property
+    def stage_id(self) -> str:
+        """The Stage holding the account stack: ``cdk deploy '<stage_id>/*'``."""
+        return f"account-{self.region}" if self.account is None else f"account-{self.account}-{self.region}"
+
+    @property
+    def stack_name(self) -> str:
+        """The account stack's name (one per account and region, so the account id is not needed in it)."""
+        return f"{self.project}-account-{self.region}"
+
+    def describe(self) -> str:
+        return f"account {self.account or DEFAULT_ACCOUNT}, region {self.region}"
+
+
+def parse_managed_by(path: str, value: Any) -> str:
+    """``environments.<name>.account_singletons``: ``"account_stack"`` (default) or ``"external"``."""
+    if value is None:
+        return ACCOUNT_STACK
+    if value not in MANAGED_BY:
+        raise ConfigError(path, f"{value!r} is not allowed; allowed values: {', '.join(MANAGED_BY)}")
     return value
 
 
@@ -55,50 +90,45 @@ def place_of(env: EnvironmentConfig) -> tuple[str, str]:
     return (env.account or DEFAULT_ACCOUNT, env.region)
 
 
-def resolve_account_singletons(environments: Sequence[EnvironmentConfig]) -> list[EnvironmentConfig]:
-    """The environments with ``owns_account_singletons`` resolved to True/False; raises :class:`ConfigError`
-    naming the keys when a place has two owners, none, or an owner that is not the strictest."""
+def account_places(environments: Sequence[EnvironmentConfig]) -> tuple[AccountPlace, ...]:
+    """One :class:`AccountPlace` per (account, region); raises :class:`ConfigError` naming the keys when the
+    environments of a place disagree on ``account_singletons`` or the strictest one does not outlast the others
+    on every retention."""
     places: dict[tuple[str, str], list[EnvironmentConfig]] = defaultdict(list)
     for env in environments:
         places[place_of(env)].append(env)
-    owners: dict[str, bool] = {}
-    for (account, region), sharing in places.items():
-        where = f"account {account}, region {region}"
-        declared = [env for env in sharing if env.owns_account_singletons]
-        if len(declared) > 1:
-            first, second = declared[0].name, declared[1].name
-            raise ConfigError(f"environments.{second}.{OWNER_KEY}",
-                              f"environments.{first} already owns the account-level singletons in {where} (Bedrock "
-                              "invocation logging, API Gateway's CloudWatch role, the CloudTrail trail: one each per "
-                              "account and region); set it to true in exactly one of the environments that share them")
-        if not declared:
-            unstated = [env for env in sharing if env.owns_account_singletons is None]
-            if len(sharing) == 1 and unstated:
-                declared = unstated  # alone in its account and region: it owns them
-            elif unstated:
-                strictest = max(sharing, key=lambda env: tuple(value(env) for _, value in STRICTNESS))
-                names = ", ".join(f"environments.{env.name}" for env in sharing)
-                raise ConfigError(f"environments.{strictest.name}.{OWNER_KEY}",
-                                  f"{names} share {where} and none owns its account-level singletons; set it to true "
-                                  f"in the strictest one ({strictest.name}), or false in all of them if the account's "
-                                  "singletons are managed outside this app")
-        for env in declared:
-            _check_strictest(env, sharing, where)
-        for env in sharing:
-            owners[env.name] = env in declared
-    return [dataclasses.replace(env, owns_account_singletons=owners[env.name]) for env in environments]
+    resolved = []
+    for sharing in places.values():
+        first = sharing[0]
+        for env in sharing[1:]:
+            if env.account_singletons != first.account_singletons:
+                raise ConfigError(
+                    f"environments.{env.name}.{MANAGED_KEY}",
+                    f"is {env.account_singletons!r} but environments.{first.name}.{MANAGED_KEY} is "
+                    f"{first.account_singletons!r}; environments sharing account {first.account or DEFAULT_ACCOUNT}, "
+                    f"region {first.region} share its singletons, so they must agree (allowed values: "
+                    f"{', '.join(MANAGED_BY)})")
+        strictest = max(sharing, key=lambda env: tuple(value(env) for _, value in STRICTNESS))
+        place = AccountPlace(project=first.project, account=first.account, region=first.region,
+                             environments=tuple(env.name for env in sharing), strictest=strictest,
+                             external=first.account_singletons == EXTERNAL)
+        if not place.external:
+            _check_strictest(place, sharing)
+        resolved.append(place)
+    return tuple(resolved)
 
 
-def _check_strictest(owner: EnvironmentConfig, sharing: Sequence[EnvironmentConfig], where: str) -> None:
+def _check_strictest(place: AccountPlace, sharing: Sequence[EnvironmentConfig]) -> None:
+    strictest = place.strictest
     for other in sharing:
         for key, value in STRICTNESS:
-            if value(other) > value(owner):
+            if value(other) > value(strictest):
                 raise ConfigError(
-                    f"environments.{owner.name}.{OWNER_KEY}",
-                    f"{owner.name} is not the strictest environment in {where}: environments.{other.name}.{key} "
-                    f"({_show(value(other))}) outlasts environments.{owner.name}.{key} ({_show(value(owner))}); the "
-                    f"owner's settings apply to every environment there, so make {other.name} the owner or raise "
-                    f"environments.{owner.name}.{key}")
+                    f"environments.{other.name}.{key}",
+                    f"{_show(value(other))} outlasts environments.{strictest.name}.{key} ({_show(value(strictest))}), "
+                    f"but the account stack of {place.describe()} takes its settings from {strictest.name}, the "
+                    f"strictest environment there ({STRICTNESS[0][0]} first); raise environments.{strictest.name}.{key} "
+                    f"or lower environments.{other.name}.{key}")
 
 
 def _show(value: Any) -> str:

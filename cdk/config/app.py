@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cdk.config.account import resolve_account_singletons
+from cdk.config.account import AccountPlace, account_places
 from cdk.config.environment import (
     ENVIRONMENT_NAME_PATTERN,
     PROJECT_PATTERN,
@@ -29,6 +29,8 @@ class AppConfig:
     selected_name: str | None = None
     pipeline: PipelineConfig | None = None  # top-level `pipeline` key: the CDK pipeline (delivery)
     github: GitHubConfig | None = None  # top-level `github` key: GitHub Actions OIDC deploy roles
+    # One per (account, region) of the environments: where the account-level singletons live.
+    account_places: tuple[AccountPlace, ...] = ()
 
     def environment(self, name: str) -> EnvironmentConfig:
         for env in self.environments:
@@ -46,6 +48,16 @@ class AppConfig:
             return self.environments
         return (self.environment(self.selected_name),)
 
+    def account_place(self, name: str) -> AccountPlace:
+        """The account and region of environment ``name``, with its account stack."""
+        return next(place for place in self.account_places if name in place.environments)
+
+    def selected_account_places(self) -> tuple[AccountPlace, ...]:
+        """The places of the selected environments whose singletons this app deploys (an account stack each)."""
+        names = {env.name for env in self.selected()}
+        return tuple(place for place in self.account_places
+                     if not place.external and names.intersection(place.environments))
+
 
 def load_app_config(context: Mapping[str, Any]) -> AppConfig:
     """Parse and validate the app's context; raises :class:`ConfigError` naming the bad key."""
@@ -61,12 +73,12 @@ def load_app_config(context: Mapping[str, Any]) -> AppConfig:
         if not re.fullmatch(ENVIRONMENT_NAME_PATTERN, name):
             raise ConfigError(path, "environment names are 1-20 lower-case letters, digits and '-', starting with a letter")
         parsed.append(parse_environment(name, project, resolve_extends(environments, name, "environments"), path))
-    parsed = resolve_account_singletons(parsed)  # one owner of the account-level singletons per account+region
     selected = context.get("env")
     pipeline = parse_pipeline(Section(context["pipeline"], "pipeline"), parsed) if "pipeline" in context else None
     github = parse_github(Section(context["github"], "github"), parsed) if "github" in context else None
     config = AppConfig(project=project, environments=tuple(parsed), selected_name=selected,
-                       pipeline=pipeline, github=github)
+                       pipeline=pipeline, github=github,
+                       account_places=account_places(parsed))  # one account stack per account+region
     if selected is not None:
         config.environment(selected)  # fail now, with the allowed names
     return config

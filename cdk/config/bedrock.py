@@ -9,8 +9,8 @@ Every key has a default, so an environment states only what it changes::
       "invocation_logging": {"bucket_expiration_days": 365}
     }
 
-Invocation logging is deployed by the environment that owns its account and region's singletons
-(``owns_account_singletons``, see ``cdk/config/account.py``).
+Invocation logging is deployed once per account and region by the account stack, with the settings of the
+strictest environment there (see ``cdk/config/account.py``).
 
 Model IDs are checked against the formats Bedrock accepts (the botocore ``FoundationModelArn`` pattern, with an
 optional cross-Region prefix) and against the model catalog ``bedrock_models.json`` (limits, prices, the

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdk.components.knowledge_base.props import KnowledgeBaseProps
-from cdk.config.account import OWNER_KEY, parse_owner
+from cdk.config.account import ACCOUNT_STACK, MANAGED_KEY, parse_managed_by
 from cdk.config.api import ApiConfig, parse_api
 from cdk.config.bedrock import BedrockConfig, parse_bedrock
 from cdk.config.budget import BudgetProps, parse_budget
@@ -47,9 +47,9 @@ class EnvironmentConfig:
     tags: Mapping[str, str] = field(default_factory=dict)
     log_retention_days: int = 30
     removal_policy: str = "retain"
-    # Whether this environment owns its account and region's singletons (cdk/config/account.py); None until
-    # the app resolves it across environments.
-    owns_account_singletons: bool | None = None
+    # Who deploys the account and region's singletons: the app's account stack, or someone else ("external");
+    # see cdk/config/account.py.
+    account_singletons: str = ACCOUNT_STACK
     network: NetworkConfig = field(default_factory=NetworkConfig)  # optional existing VPC
     bedrock: BedrockConfig = field(default_factory=BedrockConfig)
     safety: SafetyConfig = field(default_factory=SafetyConfig)
@@ -115,7 +115,7 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
         tags=types.MappingProxyType(section.string_map("tags", {})),
         log_retention_days=section.integer("log_retention_days", 30, choices=LOG_RETENTION_DAYS),
         removal_policy=section.string("removal_policy", "retain", choices=REMOVAL_POLICIES),
-        owns_account_singletons=parse_owner(section.child_path(OWNER_KEY), section.raw(OWNER_KEY, None)),
+        account_singletons=parse_managed_by(section.child_path(MANAGED_KEY), section.raw(MANAGED_KEY, None)),
         network=parse_network(section.section("network"), region=section.raw("region")),
         bedrock=parse_bedrock(section.section("bedrock"), region=section.raw("region"),
                               log_retention_days=section.raw("log_retention_days", 30)),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT_STAGE_PREFIX = "account-"
 
 
 def flat(value: Any) -> Any:
@@ -77,7 +78,19 @@ class SynthesizedApp:
         raise KeyError(f"no stack {environment}/{construct_id}; synthesized: {known}")
 
     def environments(self) -> list[str]:
-        return sorted({s.environment for s in self.stacks})
+        """The environments' stages (not the account stages, see :meth:`account_stacks`)."""
+        return sorted({s.environment for s in self.stacks if not s.environment.startswith(ACCOUNT_STAGE_PREFIX)})
+
+    def account_stacks(self) -> list[StackTemplate]:
+        """The account stacks (one per account and region: stages ``account-[<account>-]<region>``)."""
+        return [s for s in self.stacks if s.environment.startswith(ACCOUNT_STAGE_PREFIX)]
+
+    def account_stack_of(self, environment: str) -> StackTemplate:
+        """The account stack of the shipped config's environment (cdk.json), i.e. of its account and region."""
+        from cdk.config import load_app_config
+
+        place = load_app_config(cdk_context()).account_place(environment)
+        return self.stack(place.stage_id, "Account")
 
     def validation_report(self) -> dict[str, Any] | None:
         report = self.outdir / "validation-report.json"

@@ -1,9 +1,9 @@
-"""Account-level singletons (one owner per account and region) and retry-safe retained log groups."""
+"""Account-level singletons: one account stack per account and region, deployed before (and without) any
+environment; retry-safe retained log groups."""
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
 from cdk.config import load_app_config
 from tests.infra.synth import cdk_context, flat
@@ -19,72 +19,72 @@ def _config():
     return load_app_config(cdk_context())
 
 
-def _place(env) -> tuple[str, str]:
-    return (env.account or "default", env.region)
-
-
-def test_each_account_singleton_has_exactly_one_owner_per_account_and_region(synthesized):
+def test_each_account_and_region_has_one_account_stack_holding_every_singleton_once(synthesized):
     config = _config()
-    owners: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for stack in synthesized.stacks:
-        if stack.environment not in config.names:
-            continue
-        place = _place(config.environment(stack.environment))
-        for resource in stack.resources.values():
-            if resource["Type"] in SINGLETON_TYPES:
-                owners[(*place, resource["Type"])].append(stack.environment)
-    places = {_place(env) for env in config.environments}
+    places = config.account_places
+    assert [p.environments for p in places] == [("dev", "staging", "prod")]  # shipped: one shared account+region
+    assert sorted(s.stack_name for s in synthesized.account_stacks()) == sorted(p.stack_name for p in places)
     for place in places:
-        for resource_type in SINGLETON_TYPES:
-            assert len(owners[(*place, resource_type)]) == 1, (place, resource_type, owners[(*place, resource_type)])
+        stack = synthesized.stack(place.stage_id, "Account")
+        types = [r["Type"] for r in stack.resources.values() if r["Type"] in SINGLETON_TYPES]
+        assert sorted(types) == sorted(SINGLETON_TYPES), place.stage_id
 
 
-def test_the_strictest_environment_owns_the_singletons_so_destroying_dev_leaves_prod_logged(synthesized):
-    config = _config()
-    dev, prod = config.environment("dev"), config.environment("prod")
-    assert _place(dev) == _place(prod)  # the shipped environments share one account and region
+def test_no_environment_stack_holds_a_singleton_so_destroying_any_environment_leaves_them(synthesized):
     for stack in synthesized.stacks:
-        if stack.environment == "dev":
+        if stack.environment in _config().names:
             found = {r["Type"] for r in stack.resources.values()} & set(SINGLETON_TYPES)
-            assert not found, f"dev's {stack.construct_id} stack owns {found}: destroying dev would remove them"
-    prod_types = {r["Type"] for s in synthesized.stacks if s.environment == "prod" for r in s.resources.values()}
-    assert set(SINGLETON_TYPES) <= prod_types
+            assert not found, f"{stack.stack_name} holds {found}: destroying {stack.environment} would remove them"
 
 
 def test_the_strictest_retention_wins(synthesized):
     config = _config()
-    sharing = [env for env in config.environments if _place(env) == _place(config.environment("prod"))]
+    place = config.account_place("dev")
+    sharing = [config.environment(name) for name in place.environments]
     longest_invocation_logs = max(env.bedrock.invocation_logging.log_retention_days for env in sharing)
+    longest_invocation_files = max(env.bedrock.invocation_logging.bucket_expiration_days for env in sharing)
     longest_trail_logs = max(env.observability.cloudtrail.log_retention_days for env in sharing)
     longest_trail_files = max(env.observability.cloudtrail.expiration_days for env in sharing)
-    bedrock = synthesized.stack("prod", "Bedrock")
-    invocation_groups = [r for r in bedrock.resources_of_type("AWS::Logs::LogGroup").values()
-                         if "model-invocations" in json.dumps(r["Properties"].get("LogGroupName", ""))
-                         and "provider" not in json.dumps(r["Properties"].get("LogGroupName", ""))]
-    assert [g["Properties"]["RetentionInDays"] for g in invocation_groups] == [longest_invocation_logs]
-    observability = synthesized.stack("prod", "Observability")
-    (trail_group,) = [r for r in observability.resources_of_type("AWS::Logs::LogGroup").values()
-                      if "/cloudtrail/" in json.dumps(r["Properties"].get("LogGroupName", ""))]
+    assert longest_trail_files > config.environment("dev").observability.cloudtrail.expiration_days  # a real test
+    stack = synthesized.account_stack_of("dev")
+    groups = {lid: r for lid, r in stack.resources_of_type("AWS::Logs::LogGroup").items()}
+    (invocation_group,) = [r for r in groups.values()
+                           if json.dumps(r["Properties"].get("LogGroupName", "")).endswith('/bedrock/model-invocations"')]
+    assert invocation_group["Properties"]["RetentionInDays"] == longest_invocation_logs
+    (trail_group,) = [r for r in groups.values() if "/cloudtrail/" in json.dumps(r["Properties"].get("LogGroupName", ""))]
     assert trail_group["Properties"]["RetentionInDays"] == longest_trail_logs
-    expirations = [rule.get("ExpirationInDays")
-                   for bucket in observability.resources_of_type("AWS::S3::Bucket").values()
-                   for rule in bucket["Properties"].get("LifecycleConfiguration", {}).get("Rules", [])]
-    assert longest_trail_files in expirations
-    for resource in [*invocation_groups, trail_group]:
+    expirations = {lid: rule.get("ExpirationInDays")
+                   for lid, bucket in stack.resources_of_type("AWS::S3::Bucket").items()
+                   for rule in bucket["Properties"].get("LifecycleConfiguration", {}).get("Rules", [])}
+    assert longest_trail_files in [days for lid, days in expirations.items() if lid.startswith("AuditTrail")]
+    assert longest_invocation_files in [days for lid, days in expirations.items() if lid.startswith("InvocationLogging")]
+    for resource in [invocation_group, trail_group]:
         assert resource["DeletionPolicy"] in ("Retain", "RetainExceptOnCreate")
 
 
-def test_api_stages_deploy_after_the_account_cloudwatch_role_in_the_owner(synthesized):
-    api = synthesized.stack("prod", "Api")
-    (account_id, account), = api.resources_of_type("AWS::ApiGateway::Account").items()
-    role_ref = flat(account["Properties"]["CloudWatchRoleArn"])
-    role_id = role_ref.removeprefix("${").split(".")[0]
-    role = api.resources[role_id]
+def test_the_account_stack_sets_api_gateways_cloudwatch_role_and_keeps_it(synthesized):
+    stack = synthesized.account_stack_of("dev")
+    (account,) = stack.resources_of_type("AWS::ApiGateway::Account").values()
+    role_id = flat(account["Properties"]["CloudWatchRoleArn"]).removeprefix("${").split(".")[0]
+    role = stack.resources[role_id]
     (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert role["DeletionPolicy"] == "RetainExceptOnCreate"  # other environments' stages keep logging
-    for logical_id, stage in api.resources_of_type("AWS::ApiGateway::Stage").items():
-        assert account_id in stage.get("DependsOn", []), logical_id
+    assert role["DeletionPolicy"] == "RetainExceptOnCreate"  # stages keep logging if the account stack goes
+
+
+def test_every_environments_api_stage_deploys_without_any_other_environments_stacks(synthesized):
+    """In a fresh account, dev's stage must not need prod's stacks: no stack of an environment depends on (or
+    references) a stack outside its own stage, and its stages wait for no AWS::ApiGateway::Account of their own."""
+    for manifest in synthesized.manifests():
+        artifacts = manifest.get("artifacts", {})
+        for name in [n for n, artifact in artifacts.items() if artifact.get("type") == "aws:cloudformation:stack"]:
+            outside = [d for d in artifacts[name].get("dependencies", []) if d not in artifacts]
+            assert not outside, (name, outside)
+    for environment in _config().names:
+        api = synthesized.stack(environment, "Api")
+        assert api.resources_of_type("AWS::ApiGateway::Stage"), environment
+        template = json.dumps(api.template)
+        assert "Fn::ImportValue" not in template and "AWS::ApiGateway::Account" not in template, environment
 
 
 def test_no_retained_log_group_keeps_a_fixed_name_with_plain_retain(synthesized):
@@ -102,7 +102,7 @@ def test_cloudtrail_grants_name_the_trail_and_the_account(synthesized):
     """Confused-deputy conditions on every grant to cloudtrail.amazonaws.com in the bucket and key policies. (The
     CloudWatch Logs delivery role's trust is exempt: CloudTrail's guide says that role does not support
     aws:SourceArn or aws:SourceAccount.)"""
-    observability = synthesized.stack("prod", "Observability")
+    observability = synthesized.account_stack_of("prod")
     statements = []
     for policy_type, key in (("AWS::S3::BucketPolicy", "PolicyDocument"), ("AWS::KMS::Key", "KeyPolicy")):
         for resource in observability.resources_of_type(policy_type).values():

@@ -429,14 +429,13 @@ def _logging_resources(stack):
     return stack.resources_of_type("Custom::BedrockModelInvocationLogging")
 
 
-def test_exactly_the_logging_owner_configures_invocation_logging(synthesized):
-    owners = {s.environment for s in bedrock_stacks(synthesized) if _logging_resources(s)}
-    assert owners == {name for name in cdk_context()["environments"] if config_of(name).owns_account_singletons}
-    assert owners == {"prod"}
+def test_only_the_account_stack_configures_invocation_logging(synthesized):
+    assert not [s.environment for s in bedrock_stacks(synthesized) if _logging_resources(s)]
+    assert [len(_logging_resources(s)) for s in synthesized.account_stacks()] == [1]
 
 
 def test_logging_custom_resource_puts_on_create_update_and_deletes_on_delete(synthesized):
-    stack = synthesized.stack("prod", "Bedrock")
+    stack = synthesized.account_stack_of("prod")
     (resource,) = _logging_resources(stack).values()
     props = flat(resource["Properties"])
     create, update, delete = (json.loads(props[k]) for k in ("Create", "Update", "Delete"))
@@ -458,7 +457,7 @@ def test_logging_custom_resource_puts_on_create_update_and_deletes_on_delete(syn
 def test_logging_provider_role_can_only_touch_the_logging_configuration(synthesized):
     from cdk.components.bedrock_invocation_logging import LOGGING_ACTIONS
 
-    stack = synthesized.stack("prod", "Bedrock")
+    stack = synthesized.account_stack_of("prod")
     (resource,) = _logging_resources(stack).values()
     function_id = resource["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
     role_id = stack.resources[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
@@ -480,7 +479,7 @@ def test_logging_provider_role_can_only_touch_the_logging_configuration(synthesi
 
 
 def test_bedrock_writes_logs_through_a_scoped_role_into_an_encrypted_group_and_bucket(synthesized):
-    stack = synthesized.stack("prod", "Bedrock")
+    stack = synthesized.account_stack_of("prod")
     source = {"StringEquals": {"aws:SourceAccount": "${AWS::AccountId}"},
               "ArnLike": {"aws:SourceArn": "arn:aws:bedrock:eu-west-1:${AWS::AccountId}:*"}}
     delivery_role = next(r for r in stack.resources.values() if r["Type"] == "AWS::IAM::Role"
@@ -489,19 +488,19 @@ def test_bedrock_writes_logs_through_a_scoped_role_into_an_encrypted_group_and_b
     assert flat(delivery_role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0])["Condition"] == source
     writes = [s for _, s in statements(stack.resources) if "logs:PutLogEvents" in as_list(s["Action"])
               and "log-stream:aws/bedrock/modelinvocations" in str(s["Resource"])]
-    assert writes and all(r.endswith(":log-group:/genai/prod/bedrock/model-invocations:log-stream:aws/bedrock/"
+    assert writes and all(r.endswith(":log-group:/genai-account-eu-west-1/bedrock/model-invocations:log-stream:aws/bedrock/"
                                       "modelinvocations") for w in writes for r in as_list(w["Resource"]))
     groups = stack.resources_of_type("AWS::Logs::LogGroup").values()
     assert all("KmsKeyId" in g["Properties"] and g["Properties"]["RetentionInDays"] for g in groups)
     (bucket_id, bucket) = next((lid, r) for lid, r in stack.resources_of_type("AWS::S3::Bucket").items()
-                               if "LoggingConfiguration" in r["Properties"])
+                               if "LoggingConfiguration" in r["Properties"] and "InvocationLogging" in lid)
     props = bucket["Properties"]
     sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
     assert sse["SSEAlgorithm"] == "aws:kms" and "KMSMasterKeyID" in sse
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert all(props["PublicAccessBlockConfiguration"].values())
     assert props["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == \
-        config_of("dev").bedrock.invocation_logging.bucket_expiration_days
+        config_of("prod").bedrock.invocation_logging.bucket_expiration_days
     policy = next(flat(r["Properties"]["PolicyDocument"]) for r in stack.resources_of_type(
         "AWS::S3::BucketPolicy").values() if r["Properties"]["Bucket"] == {"Ref": bucket_id})
     tls = [s for s in policy["Statement"] if s["Effect"] == "Deny" and "aws:SecureTransport" in str(s)]
@@ -509,17 +508,6 @@ def test_bedrock_writes_logs_through_a_scoped_role_into_an_encrypted_group_and_b
     (write,) = [s for s in policy["Statement"] if s.get("Principal") == {"Service": "bedrock.amazonaws.com"}]
     assert write["Action"] == "s3:PutObject" and write["Condition"] == source
     assert all("/AWSLogs/${AWS::AccountId}/BedrockModelInvocationLogs/*" in r for r in as_list(write["Resource"]))
-
-
-def test_only_the_account_singleton_owner_exposes_an_invocation_log_group():
-    import aws_cdk as cdk
-
-    from stacks.bedrock_stack import BedrockStack
-
-    app = cdk.App()
-    stacks = {name: BedrockStack(app, name, config=config_of(name)) for name in ("dev", "staging", "prod")}
-    assert stacks["prod"].invocation_log_group is not None
-    assert stacks["staging"].invocation_log_group is None and stacks["dev"].invocation_log_group is None
 
 
 # --------------------------------------------------------------------------- what other stacks read

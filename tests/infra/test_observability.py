@@ -370,27 +370,31 @@ def test_filter_errors_alarm_is_a_metrics_insights_query_of_the_environment(synt
 # CloudTrail ------------------------------------------------------------------------------------------------
 
 
-def _trail_owners(synthesized) -> list[str]:
-    """The environments that own their account's trail (one per account and region, see cdk/config/account.py)."""
-    owners = [env for env in synthesized.environments() if _config(env).owns_account_singletons]
-    assert owners
-    return owners
+def _account_places(synthesized):
+    """(account stack, its place) per account and region (the trail is an account-level singleton, see
+    cdk/config/account.py and stacks/account_stack.py)."""
+    places = [(synthesized.stack(place.stage_id, "Account"), place)
+              for place in load_app_config(cdk_context()).account_places]
+    assert places
+    return places
 
 
-def _one(stack: StackTemplate, resource_type: str) -> tuple[str, dict[str, Any]]:
-    resources = stack.resources_of_type(resource_type)
+TRAIL_PREFIX = "AuditTrail"  # the AuditTrail construct's id in the account stack: its resources' logical ids
+
+
+def _one(stack: StackTemplate, resource_type: str, prefix: str = TRAIL_PREFIX) -> tuple[str, dict[str, Any]]:
+    resources = {lid: r for lid, r in stack.resources_of_type(resource_type).items() if lid.startswith(prefix)}
     assert len(resources) == 1, (stack.stack_name, resource_type, list(resources))
     logical_id, resource = next(iter(resources.items()))
     return logical_id, resource["Properties"]
 
 
-def test_the_account_trail_owner_has_a_validated_encrypted_multi_region_trail(synthesized):
-    for environment in _trail_owners(synthesized):
-        stack = _observability(synthesized, environment)
+def test_the_account_stack_has_a_validated_encrypted_multi_region_trail(synthesized):
+    for stack, place in _account_places(synthesized):
         _, trail = _one(stack, "AWS::CloudTrail::Trail")
         key_id, _ = _one(stack, "AWS::KMS::Key")
         log_group_id, log_group = _one(stack, "AWS::Logs::LogGroup")
-        assert trail["TrailName"] == f"{PROJECT}-{environment}-trail"
+        assert trail["TrailName"] == f"{place.stack_name}-trail"
         assert trail["IsMultiRegionTrail"] is True
         assert trail["IncludeGlobalServiceEvents"] is True
         assert trail["EnableLogFileValidation"] is True
@@ -399,12 +403,11 @@ def test_the_account_trail_owner_has_a_validated_encrypted_multi_region_trail(sy
         assert trail["CloudWatchLogsLogGroupArn"] == {"Fn::GetAtt": [log_group_id, "Arn"]}
         assert trail["EventSelectors"] == [{"IncludeManagementEvents": True, "ReadWriteType": "All"}]
         assert log_group["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-        assert log_group["RetentionInDays"] == _config(environment).observability.cloudtrail.log_retention_days
+        assert log_group["RetentionInDays"] == place.strictest.observability.cloudtrail.log_retention_days
 
 
 def test_the_trail_key_policy_lets_cloudtrail_use_it_only_for_this_trail(synthesized):
-    for environment in _trail_owners(synthesized):
-        stack = _observability(synthesized, environment)
+    for stack, place in _account_places(synthesized):
         _, key = _one(stack, "AWS::KMS::Key")
         assert key["EnableKeyRotation"] is True
         statements = {s.get("Sid"): s for s in key["KeyPolicy"]["Statement"]}
@@ -412,20 +415,19 @@ def test_the_trail_key_policy_lets_cloudtrail_use_it_only_for_this_trail(synthes
         assert encrypt["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
         assert encrypt["Action"] == "kms:GenerateDataKey*"
         source_arn = json.dumps(encrypt["Condition"]["StringEquals"]["aws:SourceArn"])
-        assert f":trail/{PROJECT}-{environment}-trail" in source_arn and "cloudtrail:" in source_arn
+        assert f":trail/{place.stack_name}-trail" in source_arn and "cloudtrail:" in source_arn
         context = json.dumps(encrypt["Condition"]["StringLike"]["kms:EncryptionContext:aws:cloudtrail:arn"])
         assert "cloudtrail:*:" in context and ":trail/*" in context
         describe = statements["CloudTrailDescribesTheKey"]
         assert describe["Action"] == "kms:DescribeKey" and "aws:SourceArn" in describe["Condition"]["StringEquals"]
         logs = statements["CloudWatchLogsEncryptsTheTrailLogGroup"]
-        assert f"log-group:/cloudtrail/{PROJECT}-{environment}-trail" in json.dumps(
+        assert f"log-group:/cloudtrail/{place.stack_name}-trail" in json.dumps(
             logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"])
 
 
 def test_the_trail_bucket_is_private_tls_only_versioned_logged_and_expires_on_schedule(synthesized):
-    for environment in _trail_owners(synthesized):
-        stack = _observability(synthesized, environment)
-        trail_config = _config(environment).observability.cloudtrail
+    for stack, place in _account_places(synthesized):
+        trail_config = place.strictest.observability.cloudtrail
         _, trail = _one(stack, "AWS::CloudTrail::Trail")
         bucket_id = trail["S3BucketName"]["Ref"]
         bucket = stack.resources[bucket_id]["Properties"]
@@ -458,16 +460,15 @@ def test_the_trail_bucket_is_private_tls_only_versioned_logged_and_expires_on_sc
                    for s in statements)
         (only_this_trail,) = [s for s in statements if s.get("Sid") == "OnlyThisTrailDelivers"]
         assert only_this_trail["Effect"] == "Deny"
-        assert f":trail/{PROJECT}-{environment}-trail" in json.dumps(only_this_trail["Condition"])
+        assert f":trail/{place.stack_name}-trail" in json.dumps(only_this_trail["Condition"])
 
 
-def test_stateful_trail_resources_follow_the_environments_removal_policy(synthesized):
-    for environment in _trail_owners(synthesized):
-        stack = _observability(synthesized, environment)
-        retained = {"Retain", "RetainExceptOnCreate"} if _config(environment).retain_data else {"Delete"}
+def test_stateful_account_resources_follow_the_strictest_environments_removal_policy(synthesized):
+    for stack, place in _account_places(synthesized):
+        retained = {"Retain", "RetainExceptOnCreate"} if place.strictest.retain_data else {"Delete"}
         for resource_type in ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup"):
             for logical_id, resource in stack.resources_of_type(resource_type).items():
-                assert resource.get("DeletionPolicy") in retained, (environment, logical_id)
+                assert resource.get("DeletionPolicy") in retained, (place.stage_id, logical_id)
 
 
 EXPECTED_PATTERNS = {
@@ -486,8 +487,7 @@ EXPECTED_PATTERNS = {
 
 
 def test_security_metric_filters_watch_the_trail_log_group_with_the_expected_patterns(synthesized):
-    for environment in _trail_owners(synthesized):
-        stack = _observability(synthesized, environment)
+    for stack, place in _account_places(synthesized):
         log_group_id, _ = _one(stack, "AWS::Logs::LogGroup")
         filters = {f["Properties"]["MetricTransformations"][0]["MetricName"]: f["Properties"]
                    for f in stack.resources_of_type("AWS::Logs::MetricFilter").values()}
@@ -496,8 +496,8 @@ def test_security_metric_filters_watch_the_trail_log_group_with_the_expected_pat
             assert metric_filter["LogGroupName"] == {"Ref": log_group_id}
             (transformation,) = metric_filter["MetricTransformations"]
             assert transformation["MetricValue"] == "1"
-            assert transformation["MetricNamespace"] == f"{PROJECT}-{environment}/CloudTrail"
-            (alarm,) = _alarms_on(stack, f"{PROJECT}-{environment}/CloudTrail", name)
+            assert transformation["MetricNamespace"] == f"{place.stack_name}/CloudTrail"
+            (alarm,) = _alarms_on(stack, f"{place.stack_name}/CloudTrail", name)
             assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
             assert alarm["EvaluationPeriods"] == 1 and alarm["Statistic"] == "Sum" and alarm["Period"] == 300
 

@@ -29,8 +29,7 @@ GITHUB_OIDC = "token.actions.githubusercontent.com"
 def delivery_context() -> dict[str, Any]:
     context = cdk_context()
     context["environments"]["prod"] = {**context["environments"]["prod"], "account": PROD_ACCOUNT, "region": PROD_REGION}
-    # prod leaves the shared account: staging, the strictest left there, owns its account-level singletons.
-    context["environments"]["staging"] = {**context["environments"]["staging"], "owns_account_singletons": True}
+    # prod leaves the shared account: two places, so two account stacks (each with its strictest settings).
     context["pipeline"] = {"account": TOOLING_ACCOUNT, "region": "eu-west-1", "connection_arn": CONNECTION_ARN,
                            "repository": REPOSITORY, "branch": "main"}
     context["github"] = {"repository": REPOSITORY, "branch": "main", "account": TOOLING_ACCOUNT}
@@ -94,6 +93,26 @@ def test_stages_run_source_build_self_update_assets_then_dev_staging_prod(delive
     assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
     assert source["Configuration"]["ConnectionArn"] == CONNECTION_ARN
     assert (source["Configuration"]["FullRepositoryId"], source["Configuration"]["BranchName"]) == (REPOSITORY, "main")
+
+
+def test_the_first_wave_deploys_the_account_stack_of_every_account_and_region_before_dev(delivery):
+    from stacks.pipeline_stack import ACCOUNT_WAVE
+
+    names = [stage["Name"] for stage in delivery.stages]
+    assert names.index("Assets") < names.index(ACCOUNT_WAVE) < names.index("dev")
+    deploys = [a for a in delivery.stage(ACCOUNT_WAVE)["Actions"] if a["ActionTypeId"]["Provider"] == "CloudFormation"]
+    places = load_app_config(delivery_context()).account_places
+    assert {a["Configuration"]["StackName"] for a in deploys} == {p.stack_name for p in places}
+    # An action in the pipeline's own region (eu-west-1) carries no Region.
+    assert {a.get("Region", "eu-west-1") for a in deploys} == {"eu-west-1", PROD_REGION}
+    prod_account_stack = [a for a in deploys if a.get("Region") == PROD_REGION]
+    assert prod_account_stack and all(f"cdk-hnb659fds-deploy-role-{PROD_ACCOUNT}-{PROD_REGION}" in json.dumps(a["RoleArn"])
+                                      for a in prod_account_stack)
+    # No environment stage deploys a singleton again.
+    for name in ("dev", "staging", "prod"):
+        stacks = {a["Configuration"]["StackName"] for a in delivery.stage(name)["Actions"]
+                  if a["ActionTypeId"]["Provider"] == "CloudFormation"}
+        assert not stacks & {p.stack_name for p in places}
 
 
 def test_the_synth_step_runs_the_tests_then_synthesizes(delivery):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdk.config import load_app_config
 from tests.infra.synth import cdk_context
 
 
@@ -10,8 +11,12 @@ def test_every_configured_environment_is_synthesized(synthesized):
 
 
 def test_stack_names_carry_project_and_environment(synthesized):
+    account_stacks = {place.stage_id: place.stack_name for place in load_app_config(cdk_context()).account_places}
     for stack in synthesized.stacks:
-        assert stack.stack_name.startswith(f"genai-{stack.environment}-"), stack.stack_name
+        if stack.environment in account_stacks:  # one per account and region: genai-account-<region>
+            assert stack.stack_name == account_stacks[stack.environment]
+        else:
+            assert stack.stack_name.startswith(f"genai-{stack.environment}-"), stack.stack_name
 
 
 def test_every_taggable_resource_is_tagged_with_project_and_environment(synthesized):
@@ -27,6 +32,7 @@ def test_every_taggable_resource_is_tagged_with_project_and_environment(synthesi
 
 def test_stacks_are_pinned_to_their_environment_region(synthesized):
     regions = {name: env["region"] for name, env in cdk_context()["environments"].items()}
+    regions |= {place.stage_id: place.region for place in load_app_config(cdk_context()).account_places}
     for manifest in synthesized.manifests():
         for artifact in manifest["artifacts"].values():
             if artifact.get("type") == "aws:cloudformation:stack":

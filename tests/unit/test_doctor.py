@@ -10,7 +10,6 @@ import pytest
 from botocore.stub import Stubber
 
 from cdk.config import load_app_config
-from cdk.config.account import place_of
 from tests.infra.synth import ROOT, cdk_context
 
 _spec = importlib.util.spec_from_file_location("doctor", ROOT / "scripts" / "doctor.py")
@@ -18,7 +17,9 @@ doctor = sys.modules.setdefault("doctor", importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(doctor)
 
 CHECKS = {check.id: check for check in doctor.CHECKS}
-ROLE = "arn:aws:iam::111122223333:role/genai-prod-api-ApiGatewayAccountRole"
+ROLE = "arn:aws:iam::111122223333:role/genai-account-eu-west-1-ApiGatewayAccountRole"
+ACCOUNT_STACK = "genai-account-eu-west-1"  # the shipped environments share eu-west-1: one account stack
+INVOCATION_LOGS = f"/{ACCOUNT_STACK}/bedrock/model-invocations"
 
 
 class Stubs:
@@ -28,7 +29,8 @@ class Stubs:
         session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                          region_name="eu-west-1")
         self.clients, self.stubbers = {}, {}
-        for service in ("service-quotas", "lambda", "bedrock", "comprehend", "apigateway", "ssm", "cloudtrail"):
+        for service in ("service-quotas", "lambda", "bedrock", "comprehend", "apigateway", "ssm", "cloudtrail",
+                        "cloudformation"):
             self.clients[service] = session.client(service)
             self.stubbers[service] = Stubber(self.clients[service])
             self.stubbers[service].activate()
@@ -41,19 +43,22 @@ class Stubs:
         self.stubbers[service].add_client_error(operation, service_error_code=code, service_message=code)
         return self
 
-    def context(self, env_name: str) -> doctor.Context:
-        config = load_app_config(cdk_context())
-        env = config.environment(env_name)
-        sharing = tuple(e for e in config.environments if place_of(e) == place_of(env))
-        return doctor.Context(env=env, sharing=sharing, client=self.clients.__getitem__)
+    def context(self, env_name: str, context: dict | None = None, deploying: bool = False) -> doctor.Context:
+        config = load_app_config(context or cdk_context())
+        place = config.account_place(env_name)
+        sharing = tuple(config.environment(name) for name in place.environments)
+        return doctor.Context(env=config.environment(env_name), sharing=sharing, client=self.clients.__getitem__,
+                              place=place, deploying_account_stack=deploying)
 
     def assert_done(self) -> None:
         for stubber in self.stubbers.values():
             stubber.assert_no_pending_responses()
 
 
-def _run(check_id: str, stubs: Stubs, env: str = "prod") -> list[doctor.Outcome]:
-    outcomes = [outcome for _, outcome in doctor.run_checks(stubs.context(env), [CHECKS[check_id]])]
+def _run(check_id: str, stubs: Stubs, env: str = "prod", context: dict | None = None,
+         deploying: bool = False) -> list[doctor.Outcome]:
+    outcomes = [outcome for _, outcome in doctor.run_checks(stubs.context(env, context, deploying),
+                                                            [CHECKS[check_id]])]
     stubs.assert_done()
     return outcomes
 
@@ -151,13 +156,24 @@ def test_comprehend_toxicity_pass_and_fail():
     assert not bad.ok and "fails closed" in bad.fix
 
 
-def test_api_gateway_role_set_passes_unset_fails_for_others_but_not_for_the_owner():
+def _external() -> dict:
+    context = cdk_context()
+    for env in context["environments"].values():
+        env["account_singletons"] = "external"
+    return context
+
+
+def test_api_gateway_role_set_passes_unset_names_the_account_stack_command_whichever_environment():
     (ok,) = _run("api_gateway_role", Stubs().add("apigateway", "get_account", {"cloudwatchRoleArn": ROLE}), env="dev")
     assert ok.ok
-    (dev,) = _run("api_gateway_role", Stubs().add("apigateway", "get_account", {}), env="dev")
-    assert not dev.ok and "make deploy ENV=prod" in dev.fix
-    (prod,) = _run("api_gateway_role", Stubs().add("apigateway", "get_account", {}), env="prod")
-    assert prod.ok and "sets it" in prod.detail
+    for env in ("dev", "prod"):  # no environment waits for another: each names its account stack
+        (unset,) = _run("api_gateway_role", Stubs().add("apigateway", "get_account", {}), env=env)
+        assert not unset.ok and f"make deploy-account ENV={env}" in unset.fix and ACCOUNT_STACK in unset.fix
+    (deploying,) = _run("api_gateway_role", Stubs().add("apigateway", "get_account", {}), env="dev", deploying=True)
+    assert deploying.ok and f"deploys {ACCOUNT_STACK} first" in deploying.detail
+    (external,) = _run("api_gateway_role", Stubs().add("apigateway", "get_account", {}), env="dev",
+                       context=_external(), deploying=True)
+    assert not external.ok and "API Gateway console" in external.fix
 
 
 def _parameter(value: str) -> dict:
@@ -181,29 +197,54 @@ def _trails(*names: str) -> dict:
     return {"trailList": [{"Name": name} for name in names]}
 
 
-def test_singletons_pass_when_only_the_owner_holds_them():
-    stubs = (Stubs().add("bedrock", "get_model_invocation_logging_configuration",
-                         _logging("/genai/prod/bedrock/model-invocations"))
-             .add("cloudtrail", "describe_trails", _trails("genai-prod-trail", "org-trail")))
+def _singleton_stubs(status: str | None, group: str | None, *trails: str) -> Stubs:
+    stubs = Stubs()
+    if status is None:
+        stubs.error("cloudformation", "describe_stacks", "ValidationError")
+    else:
+        stubs.add("cloudformation", "describe_stacks", {"Stacks": [{
+            "StackName": ACCOUNT_STACK, "StackStatus": status, "CreationTime": "2026-01-01T00:00:00Z"}]})
+    return (stubs.add("bedrock", "get_model_invocation_logging_configuration", _logging(group))
+            .add("cloudtrail", "describe_trails", _trails(*trails)))
+
+
+def test_singletons_pass_when_the_account_stack_holds_them():
+    stubs = _singleton_stubs("UPDATE_COMPLETE", INVOCATION_LOGS, f"{ACCOUNT_STACK}-trail", "org-trail")
     assert all(o.ok for o in _run("account_singletons", stubs, env="dev"))
 
 
-def test_singletons_fail_on_a_left_over_environment_trail_or_a_foreign_logging_owner():
-    stubs = (Stubs().add("bedrock", "get_model_invocation_logging_configuration",
-                         _logging("/genai/dev/bedrock/model-invocations"))
-             .add("cloudtrail", "describe_trails", _trails("genai-prod-trail", "genai-dev-trail")))
-    logging, trail = _run("account_singletons", stubs)
-    assert not logging.ok and "another owner" in logging.fix
-    assert not trail.ok and "delete genai-dev-trail" in trail.fix
+def test_singletons_fail_on_a_left_over_environment_trail_or_a_foreign_logging_configuration():
+    stubs = _singleton_stubs("CREATE_COMPLETE", "/genai/prod/bedrock/model-invocations",
+                             f"{ACCOUNT_STACK}-trail", "genai-prod-trail")
+    stack, logging, trail = _run("account_singletons", stubs)
+    assert stack.ok
+    assert not logging.ok and "another configuration" in logging.fix
+    assert not trail.ok and "delete genai-prod-trail" in trail.fix
 
 
-def test_singletons_before_the_owner_is_deployed_fail_for_others_and_pass_for_the_owner():
-    def stubs():
-        return (Stubs().add("bedrock", "get_model_invocation_logging_configuration", {})
-                .add("cloudtrail", "describe_trails", _trails()))
-    logging, _ = _run("account_singletons", stubs(), env="staging")
-    assert not logging.ok and "deploy prod (the owner) first" in logging.fix
-    assert all(o.ok for o in _run("account_singletons", stubs(), env="prod"))
+@pytest.mark.parametrize("status", [None, "ROLLBACK_COMPLETE", "CREATE_IN_PROGRESS"])
+def test_singletons_before_the_account_stack_is_deployed_name_its_command_for_any_environment(status):
+    stack, logging, _ = _run("account_singletons", _singleton_stubs(status, None), env="staging")
+    assert not stack.ok and "make deploy-account ENV=staging" in stack.fix
+    assert not logging.ok and "make deploy-account ENV=staging" in logging.fix
+    # `make deploy` deploys the account stack right after the doctor: nothing to fix yet.
+    assert all(o.ok for o in _run("account_singletons", _singleton_stubs(status, None), env="dev", deploying=True))
+
+
+def test_singletons_managed_outside_the_app_need_their_configuration_and_no_app_trail():
+    stubs = (Stubs().add("bedrock", "get_model_invocation_logging_configuration", _logging("/org/bedrock"))
+             .add("cloudtrail", "describe_trails", _trails("org-trail")))
+    assert all(o.ok for o in _run("account_singletons", stubs, context=_external()))
+    stubs = (Stubs().add("bedrock", "get_model_invocation_logging_configuration", {})
+             .add("cloudtrail", "describe_trails", _trails()))
+    logging, _ = _run("account_singletons", stubs, context=_external(), deploying=True)
+    assert not logging.ok and "external" in logging.fix
+
+
+def test_the_account_stage_is_printed_offline_for_make_deploy(capsys):
+    assert doctor.main(["--print-account-stage", "--env", "dev"]) == 0
+    assert capsys.readouterr().out.strip() == "account-eu-west-1"
+    assert doctor.account_stage("prod", _external()) == ""
 
 
 def test_a_denied_call_fails_the_check_naming_the_read_only_permission():
@@ -214,7 +255,7 @@ def test_a_denied_call_fails_the_check_naming_the_read_only_permission():
 def test_main_prints_the_table_and_exits_non_zero_on_any_failure(monkeypatch, capsys):
     stubs = Stubs().add("ssm", "get_parameter", _parameter("5"))
     monkeypatch.setattr(doctor, "CHECKS", (CHECKS["cdk_bootstrap"],))
-    monkeypatch.setattr(doctor, "build_context", lambda name: stubs.context(name))
+    monkeypatch.setattr(doctor, "build_context", lambda name, **_: stubs.context(name))
     assert doctor.main(["--env", "prod"]) == 1
     out = capsys.readouterr().out
     assert "cdk_bootstrap" in out and "FAIL" in out and "0 passed, 1 failed" in out
@@ -236,3 +277,14 @@ def test_make_deploy_runs_the_doctor_unless_skipped(target):
     assert "scripts/doctor.py --env" in recipe
     if target == "deploy":
         assert "SKIP_DOCTOR" in recipe and recipe.index("doctor.py") < recipe.index("$(CDK) deploy")
+        assert "--with-account-stack" in recipe
+
+
+def test_make_deploy_deploys_the_account_stack_of_the_environment_first():
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ndeploy:", 1)[1].split("\n\n", 1)[0]
+    assert recipe.index("$(deploy_account_stack)") < recipe.index("$(CDK) deploy")
+    define = makefile.split("define deploy_account_stack", 1)[1].split("endef", 1)[0]
+    assert "--print-account-stage --env '$(ENV)'" in define and '"$$stage/*"' in define
+    account_recipe = makefile.split("\ndeploy-account:", 1)[1].split("\n\n", 1)[0]
+    assert "preflight.py deploy" in account_recipe and "$(deploy_account_stack)" in account_recipe

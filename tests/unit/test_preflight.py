@@ -66,7 +66,6 @@ def test_credentials_for_another_account_than_the_environment_are_refused(no_aws
     assert caller.account == "123456789012"
     context = cdk_context()
     context["environments"]["prod"]["account"] = "999999999999"
-    context["environments"]["staging"]["owns_account_singletons"] = True  # the strictest left in the shared account
     prod = preflight.environment_config("prod", context)
     with pytest.raises(preflight.PreflightError, match=r"credentials are for account 123456789012.*is 999999999999"):
         preflight.check_account(prod, caller)
@@ -90,9 +89,8 @@ def test_destroy_of_an_environment_that_retains_data_or_is_prod_needs_an_explici
 def test_a_prod_named_environment_is_protected_even_when_it_does_not_retain_data():
     context = cdk_context()
     context["environments"]["prod"]["removal_policy"] = "destroy"
-    # a prod that keeps nothing may not own the account's singletons: give it an account of its own
+    # a prod that keeps nothing would give the shared account stack shorter retention than staging: own account
     context["environments"]["prod"]["account"] = "999999999999"
-    context["environments"]["staging"]["owns_account_singletons"] = True
     with pytest.raises(preflight.PreflightError, match="is a production environment"):
         preflight.check_destroy_allowed(preflight.environment_config("prod", context), None)
 

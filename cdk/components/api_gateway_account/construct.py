@@ -27,12 +27,13 @@ class ApiGatewayAccountRole(Construct):
     ("CloudWatch Logs role ARN must be set in account settings to enable logging"). It is an account-level
     setting: CloudFormation's ``AWS::ApiGateway::Account`` reference says to keep one per region per account
     (a second one overwrites the first), so create this construct in one stack per account and region only
-    (``owns_account_singletons``) and make every stage of that stack depend on :attr:`account`.
+    (this app: the account stack, deployed before any stage) and make any stage of that stack depend on
+    :attr:`account`.
 
     The CDK's ``RestApi(cloud_watch_role=True)`` would create it per API, with the AWS-managed policy; this
     construct owns it once, with a customer-managed policy. The same reference says deleting the stack leaves
     the setting in place, so the role and its policy are retained (except when their first create rolls back):
-    other environments' stages keep logging after the owner is destroyed.
+    stages keep logging if the stack that set it is destroyed.
 
     Example::
 

@@ -1,4 +1,4 @@
-"""One owner of the account-level singletons per account and region, and it is the strictest environment."""
+"""One account stack per account and region, with the strictest environment's settings there."""
 
 from __future__ import annotations
 
@@ -19,64 +19,70 @@ def _load(**environments):
     return load_app_config({"project": "genai", "environments": environments})
 
 
-def _owners(config):
-    return [env.name for env in config.environments if env.owns_account_singletons]
+def _places(config):
+    return [(place.stage_id, place.stack_name, place.environments, place.strictest.name, place.external)
+            for place in config.account_places]
 
 
-def test_an_environment_alone_in_its_account_and_region_owns_them():
-    assert _owners(_load(dev=copy.deepcopy(LOOSE))) == ["dev"]
-    assert _owners(_load(dev={**LOOSE, "owns_account_singletons": False})) == []  # managed outside this app
+def test_one_account_stack_per_account_and_region_whatever_the_order_of_the_environments():
+    config = _load(dev=copy.deepcopy(LOOSE), prod=copy.deepcopy(STRICT))
+    assert _places(config) == [("account-eu-west-1", "genai-account-eu-west-1", ("dev", "prod"), "prod", False)]
+    assert config.account_place("dev") is config.account_place("prod")
+    assert config.selected_account_places() == config.account_places
 
 
-def test_the_strictest_environment_may_own_them_and_then_only_it_does():
-    config = _load(dev=copy.deepcopy(LOOSE), prod={**STRICT, "owns_account_singletons": True})
-    assert _owners(config) == ["prod"]
-    assert config.environment("dev").owns_account_singletons is False
-
-
-def test_two_owners_in_one_account_and_region_are_refused_naming_both():
-    with pytest.raises(ConfigError) as error:
-        _load(a={**STRICT, "owns_account_singletons": True}, b={**STRICT, "owns_account_singletons": True})
-    assert error.value.path == "environments.b.owns_account_singletons"
-    assert "environments.a already owns the account-level singletons in account default, region eu-west-1" in str(
-        error.value)
-
-
-def test_environments_sharing_a_place_without_an_owner_are_told_which_one_to_pick():
-    with pytest.raises(ConfigError) as error:
-        _load(dev=copy.deepcopy(LOOSE), prod=copy.deepcopy(STRICT))
-    assert error.value.path == "environments.prod.owns_account_singletons"
-    assert "set it to true in the strictest one (prod)" in str(error.value)
+def test_the_strictest_environment_gives_the_settings_without_any_key_to_set():
+    config = _load(prod=copy.deepcopy(STRICT), dev=copy.deepcopy(LOOSE))
+    assert config.account_place("dev").strictest.name == "prod"
 
 
 @pytest.mark.parametrize(("loose_override", "key"), [
-    ({}, "removal_policy"),
-    ({"removal_policy": "retain"}, "bedrock.invocation_logging.log_retention_days"),
-    ({"removal_policy": "retain", "log_retention_days": 365, "observability": {}},
-     "observability.cloudtrail.expiration_days"),
+    ({"bedrock": {"invocation_logging": {"log_retention_days": 400}}},
+     "bedrock.invocation_logging.log_retention_days"),
+    ({"observability": {"cloudtrail": {"expiration_days": 3000}}}, "observability.cloudtrail.expiration_days"),
 ])
-def test_a_less_strict_owner_is_refused_so_the_strictest_retention_wins(loose_override, key):
-    owner = {**LOOSE, **loose_override, "owns_account_singletons": True}
+def test_a_looser_environment_that_would_keep_something_longer_is_refused_naming_both_keys(loose_override, key):
     with pytest.raises(ConfigError) as error:
-        _load(dev=owner, prod=copy.deepcopy(STRICT))
-    assert error.value.path == "environments.dev.owns_account_singletons"
-    assert f"environments.prod.{key}" in str(error.value) and "make prod the owner" in str(error.value)
+        _load(dev={**LOOSE, **loose_override}, prod=copy.deepcopy(STRICT))
+    assert error.value.path == f"environments.dev.{key}"
+    assert f"environments.prod.{key}" in str(error.value) and "account stack of account default, region eu-west-1" in str(
+        error.value)
 
 
 @pytest.mark.parametrize("second", [{"account": "444455556666"}, {"region": "eu-central-1"}])
-def test_owners_in_different_accounts_or_regions_are_fine(second):
+def test_each_account_or_region_gets_its_own_account_stack(second):
     config = _load(a={**STRICT, "account": "111122223333"}, b={**STRICT, "account": "111122223333", **second})
-    assert _owners(config) == ["a", "b"]
+    assert [place.environments for place in config.account_places] == [("a",), ("b",)]
+    assert len({place.stage_id for place in config.account_places}) == 2
 
 
-def test_a_per_developer_copy_of_the_owner_must_turn_ownership_off():
-    environments = {"prod": {**STRICT, "owns_account_singletons": True}, "prod-copy": {"extends": "prod"}}
-    with pytest.raises(ConfigError, match=r"environments\.prod-copy\.owns_account_singletons"):
-        _load(**environments)
-    environments["prod-copy"]["owns_account_singletons"] = False
-    assert _owners(_load(**environments)) == ["prod"]
+def test_a_per_developer_copy_of_prod_shares_the_account_stack_without_any_key():
+    config = _load(prod=copy.deepcopy(STRICT), **{"prod-copy": {"extends": "prod"}})
+    assert _places(config) == [("account-eu-west-1", "genai-account-eu-west-1", ("prod", "prod-copy"), "prod", False)]
 
 
-def test_a_non_boolean_owner_flag_names_the_key():
-    with pytest.raises(ConfigError, match=r"environments\.dev\.owns_account_singletons: expected true or false"):
-        _load(dev={**LOOSE, "owns_account_singletons": "yes"})
+def test_singletons_managed_outside_the_app_need_every_environment_of_the_place_to_say_so():
+    config = _load(dev={**LOOSE, "account_singletons": "external"}, prod={**STRICT, "account_singletons": "external"})
+    assert [place.external for place in config.account_places] == [True]
+    assert config.selected_account_places() == ()
+    with pytest.raises(ConfigError) as error:
+        _load(dev={**LOOSE, "account_singletons": "external"}, prod=copy.deepcopy(STRICT))
+    assert error.value.path == "environments.prod.account_singletons"
+    assert "must agree" in str(error.value)
+
+
+def test_a_bad_switch_value_names_the_key_and_the_allowed_values():
+    with pytest.raises(ConfigError, match=r"environments\.dev\.account_singletons: .*allowed values: account_stack, "
+                                          r"external"):
+        _load(dev={**LOOSE, "account_singletons": True})
+
+
+def test_the_removed_owner_flag_is_refused_as_an_unknown_key():
+    with pytest.raises(ConfigError, match=r"environments\.dev"):
+        _load(dev={**LOOSE, "owns_account_singletons": True})
+
+
+def test_selecting_one_environment_selects_its_place_only():
+    config = load_app_config({"project": "genai", "env": "dev", "environments": {
+        "dev": copy.deepcopy(LOOSE), "prod": {**STRICT, "region": "eu-central-1"}}})
+    assert [place.region for place in config.selected_account_places()] == ["eu-west-1"]

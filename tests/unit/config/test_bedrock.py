@@ -100,14 +100,14 @@ def test_defaults_follow_the_region_geography():
     assert not env.bedrock.invocation_logging.deliver_text_data  # metadata only unless asked
 
 
-def test_committed_cdk_json_dev_allow_list_and_one_logging_owner():
+def test_committed_cdk_json_dev_allow_list_and_prods_invocation_logging_settings():
     config = load_app_config(cdk_context())
     dev = config.environment("dev")
     ids = [m.id for m in dev.bedrock.models]
     assert any("anthropic.claude-haiku" in i for i in ids) and any("amazon.nova" in i for i in ids)
     assert any(m.routing == "geo" and m.geography == "eu" for m in dev.bedrock.models)
-    owners = [env.name for env in config.environments if env.owns_account_singletons]
-    assert owners == ["prod"]  # the strictest environment owns invocation logging, not dev
+    # The account stack's invocation logging takes the strictest environment's settings, not dev's.
+    assert config.account_place("dev").strictest.name == "prod"
 
 
 def test_geo_profile_covers_every_destination_region_and_global_needs_none():

@@ -18,7 +18,7 @@ CONNECTION_ARN = f"arn:aws:codeconnections:eu-west-1:{ACCOUNT}:connection/123456
 
 def _context(pipeline=None, github=None, **environments):
     environments = environments or {"dev": {"region": "eu-west-1"},
-                                    "staging": {"region": "eu-west-1", "owns_account_singletons": True},
+                                    "staging": {"region": "eu-west-1"},
                                     "prod": {"region": "eu-west-1", "account": "222222222222"}}
     context = {"project": "genai", "environments": environments}
     if pipeline is not None:
@@ -132,6 +132,6 @@ def test_the_app_skips_a_pipeline_without_connection_arn_with_one_stderr_line_an
     assert len(skip_lines) == 1 and "pipeline.connection_arn is not set" in skip_lines[0]
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert {name for name in manifest["artifacts"] if name.startswith("assembly-")} == {
-        f"assembly-{name}" for name in cdk_context()["environments"]}
+        f"assembly-{name}" for name in [*cdk_context()["environments"], "account-eu-west-1"]}
     assert not any(a.get("type") == "aws:cloudformation:stack" for a in manifest["artifacts"].values()), \
         "no top-level (pipeline) stack without a connection"
