@@ -13,6 +13,25 @@ import json
 import uuid
 
 ANSWER = "The board approved the budget on Monday. Spending rises 4% next year."
+#: Retrieve's answer: 10 chunks of 1 KB (benchmarks/grounded_overhead.py).
+CHUNK_TEXT = ("Deploy an environment with make deploy after make doctor passes; alarms reach the topic. " * 12)[:1024]
+RETRIEVED = [
+    {
+        "content": {"text": CHUNK_TEXT, "type": "TEXT"},
+        "location": {"type": "S3", "s3Location": {"uri": f"s3://bench-docs/guide-{n}.md"}},
+        "metadata": {"x-amz-bedrock-kb-source-uri": f"s3://bench-docs/guide-{n}.md"},
+        "score": 0.9 - n / 100,
+    }
+    for n in range(10)
+]
+GROUNDING_ASSESSMENT = {
+    "contextualGroundingPolicy": {
+        "filters": [
+            {"type": "GROUNDING", "threshold": 0.75, "score": 0.91, "action": "NONE", "detected": False},
+            {"type": "RELEVANCE", "threshold": 0.5, "score": 0.88, "action": "NONE", "detected": False},
+        ]
+    }
+}
 
 
 class _Raw(io.BytesIO):
@@ -63,8 +82,12 @@ def _answer(request, **_):
         return _response(
             request, {"ResultList": [{"Labels": [{"Name": "INSULT", "Score": 0.01}], "Toxicity": 0.01} for _ in segments]}
         )
+    if url.endswith("/retrieve"):
+        return _response(request, {"retrievalResults": RETRIEVED})
     if "/guardrail/" in url:
-        return _response(request, {"usage": {}, "action": "NONE", "outputs": [], "assessments": []})
+        grounding = any(block.get("text", {}).get("qualifiers") for block in _payload(request).get("content", []))
+        assessments = [GROUNDING_ASSESSMENT] if grounding else []
+        return _response(request, {"usage": {}, "action": "NONE", "outputs": [], "assessments": assessments})
     raise RuntimeError(f"benchmark stub: unexpected AWS call {url} {operation}")
 
 

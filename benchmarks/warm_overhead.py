@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import sys
 import time
 
-from common import ENV, MODEL, Context, generate_event, setup_paths
+from common import MODEL, Context, generate_event, stubbed_handler
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -44,20 +42,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     args = parser.parse_args()
 
-    os.environ.update(ENV)
-    for name in ("LAMBDA_TASK_ROOT", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        os.environ.pop(name, None)
-    setup_paths()
-    import stub_aws
-
-    stub_aws.install()
-
-    real_stdout = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    try:
-        import handler
-
+    with stubbed_handler() as handler:
         event = generate_event()
 
         def generate() -> None:
@@ -73,9 +58,6 @@ def main() -> None:
 
         bare = measure(bare_converse, args.requests, args.warmup)
         full = measure(generate, args.requests, args.warmup)
-    finally:
-        sys.stdout.flush()
-        os.dup2(real_stdout, 1)
 
     result = {
         "requests": args.requests,

@@ -16,6 +16,8 @@ What later stacks use:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +27,15 @@ from constructs import Construct
 
 from cdk.components.alarm_topic import AlarmTopic
 from cdk.components.bedrock_guardrail import (
+    ContextualGroundingSpec,
     EnforcedGuardrail,
+    GuardrailPolicy,
 )
 from cdk.components.bedrock_inference_profiles import ApplicationInferenceProfiles
 from cdk.components.bedrock_model_access import ModelAccess, ModelRoute
 from cdk.components.bedrock_prompts import ManagedPrompts, PromptModel
 from cdk.components.bedrock_vpc_endpoints import BedrockVpcEndpoints
+from cdk.components.knowledge_base.props import KnowledgeBaseProps
 from cdk.config import ConfigError, EnvironmentConfig
 from cdk.config.bedrock import AllowedModel
 from cdk.config.prompt_catalog import load_prompt_catalog
@@ -56,7 +61,7 @@ class BedrockStack(Stack):
             "Guardrail",
             name=f"{prefix}-guardrail" if len(prefix) <= 40 else f"{prefix}-gr",  # GuardrailName: 1..50
             description=f"{config.project} {config.name}: content, prompt-attack, PII and topic filters",
-            policy=bedrock.guardrail,
+            policy=_with_contextual_grounding(bedrock.guardrail, config.knowledge_bases),
             removal_policy=removal,
         )
         self.guardrail_id: str = self.guardrail.guardrail_id
@@ -139,3 +144,12 @@ def _prompt_model(model: AllowedModel, profiles: ApplicationInferenceProfiles) -
                        max_output_tokens=model.spec.max_output_tokens)
 
 
+def _with_contextual_grounding(policy: GuardrailPolicy, knowledge_bases: Sequence[KnowledgeBaseProps]) -> GuardrailPolicy:
+    """Grounded answers are checked against each knowledge base's own thresholds by the orchestrator (from the
+    scores); the guardrail's detect-only thresholds are the lowest configured, so its "detected" flag agrees."""
+    if not knowledge_bases:
+        return policy
+    return replace(policy, contextual_grounding=ContextualGroundingSpec(
+        grounding_threshold=min(kb.grounding.grounding_threshold for kb in knowledge_bases),
+        relevance_threshold=min(kb.grounding.relevance_threshold for kb in knowledge_bases),
+    ))

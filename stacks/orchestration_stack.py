@@ -18,6 +18,7 @@ from cdk.components.api_user_pool import ApiUserPool
 from cdk.components.comprehend_detection import ComprehendDetectionPolicy
 from cdk.components.conversation_table import ConversationTable
 from cdk.components.encrypted_log_group import EncryptedLogGroup, LogsEncryptionKey, retention_days
+from cdk.components.knowledge_base.props import KnowledgeBaseDescriptor
 from cdk.components.orchestration_api import OrchestrationApi
 from cdk.components.python_function import PythonFunction
 from cdk.components.web_acl import RegionalWebAcl
@@ -28,6 +29,7 @@ from cdk.runtime_contracts import expose_runtime_packages
 expose_runtime_packages()  # lambdas/<function>/ on sys.path for the runtime contracts below
 
 # isort: split
+from orchestrator.knowledge_settings import KnowledgeBaseSettings  # noqa: E402
 from orchestrator.model_spec import ModelSpec  # noqa: E402
 from orchestrator.settings import Settings  # noqa: E402
 
@@ -75,6 +77,7 @@ class OrchestrationStack(Stack):
         guardrail_version: str,
         guardrail_screens_images: bool = False,
         endpoint: InferenceEndpoint | None = None,
+        knowledge_bases: Sequence[KnowledgeBaseDescriptor] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -118,6 +121,7 @@ class OrchestrationStack(Stack):
             request_deadline_seconds=api_config.request_deadline_seconds,
             max_input_chars=api_config.max_input_chars,
             guardrail_screens_images=guardrail_screens_images,
+            knowledge_bases={kb.name: knowledge_base_settings(kb) for kb in knowledge_bases},
         )
         self.orchestrator = PythonFunction(
             self,
@@ -216,3 +220,20 @@ class OrchestrationStack(Stack):
         acknowledge(self.table, "NIST.800.53.R5-DynamoDBInBackupPlan",
                     "chat turns expire within conversation_ttl_seconds; point-in-time recovery (where configured) "
                     "covers restores, and AWS Backup plans are managed per organization, not per stack")
+
+
+def knowledge_base_settings(kb: KnowledgeBaseDescriptor) -> KnowledgeBaseSettings:
+    """A knowledge stack's descriptor as the function's ``KNOWLEDGE_BASES`` entry (the id is a token)."""
+    return KnowledgeBaseSettings(
+        name=kb.name,
+        knowledge_base_id=kb.knowledge_base_id,
+        description=kb.description,
+        filterable_keys=kb.filterable_keys,
+        max_results=kb.retrieval.max_results,
+        min_score=kb.retrieval.min_score,
+        grounded_use_cases=kb.grounded_use_cases,
+        grounding_threshold=kb.grounding.grounding_threshold,
+        relevance_threshold=kb.grounding.relevance_threshold,
+        below_threshold=kb.grounding.below_threshold_action,
+        retrieved_text_pii=kb.retrieved_text_pii,
+    )

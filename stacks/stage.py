@@ -62,9 +62,10 @@ class GenAiStage(Stage):
             guardrail_version=self.bedrock.guardrail_version,
             guardrail_screens_images=self.bedrock.guardrail_screens_images,
             endpoint=self.sagemaker.endpoint if self.sagemaker is not None else None,
+            knowledge_bases=self.knowledge.descriptors if self.knowledge is not None else (),
         )
         if self.knowledge is not None:
-            # Retrieve on exactly these knowledge bases; the API's settings for them come with the runtime half.
+            # Retrieve on exactly these knowledge bases (their KNOWLEDGE_BASES settings are the descriptors above).
             self.knowledge.grant_retrieve(self.api.function)
 
         # Last: reads what the stacks above expose (pass each one as it exists), nothing depends on it.

@@ -2,8 +2,9 @@
 
 The composition root: :func:`build_runtime` parses the settings contract once (a bad variable
 fails the init with one clear log line), builds the AWS clients, the model backends, the safety
-filter and the chat store, hands them to the service and binds the routes to it. Requests go to
-``RUNTIME``; the module keeps nothing else but what Powertools needs (logger, metrics, tracer).
+filter, the chat store and the grounding adapters (retrieval, contextual grounding check), hands
+them to the service and binds the routes to it. Requests go to ``RUNTIME``; the module keeps
+nothing else but what Powertools needs (logger, metrics, tracer).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from orchestrator.backends import ModelBackends  # noqa: E402
 from orchestrator.catalog import CatalogError, load_catalog  # noqa: E402
 from orchestrator.chat_store import ChatStore  # noqa: E402
 from orchestrator.clients import AwsClients  # noqa: E402
+from orchestrator.grounding import ContextualGroundingCheck, Grounding  # noqa: E402
 from orchestrator.observability import count_request, logger, metrics, tracer  # noqa: E402
+from orchestrator.retrieval import Retriever  # noqa: E402
 from orchestrator.safety_gate import SafetyGate  # noqa: E402
 from orchestrator.service import Service  # noqa: E402
 from orchestrator.settings import Settings  # noqa: E402
@@ -64,12 +67,21 @@ def build_runtime(environ: Mapping[str, str], *, clients: AwsClients | None = No
             bedrock_runtime=clients.client("bedrock-runtime"),
             metrics=metrics,
         )
+    safety = SafetyGate(safety_filter)
+    # Grounded answers: the bedrock-agent-runtime client is created by AwsClients on the first
+    # grounded request, so an ungrounded request (and the cold start) never pays for it.
+    grounding = Grounding(
+        Retriever(clients),
+        ContextualGroundingCheck(clients, guardrail_arn=settings.guardrail_arn, guardrail_version=settings.guardrail_version),
+        safety,
+    )
     service = Service(
         settings,
         catalog,
         backends=ModelBackends(clients, settings),
-        safety=SafetyGate(safety_filter),
+        safety=safety,
         store=ChatStore(settings.conversation_table, settings.conversation_ttl_seconds, clients),
+        grounding=grounding,
     )
     return Runtime(service=service, app=routes.create_app(service), clients=clients)
 

@@ -16,6 +16,7 @@ from cdk.components.bedrock_guardrail.props import (
     IMAGE_CONTENT_FILTERS,
     MODALITIES,
     REQUIRED_CONTENT_FILTERS,
+    ContextualGroundingSpec,
     GuardrailPolicy,
 )
 
@@ -117,6 +118,7 @@ class EnforcedGuardrail(Construct):
                 bedrock.ManagedWordFilter(type=bedrock.ManagedWordFilterType(kind))
                 for kind in policy.managed_word_lists
             ],
+            contextual_grounding_filters=_contextual_grounding(policy.contextual_grounding),
         )
         # Name and description change the DRAFT too, so they are part of what pins a version.
         self.fingerprint = hashlib.sha256(
@@ -147,6 +149,17 @@ class EnforcedGuardrail(Construct):
                                            resource_arns=[self.guardrail_arn])
         return grant.combine(iam.Grant.add_to_principal(grantee=grantee, actions=["kms:Decrypt"],
                                                         resource_arns=[self.key.key_arn]))
+
+
+def _contextual_grounding(spec: ContextualGroundingSpec | None) -> list[bedrock.ContextualGroundingFilter]:
+    if spec is None:
+        return []
+    return [
+        bedrock.ContextualGroundingFilter(type=kind, threshold=threshold, action=bedrock.GuardrailAction.NONE,
+                                          enabled=True)
+        for kind, threshold in ((bedrock.ContextualGroundingFilterType.GROUNDING, spec.grounding_threshold),
+                                (bedrock.ContextualGroundingFilterType.RELEVANCE, spec.relevance_threshold))
+    ]
 
 
 def _pii_type(entity: str) -> bedrock.PIIType:

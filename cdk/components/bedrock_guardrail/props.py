@@ -61,6 +61,18 @@ class TopicSpec:
 
 
 @dataclass(frozen=True)
+class ContextualGroundingSpec:
+    """The contextual grounding filters, in detect-only mode (action NONE): the guardrail reports grounding and
+    relevance scores to ``ApplyGuardrail`` calls that qualify a grounding source and a query, and the caller (the
+    orchestrator) compares them with each knowledge base's own thresholds. The thresholds here only decide the
+    ``detected`` flag of the response (0..0.99, Bedrock guardrails user guide). Unverified: whether a Converse call
+    without qualified content ever evaluates them (detect-only, so it could not block one either way)."""
+
+    grounding_threshold: float
+    relevance_threshold: float
+
+
+@dataclass(frozen=True)
 class GuardrailPolicy:
     """Everything that decides what the guardrail blocks or masks; its fingerprint pins the version."""
 
@@ -72,13 +84,17 @@ class GuardrailPolicy:
     denied_topics: Sequence[TopicSpec] = ()
     words: Sequence[str] = ()
     managed_word_lists: Sequence[str] = ("PROFANITY",)
+    contextual_grounding: ContextualGroundingSpec | None = None
 
     def screens_input_images(self) -> bool:
         """Whether some content filter judges input images (the orchestrator refuses images otherwise)."""
         return any("IMAGE" in (f.input_modalities or ()) and f.input_strength != "NONE" for f in self.content_filters)
 
     def fingerprint(self) -> str:
-        """A stable hash of the policy (order of PII entities does not matter; order of the rest does)."""
+        """A stable hash of the policy (order of PII entities does not matter; order of the rest does). A policy
+        without contextual grounding hashes as before that field existed (no new version for it)."""
         data = asdict(replace(self, pii_entities={}))  # any Mapping (asdict deep-copies; a mappingproxy cannot be)
         data["pii_entities"] = dict(sorted(self.pii_entities.items()))
+        if self.contextual_grounding is None:
+            del data["contextual_grounding"]
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

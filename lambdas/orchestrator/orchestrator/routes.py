@@ -83,6 +83,10 @@ def create_app(service: Service) -> APIGatewayRestResolver:
     def get_models() -> Response:
         return _ok({**service.models(), "request_id": context().request_id})
 
+    @app.get("/v1/knowledge-bases")
+    def get_knowledge_bases() -> Response:
+        return _ok({**service.knowledge_bases(), "request_id": context().request_id})
+
     @app.get("/v1/openapi.json")
     def get_openapi() -> Response:
         return Response(status_code=200, content_type=JSON, body=api_schema.openapi_json())

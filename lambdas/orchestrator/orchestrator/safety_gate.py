@@ -116,15 +116,33 @@ class SafetyGate:
 
     def screen_request(self, text: CallerText, *, primary_field: str, guardrail: bool) -> ScreenedRequest:
         named = {name: clean(part) for name, part in text.named_parts().items()}
-        parts = list(named.values())
-        joined = SEPARATOR.join(parts)
         # The separators and the reserved placeholders are the service's, not the caller's: they do
         # not count against the input limit (validation already counted the caller's text).
-        added_chars = len(joined) - sum(len(part) for name, part in named.items() if name != "reserved")
+        caller_chars = sum(len(part) for name, part in named.items() if name != "reserved")
+        masked, screening = self._screen_parts(named, primary_field=primary_field, guardrail=guardrail, caller_chars=caller_chars)
+        return ScreenedRequest(text=text.replaced(masked), screening=screening)
+
+    def screen_documents(self, documents: Sequence[str], *, reserved: str, guardrail: bool) -> tuple[list[str], Any]:
+        """Retrieved text through the input policy (PII masked, toxicity, the guardrail where asked),
+        in its own screening: its placeholders number past ``reserved`` (the caller's) and are never
+        restored for the caller. None of it counts against the caller's input limit."""
+        named = {f"documents[{index}]": clean(text) for index, text in enumerate(documents)}
+        if reserved:
+            named["reserved"] = reserved
+        masked, screening = self._screen_parts(named, primary_field="knowledge_base", guardrail=guardrail, caller_chars=0)
+        return [masked[f"documents[{index}]"] for index in range(len(documents))], screening
+
+    def _screen_parts(
+        self, named: dict[str, str], *, primary_field: str, guardrail: bool, caller_chars: int
+    ) -> tuple[dict[str, str], Any]:
+        """Screen the named parts in one call (one placeholder vault); the masked parts by name."""
+        parts = list(named.values())
+        joined = SEPARATOR.join(parts)
         # The screened language is the text's own (the API takes no language here): name the text's field.
         field_map = {"text": primary_field, "language": primary_field}
         screening = self._call(
-            "screen_input", joined, language=None, guardrail=guardrail, added_chars=added_chars, field_map=field_map
+            "screen_input", joined, language=None, guardrail=guardrail, added_chars=len(joined) - caller_chars,
+            field_map=field_map,
         )
         masked = screening.text.split(SEPARATOR_CHAR)
         if len(masked) != len(parts):
@@ -136,7 +154,7 @@ class SafetyGate:
             if index < last and part.endswith("\n"):
                 part = part[:-1]
             masked[index] = part
-        return ScreenedRequest(text=text.replaced(dict(zip(named, masked, strict=True))), screening=screening)
+        return dict(zip(named, masked, strict=True)), screening
 
     def screen_output(self, text: str, screening: Any, *, guardrail: bool) -> Any:
         return self._call("screen_output", text, screening=screening, guardrail=guardrail, field_map={"text": "output"})

@@ -1,5 +1,6 @@
-"""The API's logic: validate -> screen -> build the prompt -> call the model(s) -> screen the
-output -> record metrics. Adapters (backends, safety, chat store) do the I/O."""
+"""The API's logic: validate -> screen -> (retrieve) -> build the prompt -> call the model(s) ->
+screen the output -> (check grounding) -> record metrics. Adapters (backends, safety, chat store,
+grounding) do the I/O; a grounded request's steps are in ``grounding.py``."""
 
 from __future__ import annotations
 
@@ -13,12 +14,22 @@ from .catalog import UseCase
 from .chat_store import ChatStore, estimate_tokens, trim_history
 from .deadline import RESPONSE_MARGIN_SECONDS, Deadline
 from .errors import ApiError, no_model_answered
+from .grounding import GROUNDING_CHECK_SECONDS, NO_DOCUMENTS_ANSWER, GroundedContext, Grounding
 from .observability import logger, record_model_call
 from .parameters import Parameters, resolve
-from .prompts import Prompt, build_prompt, chat_system_prompt
+from .prompts import Prompt, build_prompt, chat_system_prompt, grounded_chat_turn
+from .retrieval import RetrievalPlan, plan_retrieval
 from .safety_gate import CallerText, KeepPlaceholders, SafetyGate, ScreenedRequest, history_placeholders
 from .settings import ModelSpec, Settings
 from .validation import GenerateInput, parse_chat, parse_generate, parse_moderate
+
+
+@dataclass(frozen=True, slots=True)
+class _Screened:
+    """A screened answer (the safety package's OutputScreening shape) after its placeholders are restored."""
+
+    text: str
+    analysis: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +54,14 @@ class Service:
         backends: ModelBackends,
         safety: SafetyGate,
         store: ChatStore,
+        grounding: Grounding,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.backends = backends
         self.safety = safety
         self.store = store
+        self.grounding = grounding
         #: The safety package's timeout: the model's answer is screened after the model call, so
         #: the model's budget leaves this much (plus the response margin) of the Lambda's time.
         self.output_screening_seconds = settings.safety.timeout_seconds
@@ -60,7 +73,20 @@ class Service:
 
     # ------------------------------------------------------------------ read-only routes
     def use_cases(self) -> dict[str, Any]:
-        return {"use_cases": [uc.describe(self.settings.default_models[uc.family]) for uc in self.catalog.values()]}
+        grounded_by = {uc: kb.name for kb in self.settings.knowledge_bases.values() for uc in kb.grounded_use_cases}
+        return {
+            "use_cases": [
+                {
+                    **uc.describe(self.settings.default_models[uc.family]),
+                    "grounded": uc.id in grounded_by,
+                    "knowledge_base": grounded_by.get(uc.id),
+                }
+                for uc in self.catalog.values()
+            ]
+        }
+
+    def knowledge_bases(self) -> dict[str, Any]:
+        return {"knowledge_bases": [kb.describe() for kb in self.settings.knowledge_bases.values()]}
 
     def models(self) -> dict[str, Any]:
         return {
@@ -71,12 +97,27 @@ class Service:
     # ------------------------------------------------------------------ generate / compare
     def generate(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
         req = parse_generate(data, self.settings, self.catalog)
+        plan = plan_retrieval(data, req.use_case.id, self.settings)
         model = req.models[0]
         params = resolve(req.use_case.default_parameters, req.parameters, model)
         sagemaker = model.backend == "sagemaker"
-        prompt, screening = self._prepare(req, guardrail=sagemaker)
-        result = self.backends.invoke(model, _model_request(prompt, req, params), ctx.deadline)
-        output = self.safety.screen_output(result.text, screening, guardrail=sagemaker)
+        prompt, screening, grounded = self._prepare(req, plan, ctx, guardrail=sagemaker)
+        if grounded is not None and not grounded.documents:
+            return {
+                "output": NO_DOCUMENTS_ANSWER,
+                "model": model.id,
+                "use_case": req.use_case.id,
+                "usage": {"input_tokens": 0, "output_tokens": 0},
+                "stop_reason": None,
+                "latency_ms": 0.0,
+                "estimated_cost_usd": 0.0,
+                "parameters": params.describe(),
+                "safety": {"input": screening.analysis},
+                **grounded.no_documents(),
+                "request_id": ctx.request_id,
+            }
+        result = self.backends.invoke(model, _model_request(prompt, req, params), self._model_deadline(ctx, grounded))
+        output, grounded_fields = self._screen_answer(result.text, screening, grounded, ctx.deadline, guardrail=sagemaker)
         self._record(model, req.use_case.id, result, input_chars=len(req.input), output_chars=len(output.text))
         return {
             "output": output.text,
@@ -88,22 +129,42 @@ class Service:
             "estimated_cost_usd": estimated_cost(model, result),
             "parameters": params.describe(),
             "safety": {"input": screening.analysis, "output": output.analysis},
+            **grounded_fields,
             "request_id": ctx.request_id,
         }
 
     def compare(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
         """The same prompt on 2..4 models concurrently ("experiment and select")."""
         req = parse_generate(data, self.settings, self.catalog, compare=True)
+        plan = plan_retrieval(data, req.use_case.id, self.settings)
         params = {m.id: resolve(req.use_case.default_parameters, req.parameters, m) for m in req.models}
         any_sagemaker = any(m.backend == "sagemaker" for m in req.models)
-        prompt, screening = self._prepare(req, guardrail=any_sagemaker)
-        outcomes = self.backends.invoke_many(req.models, lambda m: _model_request(prompt, req, params[m.id]), ctx.deadline)
+        # Retrieved once: every model gets the same documents.
+        prompt, screening, grounded = self._prepare(req, plan, ctx, guardrail=any_sagemaker)
+        if grounded is not None and not grounded.documents:
+            results = [
+                {"model": m.id, "backend": m.backend, "output": NO_DOCUMENTS_ANSWER, "citations": []}
+                for m in req.models
+            ]
+            return {
+                "use_case": req.use_case.id,
+                "results": results,
+                "succeeded": len(results),
+                "safety": {"input": screening.analysis},
+                "grounding": grounded.no_documents()["grounding"],
+                "request_id": ctx.request_id,
+            }
+        outcomes = self.backends.invoke_many(
+            req.models, lambda m: _model_request(prompt, req, params[m.id]), self._model_deadline(ctx, grounded)
+        )
 
         def slot_for(model: ModelSpec, outcome: ModelResult | ApiError) -> dict[str, Any]:
             slot: dict[str, Any] = {"model": model.id, "backend": model.backend}
             if isinstance(outcome, ModelResult):
                 try:
-                    output = self.safety.screen_output(outcome.text, screening, guardrail=model.backend == "sagemaker")
+                    output, grounded_fields = self._screen_answer(
+                        outcome.text, screening, grounded, ctx.deadline, guardrail=model.backend == "sagemaker"
+                    )
                 except ApiError as exc:
                     outcome = exc
                 else:
@@ -118,6 +179,8 @@ class Service:
                         parameters=params[model.id].describe(),
                         safety={"output": output.analysis},
                     )
+                    if grounded_fields:
+                        slot.update(citations=grounded_fields["citations"], grounding=grounded_fields["grounding"])
             if isinstance(outcome, ApiError):
                 logger.warning("compare slot failed", extra={"model": model.id, "status": outcome.status, "code": outcome.code})
                 slot.update(status=outcome.status, error=outcome.body())
@@ -134,16 +197,26 @@ class Service:
             "results": results,
             "succeeded": sum(1 for slot in results if "output" in slot),
             "safety": {"input": screening.analysis},
+            **({"grounding": grounded.summary()} if grounded is not None else {}),
             "request_id": ctx.request_id,
         }
 
-    def _prepare(self, req: GenerateInput, *, guardrail: bool) -> tuple[Prompt, Any]:
-        """Screen every piece of caller text in one call, then build the prompt from masked text."""
+    def _prepare(
+        self, req: GenerateInput, plan: RetrievalPlan | None, ctx: RequestContext, *, guardrail: bool
+    ) -> tuple[Prompt, Any, GroundedContext | None]:
+        """Screen every piece of caller text in one call, retrieve (grounded requests), then build the
+        prompt from masked text."""
         caller = CallerText(
             input=req.input, context=req.context or "", examples=tuple(req.examples), instructions=req.instructions
         )
         screened: ScreenedRequest = self.safety.screen_request(caller, primary_field="input", guardrail=guardrail)
         masked = screened.text
+        grounded = None
+        if plan is not None:
+            reserved = history_placeholders(list(masked.named_parts().values()))
+            grounded = self.grounding.prepare(
+                plan, query=masked.input, reserved=reserved, deadline=ctx.deadline, guardrail=guardrail
+            )
         prompt = build_prompt(
             req.use_case,
             input_text=masked.input,
@@ -151,13 +224,32 @@ class Service:
             instructions=masked.instructions,
             examples=masked.examples,
             chain_of_thought=req.chain_of_thought,
+            documents=grounded.texts() if grounded is not None else (),
         )
-        return prompt, screened.screening
+        return prompt, screened.screening, grounded
+
+    def _model_deadline(self, ctx: RequestContext, grounded: GroundedContext | None) -> Deadline:
+        """A grounded answer is checked after the model: its time is kept back from the model's."""
+        if grounded is None:
+            return ctx.deadline
+        return Deadline(ctx.deadline.remaining() - GROUNDING_CHECK_SECONDS)
+
+    def _screen_answer(
+        self, text: str, screening: Any, grounded: GroundedContext | None, deadline: Deadline, *, guardrail: bool
+    ) -> tuple[Any, dict[str, Any]]:
+        """The screened answer for the caller, and (grounded requests) its citations and grounding
+        verdict, judged on the answer as the model wrote it (placeholders not restored)."""
+        if grounded is None:
+            return self.safety.screen_output(text, screening, guardrail=guardrail), {}
+        kept = self.safety.screen_output(text, KeepPlaceholders(screening), guardrail=guardrail)
+        fields = self.grounding.finish(grounded, kept.text, deadline)
+        return _Screened(text=screening.restore(kept.text), analysis=kept.analysis), fields
 
     # ------------------------------------------------------------------ chat
     def chat(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
         req = parse_chat(data, self.settings)
         use_case = self.catalog["chat"]
+        plan = plan_retrieval(data, use_case.id, self.settings)
         model = req.model
         params = resolve(use_case.default_parameters, req.parameters, model)
         budget = self.settings.chat_history_max_tokens
@@ -172,11 +264,39 @@ class Service:
             CallerText(input=req.message, reserved=reserved), primary_field="message", guardrail=sagemaker
         )
         message, screening = screened.text.input, screened.screening
-        kept = trim_history(history, budget - estimate_tokens(message))
-        turns = (*((turn.role, turn.text) for turn in kept), ("user", message))
+        grounded = None
+        if plan is not None:
+            grounded = self.grounding.prepare(
+                plan,
+                query=message,
+                reserved=history_placeholders([reserved, message]),
+                deadline=ctx.deadline,
+                guardrail=sagemaker,
+            )
+        if grounded is not None and not grounded.documents:
+            # No model call; the turn is kept so the conversation reads as the caller saw it.
+            self.store.append_pair(conversation_id, ctx.caller, next_turn, message, NO_DOCUMENTS_ANSWER, model.id)
+            return {
+                "conversation_id": conversation_id,
+                "reply": NO_DOCUMENTS_ANSWER,
+                "model": model.id,
+                "turn": next_turn + 1,
+                "history_turns_sent": 0,
+                "usage": {"input_tokens": 0, "output_tokens": 0},
+                "stop_reason": None,
+                "latency_ms": 0.0,
+                "estimated_cost_usd": 0.0,
+                "safety": {"input": screening.analysis},
+                **grounded.no_documents(),
+                "request_id": ctx.request_id,
+            }
+        last_turn = grounded_chat_turn(message, grounded.texts()) if grounded is not None else message
+        kept = trim_history(history, budget - estimate_tokens(last_turn))
+        turns = (*((turn.role, turn.text) for turn in kept), ("user", last_turn))
         request = ModelRequest(system=chat_system_prompt(use_case), turns=turns, params=params)
-        result = self.backends.invoke(model, request, ctx.deadline)
+        result = self.backends.invoke(model, request, self._model_deadline(ctx, grounded))
         output = self.safety.screen_output(result.text, KeepPlaceholders(screening), guardrail=sagemaker)
+        grounded_fields = self.grounding.finish(grounded, output.text, ctx.deadline) if grounded is not None else {}
         # History keeps what the model saw and wrote (placeholders, new PII masked), never the
         # restored values; the caller gets the restored reply.
         self.store.append_pair(conversation_id, ctx.caller, next_turn, message, output.text, model.id)
@@ -193,6 +313,7 @@ class Service:
             "latency_ms": result.latency_ms,
             "estimated_cost_usd": estimated_cost(model, result),
             "safety": {"input": screening.analysis, "output": output.analysis},
+            **grounded_fields,
             "request_id": ctx.request_id,
         }
 

@@ -22,6 +22,8 @@ naming the variable (and the key path inside JSON values) and the allowed values
 ``MAX_INPUT_CHARS``               1..1000000 (all user text of one request, summed)
 ``GUARDRAIL_SCREENS_IMAGES``      optional, true|false (default false): the guardrail's content
                                   filters take the IMAGE input modality; false -> images are refused
+``KNOWLEDGE_BASES``               optional JSON list of knowledge-base objects (``knowledge_settings.py``);
+                                  absent: no grounded answers
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from safety.settings import GUARDRAIL_ARN_VARIABLE, GUARDRAIL_VERSION_VARIABLE, SafetySettings
 
+from .knowledge_settings import KnowledgeBaseSettings, parse_knowledge_bases
 from .model_spec import ConfigError, ModelSpec, parse_model
 
 FAMILIES = ("text", "chat", "code", "vision")
@@ -63,6 +66,7 @@ class Settings:
     #: The guardrail judges input images (a content filter with the IMAGE input modality); without
     #: it an image would reach the model unscreened, so requests with images are refused.
     guardrail_screens_images: bool = False
+    knowledge_bases: Mapping[str, KnowledgeBaseSettings] = field(default_factory=dict)
 
     @property
     def guardrail_arn(self) -> str:
@@ -92,6 +96,11 @@ class Settings:
             "REQUEST_DEADLINE_SECONDS": str(self.request_deadline_seconds),
             "MAX_INPUT_CHARS": str(self.max_input_chars),
             "GUARDRAIL_SCREENS_IMAGES": "true" if self.guardrail_screens_images else "false",
+            **(
+                {"KNOWLEDGE_BASES": _compact_json([kb.to_descriptor() for kb in self.knowledge_bases.values()])}
+                if self.knowledge_bases
+                else {}
+            ),
         }
 
     @classmethod
@@ -158,7 +167,14 @@ class Settings:
             request_deadline_seconds=_float(required("REQUEST_DEADLINE_SECONDS"), "REQUEST_DEADLINE_SECONDS", 1.0, 900.0),
             max_input_chars=_int(required("MAX_INPUT_CHARS"), "MAX_INPUT_CHARS", 1, 1_000_000),
             guardrail_screens_images=_bool(environ.get("GUARDRAIL_SCREENS_IMAGES"), "GUARDRAIL_SCREENS_IMAGES"),
+            knowledge_bases=_knowledge_bases(environ.get("KNOWLEDGE_BASES")),
         )
+
+
+def _knowledge_bases(raw: str | None) -> dict[str, KnowledgeBaseSettings]:
+    if raw is None or not raw.strip():
+        return {}
+    return parse_knowledge_bases(_json(raw, "KNOWLEDGE_BASES"))
 
 
 def _compact_json(value: Any) -> str:

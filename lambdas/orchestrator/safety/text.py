@@ -20,6 +20,7 @@ _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 # The end of a sentence: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _SENTENCE_END_RE = re.compile(r"[.!?\u3002\uff01\uff1f\u2026][\"'\u201d\u2019)\]]*\s")
 _WHITESPACE_RE = re.compile(r"\s")
+_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
 # Characters that must stay with the character before them (combining marks are checked apart).
 _JOINERS = frozenset("\u200d\ufe0e\ufe0f")
 
@@ -100,10 +101,23 @@ def _char_utf8_len(char: str) -> int:
 
 
 def _byte_offsets(text: str) -> list[int] | None:
-    """Cumulative UTF-8 offsets per character (``None`` for ASCII text: offset == index)."""
+    """Cumulative UTF-8 offsets per character, ``len(text) + 1`` of them (``None`` for ASCII text:
+    offset == index). ASCII runs are added as ranges (C speed), so text that is ASCII but for a few
+    characters (e.g. the private-use separators between screened parts) costs little more than
+    ASCII; only the non-ASCII characters are measured one by one."""
     if text.isascii():
         return None
-    return list(accumulate(map(_char_utf8_len, text), initial=0))
+    offsets: list[int] = []
+    char = byte = 0
+    for run in _NON_ASCII_RUN_RE.finditer(text):
+        ascii_chars = run.start() - char
+        offsets.extend(range(byte, byte + ascii_chars))
+        byte += ascii_chars
+        offsets.extend(accumulate(map(_char_utf8_len, run.group()[:-1]), initial=byte))
+        byte = offsets[-1] + _char_utf8_len(run.group()[-1])
+        char = run.end()
+    offsets.extend(range(byte, byte + len(text) - char + 1))
+    return offsets
 
 
 def split_text(text: str, max_bytes: int, *, overlap_chars: int = 0) -> list[tuple[int, int]]:

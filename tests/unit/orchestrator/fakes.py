@@ -202,6 +202,8 @@ class FakeAws:
             return "InvokeEndpoint"
         if "/guardrail/" in path and path.endswith("/apply"):
             return "ApplyGuardrail"
+        if "/knowledgebases/" in path and path.endswith("/retrieve"):
+            return "Retrieve"
         return path
 
     def count(self, service: str, operation: str) -> int:
@@ -252,6 +254,56 @@ def echo_converse(request: Any, payload: dict) -> AWSResponse:
     """Answers with the last user turn's text (to see what the model received)."""
     text = payload["messages"][-1]["content"][-1]["text"]
     return converse_reply("ECHO:" + text)(request, payload)
+
+
+KB_ID = "KB12345678"
+KNOWLEDGE_BASE = {
+    "name": "operations-guide",
+    "id": KB_ID,
+    "description": "How to deploy and run this stack",
+    "filterable_keys": ["topic", "audience"],
+    "max_results": 5,
+    "min_score": 0.3,
+    "grounded_use_cases": ["answer", "chat"],
+    "grounding_threshold": 0.75,
+    "relevance_threshold": 0.5,
+    "below_threshold": "reject",
+    "retrieved_text_pii": "mask",
+}
+
+
+def chunk(text: str, score: float, source: str = "s3://docs/sample-corpus/deploying.md") -> dict[str, Any]:
+    """One Retrieve result of an S3 data source."""
+    return {
+        "content": {"text": text, "type": "TEXT"},
+        "location": {"type": "S3", "s3Location": {"uri": source}},
+        "metadata": {"x-amz-bedrock-kb-source-uri": source, "topic": "deploying"},
+        "score": score,
+    }
+
+
+def retrieve_reply(*chunks: dict[str, Any]) -> Callable[[Any, dict], AWSResponse]:
+    def handler(request: Any, payload: dict) -> AWSResponse:
+        return aws_response(request, 200, {"retrievalResults": list(chunks)})
+
+    return handler
+
+
+def grounding_reply(grounding: float, relevance: float, threshold: float = 0.1) -> Callable[[Any, dict], AWSResponse]:
+    """ApplyGuardrail's answer with a contextual grounding assessment (detect-only filters: action NONE)."""
+
+    def handler(request: Any, payload: dict) -> AWSResponse:
+        filters = [
+            {"type": kind, "threshold": threshold, "score": score, "action": "NONE", "detected": score < threshold}
+            for kind, score in (("GROUNDING", grounding), ("RELEVANCE", relevance))
+        ]
+        return aws_response(
+            request,
+            200,
+            {"usage": {}, "action": "NONE", "outputs": [], "assessments": [{"contextualGroundingPolicy": {"filters": filters}}]},
+        )
+
+    return handler
 
 
 def sagemaker_reply(body: Any) -> Callable[[Any, dict], AWSResponse]:

@@ -20,7 +20,7 @@ TABLE = fakes.ENV["CONVERSATION_TABLE"]
 @pytest.fixture
 def table(aws: fakes.FakeAws, monkeypatch: pytest.MonkeyPatch):
     # moto answers DynamoDB only; model and Comprehend calls pass through to FakeAws.
-    passthrough = {"urls": [r"https://(bedrock-runtime|runtime\.sagemaker|comprehend)\..*"]}
+    passthrough = {"urls": [r"https://(bedrock-runtime|bedrock-agent-runtime|runtime\.sagemaker|comprehend)\..*"]}
     with mock_aws(config={"core": {"passthrough": passthrough}}):
         client = botocore.session.get_session().create_client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"

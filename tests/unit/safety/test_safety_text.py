@@ -113,3 +113,17 @@ def test_overlap_starts_at_a_word_and_repeats_the_cut_region():
 def test_rejects_a_budget_below_one_character():
     with pytest.raises(ValueError):
         split_text("abc", 3)
+
+
+def test_byte_offsets_of_mixed_text_match_a_character_by_character_count() -> None:
+    """The run-wise offsets (ASCII runs as ranges) equal the per-character UTF-8 lengths summed."""
+    import random
+
+    from safety.text import _byte_offsets
+
+    rng = random.Random(13)
+    alphabet = "ab c\n\ue000\u00e9\u0416\u4e2d\U0001f600\u0301"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        expected = None if text.isascii() else [len(text[:i].encode("utf-8")) for i in range(len(text) + 1)]
+        assert _byte_offsets(text) == expected, repr(text)
