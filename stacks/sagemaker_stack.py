@@ -156,6 +156,7 @@ class SageMakerStack(Stack):
             autoscaling=endpoint.autoscaling,
             endpoint_name=config.stack_name("llm"),
             catalog_id=endpoint.catalog_id,
+            chat_template=endpoint.chat_template,
             removal_policy=removal,
             log_retention=log_retention,
             log_encryption_key=logs_key,

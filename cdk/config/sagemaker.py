@@ -103,6 +103,8 @@ class EndpointSettings:
     model_data_url: str | None = None
     model_artifacts_key: str | None = None
     model_size_gb: float | None = None
+    base_model: str | None = None  # the Hub model the served weights are: its context length and chat template
+    chat_template: str = "generic"  # the orchestrator's renderer for this model's turns (chat_templates.TEMPLATES)
     catalog_id: str = "sagemaker-neuron-llm"
     serving: NeuronServing = field(default_factory=NeuronServing)
     volume_size_gb: int = 64
@@ -273,7 +275,8 @@ def _model_source(section: Section, *, enabled: bool, training_enabled: bool, re
     return out
 
 
-def _endpoint(section: Section, *, training_enabled: bool, retain_data: bool) -> EndpointSettings:
+def _endpoint(section: Section, *, training: TrainingSettings, retain_data: bool) -> EndpointSettings:
+    training_enabled = training.enabled
     d = EndpointSettings()
     enabled = section.boolean("enabled", d.enabled)
     instance_type = fields.instance_type(section, "instance_type", d.instance_type, allowed=INFERENTIA2_TYPES,
@@ -289,9 +292,15 @@ def _endpoint(section: Section, *, training_enabled: bool, retain_data: bool) ->
                           f"{tag!r} is not a Neuron (neuronx) image tag; Inferentia2 needs e.g. {default_image[1]!r}")
     source = _model_source(section, enabled=enabled, training_enabled=training_enabled, retain_data=retain_data)
     hub_id = source["hf_model_id"]
-    context = fields.context_override(section) or context_tokens(hub_id if isinstance(hub_id, str) else None)
+    # A model from this project's pipeline (model_artifacts_key) is its training base model, compiled by the export
+    # step for exactly the export's shapes: those are the serving defaults.
+    fine_tuned = source["model_artifacts_key"] is not None
+    served = hub_id if isinstance(hub_id, str) else None
+    model = fields.base_model(section, served, pattern=HF_MODEL_ID_PATTERN) or (training.model_id if fine_tuned else None)
+    context = fields.context_override(section) or context_tokens(model)
     serving = fields.serving(section, container=container, instance=instance_type, context_tokens=context,
-                             context_source=f"the base model ({hub_id or 'base_model_context_tokens'})")
+                             context_source=f"the base model ({model or 'base_model_context_tokens'})",
+                             defaults=training.export.serving if fine_tuned else None)
 
     model_size_gb = fields.optional_positive(section, "model_size_gb")
     if model_size_gb is not None:
@@ -347,6 +356,8 @@ def _endpoint(section: Section, *, training_enabled: bool, retain_data: bool) ->
         model_data_url=source["model_data_url"],  # type: ignore[arg-type]
         model_artifacts_key=source["model_artifacts_key"],  # type: ignore[arg-type]
         model_size_gb=model_size_gb,
+        base_model=model,
+        chat_template=fields.chat_template(section, model, enabled=enabled),
         catalog_id=section.string("catalog_id", d.catalog_id, pattern=CATALOG_ID_PATTERN,
                                   pattern_hint="lower-case letters, digits and . _ : - (at most 64)"),
         serving=serving,
@@ -379,7 +390,7 @@ def parse_sagemaker(section: Section, *, has_vpc: bool = False, retain_data: boo
     """
     training = parse_training(section.section("training"), has_vpc=has_vpc)
     config = SageMakerConfig(
-        endpoint=_endpoint(section.section("endpoint"), training_enabled=training.enabled, retain_data=retain_data),
+        endpoint=_endpoint(section.section("endpoint"), training=training, retain_data=retain_data),
         training=training,
     )
     section.finish()

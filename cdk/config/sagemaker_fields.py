@@ -11,7 +11,14 @@ from types import MappingProxyType
 
 from cdk.components.inferentia_endpoint.props import AUTO_CAST_TYPES, NeuronServing
 from cdk.config.fields import ConfigError, Section
+from cdk.planning import base_models
 from cdk.planning.instances import CATALOG
+from cdk.runtime_contracts import expose_runtime_packages
+
+expose_runtime_packages()  # lambdas/<function>/ on sys.path for the runtime contract below
+
+# isort: split
+from orchestrator.chat_templates import DEFAULT_TEMPLATE, TEMPLATES  # noqa: E402
 
 # Neuron deep-learning containers (AWS DLC registry; the registry account per region is in
 # cdk/components/neuron_dlc/registry.py). Defaults are the newest tags the SageMaker Python SDK's image_uri_config
@@ -41,6 +48,30 @@ def instance_type(section: Section, key: str, default: str, *, allowed: frozense
 
 def optional_positive(section: Section, key: str) -> float | None:
     return section.number(key, None, minimum=0, exclusive_minimum=True)
+
+
+def base_model(section: Section, hub_id: str | None, *, pattern: str) -> str | None:
+    """The Hub model the served weights are (a Hub endpoint's own id, or ``base_model`` for weights staged in S3),
+    which tells its context length and chat template."""
+    if hub_id is not None:
+        if section.raw("base_model", None) is not None:
+            raise ConfigError(section.child_path("base_model"), "is the hf_model_id itself; remove it")
+        return hub_id
+    return section.string("base_model", None, pattern=pattern,
+                          pattern_hint="the Hugging Face model id the staged weights were compiled from")
+
+
+def chat_template(section: Section, model: str | None, *, enabled: bool) -> str:
+    """How the orchestrator renders turns for the served model: ``chat_template``, else the base model's own."""
+    known = base_models.chat_template(model)
+    template = section.string("chat_template", known, choices=TEMPLATES)
+    if template is not None:
+        return template
+    if enabled:
+        raise ConfigError(section.child_path("chat_template"),
+                          f"the chat template of {model or 'the served model (set base_model)'} is not known; set one "
+                          f"of {', '.join(TEMPLATES)} (its tokenizer_config.json names the format)")
+    return DEFAULT_TEMPLATE
 
 
 def context_override(section: Section) -> int | None:

@@ -17,6 +17,19 @@ CONTEXT_TOKENS: Mapping[str, int] = MappingProxyType({
 })
 
 
+# The chat template each model's tokenizer_config.json declares, by the names of the orchestrator's renderers
+# (lambdas/orchestrator/orchestrator/chat_templates.py): both models ship the Zephyr template.
+CHAT_TEMPLATES: Mapping[str, str] = MappingProxyType({
+    "TinyLlama/TinyLlama-1.1B-Chat-v1.0": "zephyr",
+    "HuggingFaceH4/zephyr-7b-beta": "zephyr",
+})
+
+
+def chat_template(model_id: str | None) -> str | None:
+    """The chat template of a known Hub model id, else ``None``."""
+    return CHAT_TEMPLATES.get(model_id) if model_id else None
+
+
 def context_tokens(model_id: str | None) -> int | None:
     """The context length of a known Hub model id, else ``None``."""
     return CONTEXT_TOKENS.get(model_id) if model_id else None

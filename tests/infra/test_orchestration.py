@@ -20,7 +20,7 @@ from cdk.components.web_acl import (
     decimal_greater_than_regex,
 )
 from cdk.config import load_app_config
-from tests.infra.synth import cdk_context
+from tests.infra.synth import cdk_context, flat
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 # The orchestrator's environment contract (lambdas/orchestrator/orchestrator/settings.py, safety/settings.py).
@@ -437,3 +437,13 @@ def test_gateway_schemas_accept_what_the_orchestrator_accepts_and_refuse_unknown
                        "/v1/moderate": {"text": "x", "language": "english"}}.items():
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.Draft4Validator(REQUEST_SCHEMAS[path]).validate(body)
+
+
+def test_the_endpoint_model_is_rendered_with_its_own_chat_template(api):
+    """Issue 12 item 12: the Inferentia endpoint's MODELS entry names the served model's chat template (Zephyr
+    for the shipped zephyr-7b-beta weights), not the plain ``User:``/``Assistant:`` lines."""
+    env, stack = api
+    models = flat(_function(stack)["Environment"]["Variables"]["MODELS"])  # Bedrock entries carry ARN tokens
+    endpoints = [json.loads(entry) for entry in re.findall(r'\{[^{}]*"backend":"sagemaker"[^{}]*\}', models)]
+    expected = {"dev": [], "staging": ["zephyr"], "prod": ["zephyr"]}[env]
+    assert [model.get("template", "generic") for model in endpoints] == expected

@@ -228,6 +228,7 @@ def test_model_descriptor_and_invoke_grant_for_the_orchestrator():
     assert stack.endpoint is not None and stack.training_pipeline is None
     assert stack.endpoint.model_descriptor == {
         "id": "sagemaker-neuron-llm", "backend": "sagemaker", "endpoint": "genai-prod-llm", "container": "tgi",
+        "template": "zephyr",
         "max_tokens": 1024, "price_in": 0, "price_out": 0,
     }
     assert stack.endpoint.variant_name == "AllTraffic" and len(stack.endpoint.rollback_alarms) == 2

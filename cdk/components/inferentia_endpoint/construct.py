@@ -105,6 +105,7 @@ class InferentiaEndpoint(Construct):
             image_tag="2.1.2-optimum0.0.27-neuronx-py310-ubuntu22.04",
             model=ModelSource.from_s3(weights, "zephyr-7b-beta/neuron-b4-s4096-c2-bf16/"),
             serving=NeuronServing(num_cores=2, batch_size=4, max_input_tokens=3072, max_total_tokens=4096),
+            chat_template="zephyr",  # how the orchestrator renders turns (the model's own template)
             data_capture=DataCapture(sampling_percentage=10, retention_days=30),
         )
         caller = iam.Role(stack, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
@@ -130,6 +131,7 @@ class InferentiaEndpoint(Construct):
         autoscaling: Autoscaling | None = None,
         endpoint_name: str | None = None,
         catalog_id: str = "sagemaker-neuron-llm",
+        chat_template: str = "generic",
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         log_encryption_key: kms.IKey | None = None,
@@ -269,6 +271,7 @@ class InferentiaEndpoint(Construct):
             "backend": "sagemaker",
             "endpoint": self.endpoint_name,
             "container": serving.container,
+            "template": chat_template,
             "max_tokens": serving.max_total_tokens - serving.max_input_tokens,
             "price_in": 0,
             "price_out": 0,

@@ -10,6 +10,9 @@ history) can open a turn of its own (issue 12 item 12).
   tokenizer config when adding a model).
 * ``mistral``: ``[INST] ... [/INST]`` (Mistral / Mixtral instruct; no system role, so the system
   prompt leads the first instruction); ``<s>`` likewise left to the tokenizer.
+* ``zephyr``: ``<|system|>`` / ``<|user|>`` / ``<|assistant|>`` turns closed by ``</s>`` (the chat template in the
+  ``tokenizer_config.json`` of HuggingFaceH4/zephyr-7b-beta and TinyLlama/TinyLlama-1.1B-Chat-v1.0, the models
+  this project ships serving settings for).
 
 Escaping is the same for every template (a marker of another template is harmless to escape, and
 a model may know several): special-token spellings ``<|name|>`` lose their bars, ``[INST]``-style
@@ -22,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-TEMPLATES = ("generic", "llama3", "mistral")
+TEMPLATES = ("generic", "llama3", "mistral", "zephyr")
 DEFAULT_TEMPLATE = "generic"
 
 _SPECIAL_TOKEN = re.compile(r"<\|\s*([^|<>]{0,64}?)\s*\|>")
@@ -53,6 +56,10 @@ def render(template: str, system: str, turns: Sequence[tuple[str, str]]) -> str:
         parts = [_llama3_turn("system", system)] if system else []
         parts += [_llama3_turn(role, text) for role, text in escaped]
         return "".join(parts) + "<|start_header_id|>assistant<|end_header_id|>\n\n"
+    if template == "zephyr":
+        parts = [_zephyr_turn("system", system)] if system else []
+        parts += [_zephyr_turn(role, text) for role, text in escaped]
+        return "".join(parts) + "<|assistant|>\n"
     if template == "mistral":
         prompt = ""
         for index, (role, text) in enumerate(escaped):
@@ -72,8 +79,16 @@ def _llama3_turn(role: str, text: str) -> str:
     return f"<|start_header_id|>{role}<|end_header_id|>\n\n{text}<|eot_id|>"
 
 
+def _zephyr_turn(role: str, text: str) -> str:
+    return f"<|{role}|>\n{text}</s>\n"
+
+
 def cut_runaway(template: str, text: str) -> str:
     """The model's answer up to the next turn it may have started writing itself."""
-    markers = {"llama3": ("<|eot_id|>", "<|start_header_id|>"), "mistral": ("[INST]", "</s>")}.get(template, ("\nUser:",))
+    markers = {
+        "llama3": ("<|eot_id|>", "<|start_header_id|>"),
+        "mistral": ("[INST]", "</s>"),
+        "zephyr": ("</s>", "<|user|>"),
+    }.get(template, ("\nUser:",))
     cuts = [index for index in (text.find(marker) for marker in markers) if index >= 0]
     return text[: min(cuts)] if cuts else text

@@ -250,3 +250,29 @@ def test_a_2048_context_model_cannot_be_exported_for_4096_tokens():
     assert export.serving.max_total_tokens == 2048 and export.instance_type == "ml.trn1.2xlarge"
     error = _error({"training": {"export": {"instance_type": "ml.inf2.xlarge"}}})
     assert error.path == f"{PATH}.training.export.instance_type"
+
+
+def test_the_chat_template_follows_the_base_model_or_must_be_named():
+    staged = {"enabled": True, "model_data_url": "s3://models-bucket/m/", "model_size_gb": 2}
+    assert _load({"endpoint": {**staged, "base_model": "HuggingFaceH4/zephyr-7b-beta"}}).endpoint.chat_template == "zephyr"
+    named = _load({"endpoint": {**staged, "base_model": "org/m", "chat_template": "llama3"}}).endpoint
+    assert (named.base_model, named.chat_template) == ("org/m", "llama3")
+    error = _error({"endpoint": staged})
+    assert error.path == f"{PATH}.endpoint.chat_template" and "zephyr" in str(error) and "base_model" in str(error)
+    error = _error({"endpoint": {**staged, "base_model": "org/m", "chat_template": "chatml"}})
+    assert error.path == f"{PATH}.endpoint.chat_template" and "generic" in str(error)
+    error = _error({"endpoint": {**HUB, "hf_model_revision": REVISION, "allow_hub_download": True, "base_model": "a/b"}})
+    assert error.path == f"{PATH}.endpoint.base_model"
+
+
+def test_a_fine_tuned_model_is_served_with_the_shapes_its_export_compiled():
+    """The pipeline's export compiles the fine-tuned base model (TinyLlama, 2,048 tokens) for its own shapes; an
+    endpoint serving those artifacts takes them as defaults, and the base model's template and context apply."""
+    fine_tuned = {"enabled": True, "model_artifacts_key": "output/genai-dev-ft-abc/output/model.tar.gz"}
+    endpoint = _load({"endpoint": fine_tuned, "training": {"enabled": True}}).endpoint
+    export = _load({"training": {"enabled": True}}).training.export.serving
+    assert endpoint.serving == export and endpoint.serving.max_total_tokens == 2048
+    assert (endpoint.base_model, endpoint.chat_template) == ("TinyLlama/TinyLlama-1.1B-Chat-v1.0", "zephyr")
+    error = _error({"endpoint": {**fine_tuned, "max_total_tokens": 4096, "max_input_tokens": 3072},
+                    "training": {"enabled": True}})
+    assert error.path == f"{PATH}.endpoint.max_total_tokens" and "2048-token context" in str(error)

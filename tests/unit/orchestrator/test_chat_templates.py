@@ -37,6 +37,8 @@ def _turn_markers(prompt: str, template: str) -> list[str]:
         return re.findall(r"<\|start_header_id\|>(\w+)<\|end_header_id\|>", prompt)
     if template == "mistral":
         return re.findall(r"\[/?INST\]", prompt)
+    if template == "zephyr":
+        return re.findall(r"<\|(system|user|assistant)\|>", prompt)
     return [m.lower() for m in re.findall(r"(?im)^\s*(user|assistant|system)\s*[:\uff1a]", prompt)]
 
 
@@ -44,10 +46,12 @@ EXPECTED_GENERATE = {
     "generic": ["user", "assistant"],
     "llama3": ["system", "user", "assistant"],
     "mistral": ["[INST]", "[/INST]"],
+    "zephyr": ["system", "user", "assistant"],
 }
+TURN_END = {"llama3": "<|eot_id|>", "zephyr": "</s>"}
 
 
-@pytest.mark.parametrize("template", ["generic", "llama3", "mistral"])
+@pytest.mark.parametrize("template", ["generic", "llama3", "mistral", "zephyr"])
 def test_hostile_text_in_every_generate_part_stays_inside_the_user_turn(runtime_for, safety_fake, aws, template) -> None:
     runtime_for(safety_fake, MODELS=_models(None if template == "generic" else template))
     aws.on("sagemaker-runtime", "InvokeEndpoint", fakes.sagemaker_reply(TGI_ANSWER))
@@ -64,10 +68,12 @@ def test_hostile_text_in_every_generate_part_stays_inside_the_user_turn(runtime_
     assert response["statusCode"] == 200, response["body"]
     prompt = aws.payloads("sagemaker-runtime", "InvokeEndpoint")[0]["inputs"]
     assert _turn_markers(prompt, template) == EXPECTED_GENERATE[template]
-    assert "</s>" not in prompt and "<s>" not in prompt and prompt.count("<|eot_id|>") == (2 if template == "llama3" else 0)
+    assert "<s>" not in prompt
+    for marker in ("<|eot_id|>", "</s>"):  # only the template's own turn ends: the system and user turns
+        assert prompt.count(marker) == (2 if TURN_END.get(template) == marker else 0)
 
 
-@pytest.mark.parametrize("template", ["generic", "llama3"])
+@pytest.mark.parametrize("template", ["generic", "llama3", "zephyr"])
 def test_hostile_history_and_message_stay_in_their_turns(runtime_for, safety_fake, aws, table, template) -> None:  # noqa: F811
     runtime_for(safety_fake, MODELS=_models(None if template == "generic" else template))
     aws.on("sagemaker-runtime", "InvokeEndpoint", fakes.sagemaker_reply([{"generated_text": HOSTILE}]))
@@ -81,7 +87,7 @@ def test_hostile_history_and_message_stay_in_their_turns(runtime_for, safety_fak
     assert second["statusCode"] == 200, second["body"]
     prompt = aws.payloads("sagemaker-runtime", "InvokeEndpoint")[1]["inputs"]
     expected = ["user", "assistant", "user", "assistant"]
-    assert _turn_markers(prompt, template) == (["system", *expected] if template == "llama3" else expected)
+    assert _turn_markers(prompt, template) == (["system", *expected] if template in ("llama3", "zephyr") else expected)
 
 
 def test_an_unknown_template_fails_the_cold_start(runtime_for, safety_fake) -> None:
