@@ -81,6 +81,7 @@ def parse_knowledge_bases(raw: object, path: str) -> tuple[KnowledgeBaseProps, .
         return ()
     section = Section(raw, path)  # fails unless an object
     parsed = []
+    grounded_by: dict[str, str] = {}
     for name in dict(raw):  # type: ignore[call-overload]  # the keys are the knowledge bases' names
         entry_path = section.child_path(name)
         if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
@@ -88,6 +89,14 @@ def parse_knowledge_bases(raw: object, path: str) -> tuple[KnowledgeBaseProps, .
                                           "hyphens, starting with a letter, at most 30 characters")
         props = _parse_one(name, section.section(name, required=True))
         check_chunk_fits_model(props, entry_path)
+        for use_case in props.grounded_use_cases:
+            # A request without knowledge_base uses its use case's one default (the orchestrator's settings
+            # contract refuses two at cold start; fail synth instead).
+            if use_case in grounded_by:
+                raise ConfigError(f"{entry_path}.grounded_use_cases", f"{use_case!r} is already grounded by "
+                                                                       f"{grounded_by[use_case]!r}; one knowledge base "
+                                                                       "per use case")
+            grounded_by[use_case] = name
         parsed.append(props)
     section.finish()
     return tuple(parsed)

@@ -118,3 +118,10 @@ def test_create_only_settings_change_the_fingerprint_and_nothing_else_does():
                                                                          filterable_keys=["topic"]))
     assert create_only_fingerprint(base) != create_only_fingerprint(_one(chunking={"max_tokens": 500}))
     assert create_only_fingerprint(base) != create_only_fingerprint(_one(embedding={"dimensions": 512}))
+
+
+def test_a_use_case_is_grounded_by_one_knowledge_base_at_most():
+    with pytest.raises(ConfigError) as error:
+        _knowledge_bases({"docs": {"description": "Docs", "grounded_use_cases": ["answer"]},
+                          "faq": {"description": "FAQ", "grounded_use_cases": ["chat", "answer"]}})
+    assert str(error.value).startswith(f"{PATH}.faq.grounded_use_cases") and "'docs'" in str(error.value)

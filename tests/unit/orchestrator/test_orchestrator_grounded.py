@@ -324,3 +324,11 @@ def test_the_readme_grounded_example_matches_the_schemas() -> None:
     validator("GenerateRequest").validate(request)
     validator("GenerateResponse").validate(response)
     assert response["citations"] and request["knowledge_base"] == response["grounding"]["knowledge_base"]
+
+
+def test_no_retrieve_starts_after_the_request_deadline(call, grounded_aws) -> None:
+    status, body, _ = call(
+        "POST", "/v1/generate", {"use_case": "answer", "input": "Deploy?"}, context=fakes.LambdaContext(remaining_ms=500)
+    )
+    assert status == 503 and "operations-guide" in body["error"]["message"]
+    assert grounded_aws.count("bedrock-agent-runtime", "Retrieve") == 0 and grounded_aws.count("bedrock-runtime", "Converse") == 0
