@@ -332,3 +332,28 @@ def test_no_retrieve_starts_after_the_request_deadline(call, grounded_aws) -> No
     )
     assert status == 503 and "operations-guide" in body["error"]["message"]
     assert grounded_aws.count("bedrock-agent-runtime", "Retrieve") == 0 and grounded_aws.count("bedrock-runtime", "Converse") == 0
+
+
+def test_an_ungrounded_request_never_creates_the_retrieval_client(aws, _session_clients, safety_fake, monkeypatch) -> None:
+    import os
+
+    import handler
+
+    class Recording:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def client(self, service: str) -> Any:
+            self.asked.append(service)
+            return _session_clients.client(service)
+
+    clients = Recording()
+    runtime = handler.build_runtime(os.environ, clients=clients, safety_filter=safety_fake)  # type: ignore[arg-type]
+    monkeypatch.setattr(handler, "RUNTIME", runtime)
+    aws.on("bedrock-runtime", "Converse", fakes.converse_reply("Fine."))
+    try:
+        event = fakes.api_event("POST", "/v1/generate", {"use_case": "summarize", "input": "The board met."})
+        assert handler.handler(event, fakes.LambdaContext())["statusCode"] == 200
+    finally:
+        runtime.service.backends.close()
+    assert "bedrock-agent-runtime" not in clients.asked and "bedrock-runtime" in clients.asked
