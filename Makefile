@@ -20,10 +20,10 @@ CDK_FLAGS := --no-notices --ci
 # Synthesis must not need the network: where the kernel allows it, run it with no network at all.
 OFFLINE := $(shell unshare -rn true >/dev/null 2>&1 && echo "unshare -rn")
 
-.PHONY: help setup synth test lint assets manifest deploy deploy-account diff destroy rehearse clean doctor
+.PHONY: help setup synth test lint assets manifest deploy deploy-account diff destroy rehearse clean doctor evaluate evaluate-local
 
 help:
-	@echo "make synth | test | lint | manifest | rehearse | cost-report | doctor ENV=dev | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
+	@echo "make synth | test | lint | manifest | rehearse | cost-report | evaluate ENV=staging | evaluate-local | doctor ENV=dev | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -107,3 +107,17 @@ FORMAT ?= text
 cost-report: setup
 	env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 	  $(OFFLINE) $(PY) scripts/cost_report.py --format $(FORMAT)
+
+# Quality evaluation (issue 15): the datasets under evaluation/datasets/ against ENV's deployed API (SigV4, the
+# standard credential chain; fails fast without credentials), one table per use case x model, JSON + Markdown
+# reports under evaluation/reports/<run>/. GATE=1 applies environments.<ENV>.evaluation.gate (exit 1 = failed).
+#   make evaluate ENV=staging [MODELS=a,b] [USE_CASES=answer,classify] [GATE=1] [BASELINE=path] [ACCEPT=path]
+#   make evaluate-local [USE_CASES=...]    # the same code path against the local handler, AWS stubbed
+EVALUATE_FLAGS = $(if $(MODELS),--models '$(MODELS)') $(if $(USE_CASES),--use-cases '$(USE_CASES)') \
+  $(if $(GATE),--gate) $(if $(BASELINE),--baseline '$(BASELINE)') $(if $(ACCEPT),--accept '$(ACCEPT)') \
+  $(if $(API_URL),--api-url '$(API_URL)')
+evaluate: $(VENV)/.installed
+	$(PY) -m evaluation --env '$(ENV)' $(EVALUATE_FLAGS)
+
+evaluate-local: $(VENV)/.installed
+	$(PY) -m evaluation --local $(EVALUATE_FLAGS)
