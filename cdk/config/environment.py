@@ -18,6 +18,7 @@ from cdk.config.account import ACCOUNT_STACK, MANAGED_KEY, parse_managed_by
 from cdk.config.api import ApiConfig, parse_api
 from cdk.config.bedrock import BedrockConfig, parse_bedrock
 from cdk.config.budget import BudgetProps, parse_budget
+from cdk.config.evaluation import EvaluationConfig, parse_evaluation
 from cdk.config.fields import ConfigError, Section
 from cdk.config.knowledge_bases import parse_knowledge_bases
 from cdk.config.network import NetworkConfig, parse_network
@@ -58,6 +59,7 @@ class EnvironmentConfig:
     observability: ObservabilityConfig = field(default_factory=ObservabilityConfig)
     budget: BudgetProps | None = None  # None: no budget (budget.enabled false)
     knowledge_bases: tuple[KnowledgeBaseProps, ...] = ()  # name -> settings in cdk.json, in that order
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
     @property
     def retain_data(self) -> bool:
@@ -117,16 +119,17 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
         removal_policy=section.string("removal_policy", "retain", choices=REMOVAL_POLICIES),
         account_singletons=parse_managed_by(section.child_path(MANAGED_KEY), section.raw(MANAGED_KEY, None)),
         network=parse_network(section.section("network"), region=section.raw("region")),
-        bedrock=parse_bedrock(section.section("bedrock"), region=section.raw("region"),
-                              log_retention_days=section.raw("log_retention_days", 30)),
+        bedrock=(bedrock := parse_bedrock(section.section("bedrock"), region=section.raw("region"),
+                                          log_retention_days=section.raw("log_retention_days", 30))),
         safety=(safety := parse_safety(section.section("safety"))),
-        api=parse_api(section.section("api"), safety=safety),  # checks limits shared with safety
+        api=(api := parse_api(section.section("api"), safety=safety)),  # checks limits shared with safety
         sagemaker=parse_sagemaker(section.section("sagemaker"),
                                   has_vpc=bool((section.raw("network", None) or {}).get("vpc_id")),
                                   retain_data=section.raw("removal_policy", "retain") == "retain"),
         observability=parse_observability(section.section("observability")),
         budget=parse_budget(section.section("budget"), environment=name),
         knowledge_bases=parse_knowledge_bases(section.raw("knowledge_bases", None), section.child_path("knowledge_bases")),
+        evaluation=parse_evaluation(section.section("evaluation"), bedrock=bedrock, api=api),
     )
     section.finish()
     return config
