@@ -58,6 +58,10 @@ class KnowledgeOutputs(Protocol):
     alarms: Sequence[cw.IAlarm]
 
     def dashboard_widgets(self) -> list[cw.IWidget]: ...
+class EvaluationOutputs(Protocol):
+    metrics_namespace: str
+
+    def dashboard_widgets(self) -> list[cw.IWidget]: ...
 
 
 class ObservabilityStack(Stack):
@@ -78,6 +82,7 @@ class ObservabilityStack(Stack):
         sagemaker: SageMakerOutputs | None = None,
         api: ApiOutputs | None = None,
         knowledge: KnowledgeOutputs | None = None,
+        evaluation: EvaluationOutputs | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -145,6 +150,11 @@ class ObservabilityStack(Stack):
             self.dashboard.add_section("Knowledge bases", "Each knowledge base's latest ingestion job (published every "
                                        "15 minutes by the ingestion worker) and the sync queue.",
                                        knowledge.dashboard_widgets())
+        if evaluation is not None:
+            self.dashboard.add_section("Evaluation", "Each evaluation run's scores by use case x model (namespace "
+                                       f"{evaluation.metrics_namespace}, dimensions Environment, UseCase, Model) and the runs' "
+                                       "outcomes; reports in the evaluation bucket under runs/.",
+                                       evaluation.dashboard_widgets())
         CfnOutput(self, "DashboardName", description="CloudWatch dashboard of this environment (CloudWatch > Dashboards)",
                   value=self.dashboard.dashboard.dashboard_name)
 

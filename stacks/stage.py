@@ -13,6 +13,7 @@ from cdk.config import EnvironmentConfig
 from stacks.alerting_stack import AlertingStack
 from stacks.bedrock_stack import BedrockStack
 from stacks.knowledge_stack import KnowledgeStack
+from stacks.evaluation_stack import EvaluationStack
 from stacks.observability_stack import ObservabilityStack
 from stacks.orchestration_stack import OrchestrationStack
 from stacks.sagemaker_stack import SageMakerStack
@@ -68,6 +69,15 @@ class GenAiStage(Stage):
             # Retrieve on exactly these knowledge bases (their KNOWLEDGE_BASES settings are the descriptors above).
             self.knowledge.grant_retrieve(self.api.function)
 
+        # Only an environment with evaluation.enabled gets the evaluation state machine (issue 15).
+        self.evaluation: EvaluationStack | None = None
+        if config.evaluation.pipeline is not None:
+            self.evaluation = EvaluationStack(
+                self, "Evaluation",
+                **self._stack_props("evaluation", "evaluation state machine, reports and the Bedrock judge"),
+                orchestrator=self.api.function,
+            )
+
         # Last: reads what the stacks above expose (pass each one as it exists), nothing depends on it.
         self.observability = ObservabilityStack(
             self, "Observability",
@@ -77,6 +87,7 @@ class GenAiStage(Stage):
             sagemaker=self.sagemaker,
             api=self.api,
             knowledge=self.knowledge,
+            evaluation=self.evaluation,
         )
 
     def _stack_props(self, name: str, purpose: str) -> dict[str, object]:

@@ -18,7 +18,9 @@ synth naming ``environments.<env>.evaluation.<key>``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from evaluation_metrics.gate import GateSettings
 
 from cdk import runtime_contracts  # noqa: F401 - puts evaluation_metrics (a runtime contract) on sys.path
 from cdk.components.evaluation_pipeline.props import (
@@ -31,7 +33,6 @@ from cdk.components.evaluation_pipeline.props import (
 from cdk.config.api import ApiConfig
 from cdk.config.bedrock import BedrockConfig
 from cdk.config.fields import ConfigError, Section
-from evaluation_metrics.gate import GateSettings
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class EvaluationConfig:
     """``pipeline`` is None when ``enabled`` is false (no state machine); the gate applies either way."""
 
     pipeline: EvaluationPipelineProps | None = None
-    gate: GateSettings = GateSettings()
+    gate: GateSettings = field(default_factory=GateSettings)
     gate_in_pipeline: bool = False
     concurrency: int = 4
 

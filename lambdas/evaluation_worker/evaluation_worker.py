@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -46,14 +47,19 @@ def _run_prefix(run_id: str) -> str:
 
 
 def prepare(event: dict[str, Any]) -> dict[str, Any]:
-    key, models = event["dataset_key"], list(event["models"])
+    """The execution input (``dataset_key``, optional ``models`` and ``use_cases``) -> the work list."""
+    execution_input = event["input"]
+    key = execution_input.get("dataset_key")
+    if not isinstance(key, str) or not key.startswith("datasets/"):
+        raise ValueError('the execution input needs "dataset_key": "datasets/<file>.jsonl" (a key of the report bucket)')
+    models = list(execution_input.get("models") or event["default_models"])
     items = dataset.parse_lines(_get(key).splitlines(), key)
-    use_cases = set(event.get("use_cases") or ())
+    use_cases = set(execution_input.get("use_cases") or ())
     items = [item for item in items if not use_cases or item["use_case"] in use_cases]
     lines = [json.dumps(requests.prepared_line(item, model), ensure_ascii=False) for item in items for model in models]
     work_key = f"{_run_prefix(event['run_id'])}/work.jsonl"
     _put(work_key, "\n".join(lines) + "\n", "application/x-ndjson")
-    return {"work_key": work_key, "items": len(items), "requests": len(lines)}
+    return {"work_key": work_key, "dataset_key": key, "models": models, "items": len(items), "requests": len(lines)}
 
 
 def _map_records(manifest_bucket: str, manifest_key: str) -> list[dict[str, Any]]:
@@ -123,15 +129,18 @@ def finalize(event: dict[str, Any]) -> dict[str, Any]:
     built = json.loads(_get(report_key))
     jobs = [{"model": j.get("model"), "job_arn": j.get("job_arn"), "status": j.get("status", "Failed")}
             for j in event.get("judge_jobs") or ()]
-    if jobs:
-        # One failed or unfinished judge job makes the whole judge step not Completed: the gate fails closed.
-        built["judge"] = {"status": "Completed" if all(j["status"] == "Completed" for j in jobs) else "Failed",
-                          "jobs": jobs}
+    requested = built["judge"].get("status") == "requested"
+    if requested:
+        # Every judge job must complete (none started counts as a failure): the gate fails closed otherwise.
+        completed = bool(jobs) and all(j["status"] == "Completed" for j in jobs)
+        built["judge"] = {"status": "Completed" if completed else "Failed", "jobs": jobs}
     try:
         baseline = json.loads(_get("accepted/report.json"))
     except _s3().exceptions.NoSuchKey:
         baseline = None
-    verdict = gate.evaluate(built, SETTINGS.gate, baseline)
+    # A judge that was asked for must complete, whatever the configured gate says: judge failure fails closed.
+    settings = dataclasses.replace(SETTINGS.gate, require_judge=True) if requested else SETTINGS.gate
+    verdict = gate.evaluate(built, settings, baseline)
     built["gate"] = verdict.to_dict()
     _put(report_key, json.dumps(built, ensure_ascii=False, indent=2))
     _put(report_key.replace("report.json", "report.md"), report.markdown(built), "text/markdown")
