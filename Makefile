@@ -111,11 +111,11 @@ cost-report: setup
 # Quality evaluation (issue 15): the datasets under evaluation/datasets/ against ENV's deployed API (SigV4, the
 # standard credential chain; fails fast without credentials), one table per use case x model, JSON + Markdown
 # reports under evaluation/reports/<run>/. GATE=1 applies environments.<ENV>.evaluation.gate (exit 1 = failed).
-#   make evaluate ENV=staging [MODELS=a,b] [USE_CASES=answer,classify] [GATE=1] [BASELINE=path] [ACCEPT=path]
+#   make evaluate ENV=staging [MODELS=a,b] [USE_CASES=answer,classify] [GATE=1] [BASELINE=path] [ACCEPT=path] [OUT=dir]
 #   make evaluate-local [USE_CASES=...]    # the same code path against the local handler, AWS stubbed
 EVALUATE_FLAGS = $(if $(MODELS),--models '$(MODELS)') $(if $(USE_CASES),--use-cases '$(USE_CASES)') \
   $(if $(GATE),--gate) $(if $(BASELINE),--baseline '$(BASELINE)') $(if $(ACCEPT),--accept '$(ACCEPT)') \
-  $(if $(API_URL),--api-url '$(API_URL)')
+  $(if $(API_URL),--api-url '$(API_URL)') $(if $(OUT),--out '$(OUT)') $(if $(IF_GATED),--if-gated)
 evaluate: $(VENV)/.installed
 	$(PY) -m evaluation --env '$(ENV)' $(EVALUATE_FLAGS)
 

@@ -73,9 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--gate", action="store_true", help="apply the environment's release gate to the report")
     parser.add_argument("--baseline", type=Path, help="the last accepted report.json (the gate's regression check)")
     parser.add_argument("--accept", type=Path, help="when the gate passes, copy report.json here (the next baseline)")
+    parser.add_argument("--if-gated", action="store_true",
+                        help="do nothing unless environments.<env>.evaluation.gate.in_pipeline (deploy workflows)")
     args = parser.parse_args(argv)
 
     env = _environment(args.env)
+    if args.if_gated and not env.evaluation.gate_in_pipeline:
+        print(f"evaluation gate: environments.{env.name}.evaluation.gate.in_pipeline is false; nothing to do",
+              file=sys.stderr)
+        return 0
     items, files = runner.load_datasets(_csv(args.use_cases))
     records, _, source = _records(args, items, env)
     now = datetime.datetime.now(datetime.UTC)

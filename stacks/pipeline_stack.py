@@ -33,13 +33,21 @@ from cdk.config import AppConfig
 from cdk.config.account import AccountPlace
 from cdk.config.pipeline import PipelineConfig
 from cdk.policy import acknowledge
+from cdk.runtime_contracts import expose_runtime_packages
 from stacks.account_stack import AccountStage
 from stacks.github_oidc_stack import GitHubOidcStack
 from stacks.stage import GenAiStage
 
+expose_runtime_packages()  # lambdas/<function>/ on sys.path for the runtime contract below
+
+# isort: split
+from evaluation_metrics.metric_sets import ROUTES as EVALUATED_ROUTES  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE_TEST_METHOD = "GET"
 SMOKE_TEST_PATH = "v1/use-cases"
+# The routes make evaluate calls: the runtime contract that maps use cases to routes.
+EVALUATION_PATHS = tuple(route.lstrip("/") for route in EVALUATED_ROUTES)
 # The Api stack's construct id inside a GenAiStage (agreed interface: `.api_url_output`, `.api_stage_name`).
 API_STACK_ID = "Api"
 ACCOUNT_WAVE = "AccountSingletons"
@@ -145,6 +153,7 @@ class PipelineStack(Stack):
                 self.account_wave.add_stage(account_stage)
 
         self.smoke_tests: dict[str, pipelines.CodeBuildStep] = {}
+        self.evaluation_gates: dict[str, pipelines.CodeBuildStep] = {}
         by_name = {stage.config.name: stage for stage in stages}
         for name in pipeline.environments:
             stage = by_name[name]
@@ -159,6 +168,12 @@ class PipelineStack(Stack):
             if smoke is not None:
                 self.smoke_tests[name] = smoke
                 post.append(smoke)
+            gate = self._evaluation_gate(stage) if stage.config.evaluation.gate_in_pipeline else None
+            if gate is not None:  # after the smoke test, before the next environment's approval
+                if smoke is not None:
+                    gate.add_step_dependency(smoke)
+                self.evaluation_gates[name] = gate
+                post.append(gate)
             self.pipeline.add_stage(stage, pre=pre, post=post)
 
         self.pipeline.build_pipeline()
@@ -209,6 +224,37 @@ class PipelineStack(Stack):
             timeout=Duration.minutes(10),
         )
         return smoke
+
+    def _evaluation_gate(self, stage: GenAiStage) -> pipelines.CodeBuildStep | None:
+        """The release gate (issue 15): ``make evaluate ENV=<env> GATE=1`` against the stage's API (SigV4, POST on
+        the generate and chat routes only), compared with the last accepted report kept in the artifact bucket; a
+        failing gate fails this stage's post step, so the next environment is never promoted. The log names the
+        report (copied to ``s3://<artifacts>/evaluation/<env>/runs/<build>/``)."""
+        api_stack = stage.node.try_find_child(API_STACK_ID)
+        url_output = getattr(api_stack, "api_url_output", None)
+        env = stage.config
+        if url_output is None or env.api.authorization != "iam":
+            print(f"genai-stack: {stage.stage_name}'s evaluation gate needs an IAM-authorized Api stack; not added",
+                  file=sys.stderr)
+            return None
+        api_stage = getattr(api_stack, "api_stage_name", None)
+        if not isinstance(api_stage, str) or Token.is_unresolved(api_stage):
+            api_stage = "*"
+        routes = [self.format_arn(service="execute-api", region=env.region, account=env.account or self.account,
+                                  resource="*", resource_name=f"{api_stage}/POST/{path}")
+                  for path in EVALUATION_PATHS]
+        prefix = f"s3://{self.artifacts.bucket_name}/evaluation/{env.name}"
+        return pipelines.CodeBuildStep(
+            "EvaluationGate",
+            input=self.source,
+            env_from_cfn_outputs={"API_URL": url_output},
+            env={"TARGET_ENVIRONMENT": env.name, "BASELINE_URI": f"{prefix}/accepted/report.json",
+                 "REPORT_URI": f"{prefix}/runs/"},
+            partial_build_spec=codebuild.BuildSpec.from_object({"phases": {"install": {"runtime-versions": {"python": "3.11"}}}}),
+            commands=['REPORT_URI="${REPORT_URI}${CODEBUILD_BUILD_NUMBER}/" scripts/evaluation_gate.sh'],
+            role_policy_statements=[iam.PolicyStatement(actions=["execute-api:Invoke"], resources=routes)],
+            timeout=Duration.minutes(60),
+        )
 
     def _encrypt_build_projects(self) -> None:
         """Every CodeBuild project CDK Pipelines generates encrypts its output with the pipeline's key.
@@ -303,6 +349,13 @@ class PipelineStack(Stack):
                 f"The smoke test may invoke GET /{SMOKE_TEST_PATH} on {name}'s API stage only; the API id is "
                 "assigned at deploy time in another stage and cannot be referenced from the pipeline stack",
                 findings=[f"Resource::{route}" for route in smoke.role_policy_statements[0].resources],
+            )
+        for name, gate in self.evaluation_gates.items():
+            acknowledge(
+                gate.project, "AwsSolutions-IAM5",
+                f"The evaluation gate may invoke POST /v1/generate and /v1/chat on {name}'s API stage only; the API id "
+                "is assigned at deploy time in another stage and cannot be referenced from the pipeline stack",
+                findings=[f"Resource::{route}" for route in gate.role_policy_statements[0].resources],
             )
         self._harden_cross_region_support()
 

@@ -20,9 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from evaluation_metrics.gate import GateSettings
-
-from cdk import runtime_contracts  # noqa: F401 - puts evaluation_metrics (a runtime contract) on sys.path
 from cdk.components.evaluation_pipeline.props import (
     JUDGE_METRICS,
     MAX_CONCURRENCY,
@@ -33,6 +30,12 @@ from cdk.components.evaluation_pipeline.props import (
 from cdk.config.api import ApiConfig
 from cdk.config.bedrock import BedrockConfig
 from cdk.config.fields import ConfigError, Section
+from cdk.runtime_contracts import expose_runtime_packages
+
+expose_runtime_packages()  # lambdas/<function>/ on sys.path for the runtime contract below
+
+# isort: split
+from evaluation_metrics.gate import GateSettings  # noqa: E402
 
 
 @dataclass(frozen=True)

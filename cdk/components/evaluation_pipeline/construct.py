@@ -16,16 +16,20 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
-from evaluation_metrics.gate import GateSettings
-from evaluation_metrics.worker_contract import METRIC_DIMENSIONS, WorkerSettings
 
-from cdk import runtime_contracts  # noqa: F401 - evaluation_metrics (the worker's settings contract) on sys.path
 from cdk.components.encrypted_log_group import EncryptedLogGroup
 from cdk.components.evaluation_pipeline.judge_steps import judge_map, judge_model_arn
 from cdk.components.evaluation_pipeline.props import EvaluationPipelineProps
 from cdk.components.python_function import PythonFunction
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
 from cdk.policy import acknowledge
+from cdk.runtime_contracts import expose_runtime_packages
+
+expose_runtime_packages()  # lambdas/<function>/ on sys.path for the runtime contract below
+
+# isort: split
+from evaluation_metrics.gate import GateSettings  # noqa: E402
+from evaluation_metrics.worker_contract import METRIC_DIMENSIONS, WorkerSettings  # noqa: E402
 
 RESULT_WRITER_V2_FLAG = "@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2"
 # Errors of a Lambda invoke worth retrying: throttling (the orchestrator's reserved concurrency) and transient

@@ -9,6 +9,8 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk.policy import acknowledge
+
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # The audience aws-actions/configure-aws-credentials requests for its token.
 STS_AUDIENCE = "sts.amazonaws.com"
@@ -30,6 +32,8 @@ class GitHubDeployTarget:
     subject: str
     account: str
     region: str
+    #: ``execute-api`` route ARNs the deploy job may call after its deploy (the evaluation gate, issue 15)
+    invoke_routes: tuple[str, ...] = ()
 
 
 class GitHubOidcDeployRoles(Construct):
@@ -112,4 +116,15 @@ class GitHubOidcDeployRoles(Construct):
                 roles=[role],
                 statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=bootstrap_roles)],
             )
+            if target.invoke_routes:
+                gate = iam.ManagedPolicy(
+                    self,
+                    f"{target.environment}InvokeEvaluatedRoutes",
+                    description=f"Call {target.environment}'s API routes the post-deploy evaluation gate uses",
+                    roles=[role],
+                    statements=[iam.PolicyStatement(actions=["execute-api:Invoke"], resources=list(target.invoke_routes))],
+                )
+                acknowledge(gate, "AwsSolutions-IAM5",
+                            "the API id is assigned when the environment deploys: the routes pin account, region, "
+                            "stage, method and path", findings=[f"Resource::{r}" for r in target.invoke_routes])
             self.roles[target.environment] = role
