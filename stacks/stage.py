@@ -12,8 +12,8 @@ from constructs import Construct
 from cdk.config import EnvironmentConfig
 from stacks.alerting_stack import AlertingStack
 from stacks.bedrock_stack import BedrockStack
-from stacks.knowledge_stack import KnowledgeStack
 from stacks.evaluation_stack import EvaluationStack
+from stacks.knowledge_stack import KnowledgeStack
 from stacks.observability_stack import ObservabilityStack
 from stacks.orchestration_stack import OrchestrationStack
 from stacks.sagemaker_stack import SageMakerStack
