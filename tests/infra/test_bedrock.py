@@ -276,7 +276,7 @@ def test_every_bedrock_statement_of_the_app_names_specific_arns_and_invoke_needs
             assert not any(a in ("bedrock:*", "*") for a in actions), statement
         for logical_id, policy in by_policy.items():
             allows = [s for s in policy if s["Effect"] == "Allow" and INVOKE & set(as_list(s["Action"]))
-                      and not _embeds_only(s)]
+                      and not _embeds_only(s) and not _judges_only(logical_id)]
             for allow in allows:
                 seen_invoke += 1
                 key = allow["Condition"]["StringEquals"]["bedrock:GuardrailIdentifier"]
@@ -296,6 +296,13 @@ def _embeds_only(statement: dict) -> bool:
     resources = [str(flat(r)) for r in as_list(statement["Resource"])]
     return bool(resources) and all(any(r.endswith(f":foundation-model/{model}") for model in EMBEDDING_MODELS)
                                    for r in resources)
+
+
+def _judges_only(policy_logical_id: str) -> bool:
+    """The evaluation pipeline's judge policy: Bedrock evaluation jobs of this account invoke the judge model over
+    responses the API already screened; a guardrail does not apply to a judge job (the judge role's trust and
+    resources are tested in tests/unit/evaluation/test_state_machine.py)."""
+    return policy_logical_id.startswith("EvaluationJudgePolicy")
 
 
 # --------------------------------------------------------------------------- application inference profiles

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from cdk.components.evaluation_pipeline.construct import METRIC_DIMENSIONS as EVALUATION_DIMENSIONS
+from cdk.components.evaluation_pipeline.props import DEFAULT_NAMESPACE as EVALUATION_NAMESPACE
 from cdk.components.service_metrics import APP_DIMENSION_SETS
 from cdk.components.trail_security_alarms import IAM_POLICY_CHANGES
 from cdk.config import load_app_config
@@ -36,7 +38,9 @@ DIMENSIONS = {
     "AWS/SQS": {"QueueName"},
 }
 # Per-environment namespaces of the app's own workers (Powertools adds the service dimension).
-OWN_NAMESPACES = {f"{PROJECT}-<env>/KnowledgeBases": {"KnowledgeBase", "service"}}
+OWN_NAMESPACES = {f"{PROJECT}-<env>/KnowledgeBases": {"KnowledgeBase", "service"},
+                  # The evaluation worker's metrics (one namespace, the environment a dimension).
+                  EVALUATION_NAMESPACE: set(EVALUATION_DIMENSIONS)}
 
 
 def _config(environment: str):
@@ -222,7 +226,8 @@ def test_endpoint_and_pipeline_rows_name_the_environments_endpoint_and_state_mac
         widget_list, tokens = widgets(stack)
         lines = list(metric_lines(widget_list))
         endpoint_lines = [line for line in lines if line[1] in ("AWS/SageMaker", "/aws/sagemaker/Endpoints")]
-        pipeline_lines = [line for line in lines if line[1] == "AWS/States"]
+        # The evaluation section's runs graph reads the evaluation state machine (tests/unit/evaluation).
+        pipeline_lines = [line for line in lines if line[1] == "AWS/States" and not line[0].startswith("Evaluation")]
         endpoints = sagemaker.resources_of_type("AWS::SageMaker::Endpoint") if sagemaker else {}
         machines = sagemaker.resources_of_type("AWS::StepFunctions::StateMachine") if sagemaker else {}
         assert bool(endpoint_lines) == bool(endpoints), environment

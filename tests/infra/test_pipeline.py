@@ -161,7 +161,9 @@ def test_each_environment_ends_with_a_sigv4_smoke_test_of_its_own_api(delivery):
     projects = delivery.resources("Delivery", "AWS::CodeBuild::Project")
     for name, account, region in (("dev", None, "eu-west-1"), ("staging", None, "eu-west-1"),
                                   ("prod", PROD_ACCOUNT, PROD_REGION)):
-        actions = sorted(delivery.stage(name)["Actions"], key=lambda a: a["RunOrder"])
+        # A gated environment's evaluation gate (test_a_gated_environment_...) follows its smoke test.
+        actions = sorted((a for a in delivery.stage(name)["Actions"] if a["Name"] != "EvaluationGate"),
+                         key=lambda a: a["RunOrder"])
         smoke = actions[-1]
         assert smoke["Name"] == "SmokeTest" and smoke["ActionTypeId"]["Provider"] == "CodeBuild"
         project_id = smoke["Configuration"]["ProjectName"]["Ref"]
@@ -260,7 +262,8 @@ def test_deploy_roles_may_only_assume_the_bootstrap_roles_of_their_environment(d
     seen = set()
     for role_id, role in roles.items():
         assert "Policies" not in role["Properties"] and "ManagedPolicyArns" not in role["Properties"]
-        (policy,) = [p for p in policies.values() if p["Properties"]["Roles"] == [{"Ref": role_id}]]
+        (policy,) = [p for p in policies.values() if p["Properties"]["Roles"] == [{"Ref": role_id}]
+                     and "sts:AssumeRole" in json.dumps(p)]
         (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
         assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRole"
         subject = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringLike"]
@@ -271,6 +274,32 @@ def test_deploy_roles_may_only_assume_the_bootstrap_roles_of_their_environment(d
                         for kind in ("deploy-role", "file-publishing-role", "image-publishing-role", "lookup-role")}
         seen.add(environment)
     assert seen == {"dev", "staging", "prod"}
+
+
+def test_a_gated_environment_runs_the_evaluation_gate_after_its_smoke_test(delivery):
+    """Issue 15: staging (evaluation.gate.in_pipeline) runs make evaluate GATE=1 after its smoke test, so a failing gate
+    stops the promotion to prod; the step may call only the routes the evaluation uses; GitHub's staging deploy role
+    may call the same routes (its workflow runs the same gate)."""
+    projects = delivery.resources("Delivery", "AWS::CodeBuild::Project")
+    for name in ("dev", "prod"):
+        assert not [a for a in delivery.stage(name)["Actions"] if a["Name"] == "EvaluationGate"], name
+    actions = {a["Name"]: a for a in delivery.stage("staging")["Actions"]}
+    gate = actions["EvaluationGate"]
+    assert gate["RunOrder"] > actions["SmokeTest"]["RunOrder"]
+    project_id = gate["Configuration"]["ProjectName"]["Ref"]
+    build_spec = json.loads(projects[project_id]["Properties"]["Source"]["BuildSpec"])
+    assert build_spec["phases"]["build"]["commands"] == [
+        'REPORT_URI="${REPORT_URI}${CODEBUILD_BUILD_NUMBER}/" scripts/evaluation_gate.sh']
+    variables = json.dumps(projects[project_id]["Properties"]["Environment"]["EnvironmentVariables"])
+    assert "TARGET_ENVIRONMENT" in variables and "/evaluation/staging/accepted/report.json" in variables
+    (statement,) = [s for s in delivery.policy_statements_of_project(project_id) if "execute-api" in json.dumps(s)]
+    assert sorted(r.split(":", 5)[5].split("/", 2)[2] for r in statement["Resource"]) == ["POST/v1/chat",
+                                                                                         "POST/v1/generate"]
+    invoke = [p for p in delivery.resources("GitHubOidc", "AWS::IAM::ManagedPolicy").values()
+              if "execute-api:Invoke" in json.dumps(p)]
+    (policy,) = invoke
+    routes = [_render(r) for r in policy["Properties"]["PolicyDocument"]["Statement"][0]["Resource"]]
+    assert sorted(r.split(":", 5)[5].split("/", 1)[1] for r in routes) == ["api/POST/v1/chat", "api/POST/v1/generate"]
 
 
 def _render(value: Any) -> str:

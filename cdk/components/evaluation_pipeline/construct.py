@@ -28,6 +28,7 @@ expose_runtime_packages()  # lambdas/<function>/ on sys.path for the runtime con
 
 # isort: split
 from evaluation_metrics.gate import GateSettings  # noqa: E402
+from evaluation_metrics.metric_sets import METRIC_SETS  # noqa: E402
 from evaluation_metrics.worker_contract import METRIC_DIMENSIONS, WorkerSettings  # noqa: E402
 
 RESULT_WRITER_V2_FLAG = "@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2"
@@ -219,6 +220,10 @@ class EvaluationPipeline(Construct):
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
         self._grant_bucket(machine, read=("runs/*",), write=("map-results/*",))
+        # The machine waits for its role's policy; the role it references already (GetAtt: cfn-lint W3005). The
+        # Distributed Map policy names the machine's ARN, so it comes after the machine.
+        policies = [Stack.of(self).get_logical_id(p) for p in machine.role.node.find_all() if isinstance(p, iam.CfnPolicy)]
+        machine.node.default_child.add_override("DependsOn", sorted(policies))
         return machine
 
     # ---------------------------------------------------------------------------------------------- metrics
@@ -230,17 +235,22 @@ class EvaluationPipeline(Construct):
                                  statistic=statistic, period=Duration.days(1))
 
     def dashboard_widgets(self) -> list[cloudwatch.IWidget]:
-        """Every run's scores by use case x model (a SEARCH over the namespace), and the state machine's outcomes."""
-        search = (f"SEARCH('{{{self.metrics_namespace},{','.join(METRIC_DIMENSIONS)}}} "
-                  f"Environment=\"{self.environment_name}\" NOT MetricName=(\"latency_p95_ms\" OR \"toxicity_flags\" "
-                  f"OR \"pii_leaks\")', 'Average', 86400)")
-        return [
-            cloudwatch.GraphWidget(title="Evaluation scores (daily average)", width=16, height=6,
-                                   left=[cloudwatch.MathExpression(expression=search, label="", period=Duration.days(1))]),
-            cloudwatch.GraphWidget(title="Evaluation runs", width=8, height=6,
-                                   left=[self.state_machine.metric_succeeded(period=Duration.days(1)),
-                                         self.state_machine.metric_failed(period=Duration.days(1))]),
+        """One graph per gated use case (every use case when the gate has no thresholds): its quality metrics for
+        each default candidate model, daily; and the state machine's outcomes."""
+        gated = list(GateSettings.from_json(self.props.gate_json).thresholds) or list(METRIC_SETS)
+        widgets: list[cloudwatch.IWidget] = [
+            cloudwatch.GraphWidget(
+                title=f"Evaluation: {use_case}", width=8, height=6, left_y_axis=cloudwatch.YAxisProps(min=0, max=1),
+                left=[self.metric(name, use_case=use_case, model=model).with_(label=f"{name} {model}")
+                      for name in METRIC_SETS[use_case].metrics for model in self.props.models],
+            )
+            for use_case in gated
         ]
+        widgets.append(cloudwatch.GraphWidget(
+            title="Evaluation runs", width=8, height=6,
+            left=[self.state_machine.metric_succeeded(period=Duration.days(1)),
+                  self.state_machine.metric_failed(period=Duration.days(1))]))
+        return widgets
 
     def _acknowledge(self) -> None:
         acknowledge(self.worker.function, "NIST.800.53.R5-LambdaInsideVPC",
