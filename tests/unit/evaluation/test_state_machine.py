@@ -25,7 +25,7 @@ def _definition(template: dict) -> dict:
 @pytest.fixture(scope="module")
 def synthesized() -> tuple[dict, dict]:
     """(template, definition) of a judged pipeline on a bare stack with the AwsSolutions pack."""
-    from aws_cdk import App, ArnFormat, RemovalPolicy, Stack, Validations
+    from aws_cdk import App, RemovalPolicy, Stack, Validations
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_logs as logs
     from cdk_nag import AwsSolutionsChecks
@@ -33,10 +33,8 @@ def synthesized() -> tuple[dict, dict]:
     app = App()
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     stack = Stack(app, "Judged")
-    orchestrator = lambda_.Function.from_function_attributes(
-        stack, "Orchestrator", same_environment=True,
-        function_arn=stack.format_arn(service="lambda", resource="function", resource_name="genai-staging-orchestrator",
-                                      arn_format=ArnFormat.COLON_RESOURCE_NAME))
+    orchestrator = lambda_.Function.from_function_arn(
+        stack, "Orchestrator", "arn:aws:lambda:eu-west-1:123456789012:function:genai-staging-orchestrator")
     EvaluationPipeline(stack, "Evaluation", orchestrator=orchestrator, environment_name="staging",
                        props=EvaluationPipelineProps(models=("m1", "m2"), gate_json="{}", max_concurrency=6, judge=JUDGE),
                        log_retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.RETAIN)
