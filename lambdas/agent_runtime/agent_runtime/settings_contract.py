@@ -1,0 +1,74 @@
+"""The Runtime's environment variables: one contract, written by the agents stack and read by ``app.py``.
+
+Standard library only (the stack imports it through ``cdk/runtime_contracts.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+
+SETTINGS = "AGENT_SETTINGS"
+#: CloudWatch metric names the agent emits (EMF) and the agents stack graphs and alarms on.
+METRIC_STEPS = "AgentSteps"
+METRIC_TOOL_CALLS = "AgentToolCalls"
+METRIC_TOOL_FAILURES = "AgentToolFailures"
+METRIC_LATENCY = "AgentLatency"
+METRIC_TOKENS = "AgentTokens"
+METRIC_COST = "AgentEstimatedCost"
+METRIC_LIMIT_STOPS = "AgentLimitStops"
+METRIC_RUNS = "AgentRuns"
+TOOL_DIMENSION = "Tool"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per request: a run that reaches one stops with ``limit_exceeded`` naming it."""
+
+    max_steps: int = 6  # model calls
+    max_tool_calls: int = 8
+    max_seconds: float = 20.0
+    max_cost_usd: float = 0.05
+
+
+@dataclass(frozen=True)
+class ToolRule:
+    """Callers whose id matches one of ``callers`` (fnmatch patterns over the API's caller id:
+    ``cognito:<sub>`` or an IAM ARN) may call ``tools`` (names without the Gateway's target prefix)."""
+
+    callers: tuple[str, ...]
+    tools: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    environment: str
+    model_id: str
+    price_in_per_1k: float
+    price_out_per_1k: float
+    max_output_tokens: int
+    guardrail_id: str  # the guardrail's ARN (what IAM's bedrock:GuardrailIdentifier condition compares)
+    guardrail_version: str
+    gateway_url: str  # https://<gateway id>.gateway.bedrock-agentcore.<region>.amazonaws.com/mcp
+    memory_id: str
+    history_turns: int = 10
+    limits: Limits = field(default_factory=Limits)
+    tool_rules: tuple[ToolRule, ...] = ()
+    metrics_namespace: str = "genai/Agents"
+
+    def to_environment(self) -> dict[str, str]:
+        return {SETTINGS: json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)}
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> AgentSettings:
+        raw = environ.get(SETTINGS)
+        if not raw:
+            raise ValueError(f"{SETTINGS} is not set")
+        try:
+            data = json.loads(raw)
+            limits = Limits(**data.pop("limits"))
+            rules = tuple(ToolRule(tuple(r["callers"]), tuple(r["tools"])) for r in data.pop("tool_rules"))
+            return cls(**data, limits=limits, tool_rules=rules)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"{SETTINGS} is not a valid agent settings document: {exc}") from None
