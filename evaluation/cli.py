@@ -78,11 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     env = _environment(args.env)
+    items, files = runner.load_datasets(_csv(args.use_cases))
+    # Questions grounded in a knowledge base the target does not have are not asked (the stubs have none).
+    available = set() if args.local else {kb.name for kb in env.knowledge_bases}
+    skipped = {i["id"] for i in items if i.get("knowledge_base") and i["knowledge_base"] not in available}
+    if skipped:
+        print(f"skipping {len(skipped)} items grounded in knowledge bases the target does not have", file=sys.stderr)
+        items = [i for i in items if i["id"] not in skipped]
     if args.if_gated and not env.evaluation.gate_in_pipeline:
         print(f"evaluation gate: environments.{env.name}.evaluation.gate.in_pipeline is false; nothing to do",
               file=sys.stderr)
         return 0
-    items, files = runner.load_datasets(_csv(args.use_cases))
     records, _, source = _records(args, items, env)
     now = datetime.datetime.now(datetime.UTC)
     run_id = f"{env.name}-{now:%Y%m%dT%H%M%SZ}"

@@ -15,9 +15,9 @@ from typing import Any
 
 from .metric_sets import METRIC_SETS
 
-#: Item fields the API does not take: expectations and bookkeeping. ``knowledge_base`` is documentation
-#: until the API retrieves from knowledge bases itself (the grounded-answers issue).
-_NOT_SENT = frozenset({"id", "use_case", "references", "label", "citations", "tags", "knowledge_base"})
+#: Item fields the API does not take: expectations and bookkeeping (``knowledge_base`` is sent: the API retrieves
+#: from it, requests.json ModelCallFields).
+_NOT_SENT = frozenset({"id", "use_case", "references", "label", "citations", "tags"})
 
 
 def api_request(item: Mapping[str, Any], model: str | None) -> tuple[str, dict[str, Any]]:
@@ -25,8 +25,7 @@ def api_request(item: Mapping[str, Any], model: str | None) -> tuple[str, dict[s
     route = METRIC_SETS[item["use_case"]].route
     if route == "/v1/chat":
         body: dict[str, Any] = {"message": item["input"]}
-        if "parameters" in item:
-            body["parameters"] = item["parameters"]
+        body.update({k: item[k] for k in ("parameters", "knowledge_base") if k in item})
     else:
         body = {"use_case": item["use_case"], **{k: v for k, v in item.items() if k not in _NOT_SENT}}
     if model:

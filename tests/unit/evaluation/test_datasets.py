@@ -45,6 +45,7 @@ def test_datasets_cover_english_spanish_and_unanswerable_questions():
     answer = [i for i in items if i["use_case"] == "answer"]
     assert sum("unanswerable" in i["tags"] for i in answer) >= 5
     assert any(i.get("citations") for i in answer)
+    assert sum(i.get("knowledge_base") == "operations-guide" for i in answer) >= 5  # knowledge/sample_corpus
     for use_case in ("summarize", "extract", "answer", "classify"):
         tags = {t for i in items if i["use_case"] == use_case for t in i["tags"]}
         assert {"en", "es"} <= tags, use_case

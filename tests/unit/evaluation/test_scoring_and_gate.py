@@ -22,7 +22,8 @@ def test_api_request_keeps_only_what_the_api_takes():
     item = {**ANSWER, "context": "ctx", "knowledge_base": "docs", "parameters": {"temperature": 0},
             "instructions": {"language": "Spanish"}, "citations": ["1"]}
     assert requests.api_request(item, "m1") == ("/v1/generate", {
-        "use_case": "answer", "input": "Capital of Peru?", "context": "ctx", "parameters": {"temperature": 0},
+        "use_case": "answer", "input": "Capital of Peru?", "context": "ctx", "knowledge_base": "docs",
+        "parameters": {"temperature": 0},
         "instructions": {"language": "Spanish"}, "model": "m1"})
     chat = {"id": "c", "use_case": "chat", "input": "Hi", "references": ["Hello"]}
     assert requests.api_request(chat, "m1") == ("/v1/chat", {"message": "Hi", "model": "m1"})
