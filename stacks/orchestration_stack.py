@@ -139,6 +139,7 @@ class OrchestrationStack(Stack):
             removal_policy=removal,
             log_encryption_key=logs_key,
             environment=settings.to_environment(),
+            snap_start=api_config.lambda_snap_start,
         )
         self.function = self.orchestrator.function
         role = self.orchestrator.role
@@ -167,7 +168,7 @@ class OrchestrationStack(Stack):
         self.orchestration_api = OrchestrationApi(
             self,
             "Api",
-            handler=self.function,
+            handler=self.orchestrator.invocable,  # the "live" alias under SnapStart ($LATEST never restores)
             description=f"{config.project} {config.name}: prompt orchestration API",
             stage_name=api_config.stage_name,
             integration_timeout=Duration.seconds(api_config.integration_timeout_seconds),

@@ -77,6 +77,10 @@ class ApiConfig:
     lambda_timeout_seconds: int | None = None
     lambda_memory_mb: int = 1024
     lambda_reserved_concurrency: int = 10
+    # Lambda SnapStart for the API function (published version + "live" alias behind API Gateway): cold starts
+    # resume from a snapshot taken after init and client priming; costs a snapshot cache per GB-second of memory
+    # and a restore charge per cold start (see `make cost-report`).
+    lambda_snap_start: bool = True
     log_level: str = "INFO"
     metrics_namespace: str = "GenAiStack"
     max_input_chars: int = 20_000
@@ -162,6 +166,7 @@ def parse_api(section: Section, *, safety: SafetyConfig | None = None) -> ApiCon
         lambda_memory_mb=section.integer("lambda_memory_mb", d.lambda_memory_mb, minimum=128, maximum=10_240),
         lambda_reserved_concurrency=section.integer("lambda_reserved_concurrency", d.lambda_reserved_concurrency,
                                                     minimum=1, maximum=10_000),
+        lambda_snap_start=section.boolean("lambda_snap_start", d.lambda_snap_start),
         log_level=section.string("log_level", d.log_level, choices=LOG_LEVELS),
         metrics_namespace=section.string("metrics_namespace", d.metrics_namespace, pattern=r"[A-Za-z0-9._/#:-]{1,255}",
                                          pattern_hint="a CloudWatch namespace (1-255 of letters, digits and ._/#:-)"),

@@ -105,5 +105,18 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 if tracer() is not None:  # only inside Lambda with tracing on: the X-Ray SDK is costly to import
     handler = tracer().capture_lambda_handler(handler, capture_response=False, capture_error=False)
 
+# Lambda SnapStart: Lambda's Python managed runtimes ship snapshot_restore_py (its runtime hooks; "Lambda
+# SnapStart runtime hooks for Python" in the Lambda developer guide). Before the snapshot, run each AWS operation
+# of a generate request once, answered in-process (orchestrator/priming.py), so restored environments skip that
+# first-call work. Absent outside Lambda (tests, benchmarks): nothing is registered.
+try:
+    from snapshot_restore_py import register_before_snapshot
+except ImportError:
+    pass
+else:
+    from orchestrator.priming import prime
+
+    register_before_snapshot(prime, RUNTIME.clients)
+
 gc.freeze()
 gc.enable()

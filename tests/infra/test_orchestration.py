@@ -94,11 +94,34 @@ def test_every_route_proxies_to_the_one_function_with_the_configured_auth(api):
     methods = _methods(stack)
     assert set(methods) == {(route.method, route.path) for route in ROUTES}
     function_id = next(iter(stack.resources_of_type("AWS::Lambda::Function")))
+    # Under SnapStart the gateway invokes the live alias (a published version); $LATEST never restores.
+    target_id = next(iter(stack.resources_of_type("AWS::Lambda::Alias"))) if _config(env).api.lambda_snap_start \
+        else function_id
     expected = {"iam": "AWS_IAM", "cognito": "COGNITO_USER_POOLS"}[_config(env).api.authorization]
     for key, method in methods.items():
         assert method["AuthorizationType"] == expected, key
         assert method["Integration"]["Type"] == "AWS_PROXY", key
-        assert function_id in json.dumps(method["Integration"]["Uri"]), key
+        assert target_id in json.dumps(method["Integration"]["Uri"]), key
+
+
+def test_snap_start_on_published_versions_behind_the_live_alias(api):
+    env, stack = api
+    fn = _function(stack)
+    if not _config(env).api.lambda_snap_start:
+        assert "SnapStart" not in fn and not stack.resources_of_type("AWS::Lambda::Alias")
+        return
+    assert fn["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    function_id = next(iter(stack.resources_of_type("AWS::Lambda::Function")))
+    alias = _one(stack.resources_of_type("AWS::Lambda::Alias"))
+    assert alias["Name"] == "live" and alias["FunctionName"] == {"Ref": function_id}
+    versions = stack.resources_of_type("AWS::Lambda::Version")
+    assert len(versions) == 1  # only the live version: a replaced one is deleted, so one snapshot is cached
+    (version_id, version), = versions.items()
+    assert alias["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+    assert version["DeletionPolicy"] == "Delete"
+    # API Gateway may invoke the alias (the permission names it, not the unqualified function).
+    permissions = [r["Properties"] for r in stack.resources_of_type("AWS::Lambda::Permission").values()]
+    assert permissions and all("Live" in json.dumps(p["FunctionName"]) for p in permissions)
 
 
 def test_post_bodies_are_validated_against_their_json_schema_models(api):

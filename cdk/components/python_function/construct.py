@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -56,7 +56,11 @@ class PythonFunction(Construct):
     - X-Ray active tracing; reserved concurrency; Powertools service name, metrics namespace, log level;
     - an explicit role whose only starting permission is writing to that log group (no
       AWSLambdaBasicExecutionRole), in a customer-managed policy (:class:`ManagedPolicyRole`);
-    - a synth-time check that the environment, tokens counted at their longest, fits Lambda's 4 KB.
+    - a synth-time check that the environment, tokens counted at their longest, fits Lambda's 4 KB;
+    - with ``snap_start=True``: Lambda SnapStart on published versions, the current version published on every
+      code or configuration change and a ``live`` alias on it (``invocable``: what callers such as API Gateway
+      should invoke; ``$LATEST`` never runs from a snapshot). A replaced version is deleted, so only the live
+      version's snapshot is cached (and billed).
 
     Example::
 
@@ -100,6 +104,7 @@ class PythonFunction(Construct):
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
         build_root: Path = DEFAULT_BUILD_ROOT,
+        snap_start: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         if log_level not in _APPLICATION_LOG_LEVELS:
@@ -145,6 +150,14 @@ class PythonFunction(Construct):
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=security_groups,
+            # SnapStart: Python 3.12 and later (aws-cdk-lib's Runtime.PYTHON_3_14 has supportsSnapStart; CDK refuses
+            # EFS and ephemeral storage over 512 MiB, which this construct never sets). Verified in the Lambda
+            # developer guide (snapstart.html, "Supported features and limitations"): published versions and
+            # aliases only, no provisioned concurrency.
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
+            current_version_options=(
+                lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY) if snap_start else None
+            ),
         )
         acknowledge(
             self.role.policy, "AwsSolutions-IAM5",
@@ -168,6 +181,15 @@ class PythonFunction(Construct):
         }.items():
             self.add_environment(key, value)
         self.node.add_validation(_EnvironmentFits(self))
+
+        self.alias: lambda_.Alias | None = None
+        if snap_start:
+            Annotations.of(self.function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "the live alias below publishes the current version on every change; callers invoke the alias",
+            )
+            self.alias = lambda_.Alias(self, "Live", alias_name="live", version=self.function.current_version)
+        self.invocable: lambda_.IFunction = self.alias or self.function
 
     @property
     def environment(self) -> Mapping[str, str]:
