@@ -68,6 +68,10 @@ def synth(app_command: str | None, workdir: Path, selector: list[str]) -> float:
     return elapsed
 
 
+def _spread(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 2), "min": round(min(values), 2), "max": round(max(values), 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=4, help="ABBA rounds (2 runs of each side per round)")
@@ -104,15 +108,14 @@ def main() -> None:
     pair_ratios = [a / b for a, b in zip(app, baseline, strict=True)]
     result = {
         "runs_per_side": len(app),
-        "baseline_s": {"median": round(statistics.median(baseline), 2), "min": round(min(baseline), 2), "max": round(max(baseline), 2)},
-        "app_s": {"median": round(statistics.median(app), 2), "min": round(min(app), 2), "max": round(max(app), 2)},
+        "baseline_s": _spread(baseline),
+        "app_s": _spread(app),
         "ratio_of_medians": round(statistics.median(app) / statistics.median(baseline), 2),
         "pair_ratio": {"min": round(min(pair_ratios), 2), "max": round(max(pair_ratios), 2)},
     }
     if candidate:
         result["candidate"] = args.candidate
-        result["candidate_s"] = {"median": round(statistics.median(candidate), 2), "min": round(min(candidate), 2),
-                                 "max": round(max(candidate), 2)}
+        result["candidate_s"] = _spread(candidate)
         result["candidate_ratio_of_medians"] = round(statistics.median(candidate) / statistics.median(baseline), 2)
         candidate_ratios = [c / b for c, b in zip(candidate, baseline, strict=True)]
         result["candidate_pair_ratio"] = {"min": round(min(candidate_ratios), 2), "max": round(max(candidate_ratios), 2)}

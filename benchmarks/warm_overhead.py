@@ -97,7 +97,8 @@ def main() -> None:
         result[f"{name}_ms"] = {"p50": summarize(rounds, name, 50), "p99": summarize(rounds, name, 99)}
     for q, label in ((50, "p50"), (99, "p99")):
         ratios = {
-            base: [percentile(r["generate"], q) / percentile(r[base], q) for r in rounds] for base in ("aws_calls", "bare_converse")
+            base: [percentile(r["generate"], q) / percentile(r[base], q) for r in rounds]
+            for base in ("aws_calls", "bare_converse")
         }
         result[f"ratio_{label}"] = {
             f"generate_vs_{base}": {"median": round(statistics.median(v), 2), "min": round(min(v), 2), "max": round(max(v), 2)}

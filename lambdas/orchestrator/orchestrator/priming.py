@@ -14,7 +14,7 @@ it may only cost the first request some milliseconds, never the init.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ _HANDLER_ID = "genai-stack-priming"
 
 class _NoHttp:
     status_code = 200
-    headers: dict[str, str] = {}
+    headers: ClassVar[dict[str, str]] = {}
 
 
 def _answer_locally(**_: Any) -> tuple[_NoHttp, dict[str, Any]]:
