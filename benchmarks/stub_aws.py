@@ -59,36 +59,36 @@ def _payload(request) -> dict:
         return {}
 
 
+def canned(url: str, operation: str, payload: dict) -> dict:
+    """The response body for one call: ``url`` without the query, ``operation`` from X-Amz-Target (JSON
+    protocols) or empty (REST: Converse, Retrieve, ApplyGuardrail). Shared with cold_start_http.py's loopback fake."""
+    if url.endswith("/converse"):
+        return {
+            "output": {"message": {"role": "assistant", "content": [{"text": ANSWER}]}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 1100, "outputTokens": 20, "totalTokens": 1120},
+            "metrics": {"latencyMs": 0},
+        }
+    if operation == "DetectDominantLanguage":
+        return {"Languages": [{"LanguageCode": "en", "Score": 0.99}]}
+    if operation == "DetectPiiEntities":
+        return {"Entities": []}
+    if operation == "DetectToxicContent":
+        segments = payload.get("TextSegments", [])
+        return {"ResultList": [{"Labels": [{"Name": "INSULT", "Score": 0.01}], "Toxicity": 0.01} for _ in segments]}
+    if url.endswith("/retrieve"):
+        return {"retrievalResults": RETRIEVED}
+    if "/guardrail/" in url:
+        grounding = any(block.get("text", {}).get("qualifiers") for block in payload.get("content", []))
+        assessments = [GROUNDING_ASSESSMENT] if grounding else []
+        return {"usage": {}, "action": "NONE", "outputs": [], "assessments": assessments}
+    raise RuntimeError(f"benchmark stub: unexpected AWS call {url} {operation}")
+
+
 def _answer(request, **_):
     target = request.headers.get("X-Amz-Target")
     operation = (target.decode() if isinstance(target, bytes) else target or "").split(".")[-1]
-    url = request.url.split("?")[0]
-    if url.endswith("/converse"):
-        return _response(
-            request,
-            {
-                "output": {"message": {"role": "assistant", "content": [{"text": ANSWER}]}},
-                "stopReason": "end_turn",
-                "usage": {"inputTokens": 1100, "outputTokens": 20, "totalTokens": 1120},
-                "metrics": {"latencyMs": 0},
-            },
-        )
-    if operation == "DetectDominantLanguage":
-        return _response(request, {"Languages": [{"LanguageCode": "en", "Score": 0.99}]})
-    if operation == "DetectPiiEntities":
-        return _response(request, {"Entities": []})
-    if operation == "DetectToxicContent":
-        segments = _payload(request).get("TextSegments", [])
-        return _response(
-            request, {"ResultList": [{"Labels": [{"Name": "INSULT", "Score": 0.01}], "Toxicity": 0.01} for _ in segments]}
-        )
-    if url.endswith("/retrieve"):
-        return _response(request, {"retrievalResults": RETRIEVED})
-    if "/guardrail/" in url:
-        grounding = any(block.get("text", {}).get("qualifiers") for block in _payload(request).get("content", []))
-        assessments = [GROUNDING_ASSESSMENT] if grounding else []
-        return _response(request, {"usage": {}, "action": "NONE", "outputs": [], "assessments": assessments})
-    raise RuntimeError(f"benchmark stub: unexpected AWS call {url} {operation}")
+    return _response(request, canned(request.url.split("?")[0], operation, _payload(request)))
 
 
 def install() -> None:

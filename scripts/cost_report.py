@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cdk.config import ConfigError, EnvironmentConfig, load_app_config  # noqa: E402
+from cdk.config.account import DEFAULT_ACCOUNT  # noqa: E402
 from cdk.planning import compute_planner  # noqa: E402
 from cdk.planning.cost_report import Schedule, format_report, monthly_fixed_cost  # noqa: E402
 from cdk.planning.environment_report import environment_report, render  # noqa: E402
@@ -51,6 +52,20 @@ def endpoint_row(env: EnvironmentConfig, region: str) -> dict[str, Any]:
     row = monthly_fixed_cost(endpoint.instance_type, endpoint.baseline_capacity, region, schedule=schedule,
                              enabled=endpoint.enabled)
     return {"name": env.name, **row}
+
+
+def trail_first_copies(environments: Sequence[EnvironmentConfig]) -> set[str]:
+    """The environments whose CloudTrail trail is their account's first copy of management events (free).
+
+    One owner per account and region creates the trail (cdk/config/account.py), and the trail is multi-region, so
+    the first owner of each account (cdk.json order) delivers the first copy; an owner in a second region of the
+    same account delivers a second, paid, copy. Assumes no trail outside this app in the account (an organization
+    trail is configured as ``organization_trail_covers_account``, and then no trail is created here)."""
+    first: dict[str, str] = {}
+    for env in environments:
+        if env.observability.cloudtrail.creates_trail and env.owns_account_singletons:
+            first.setdefault(env.account or DEFAULT_ACCOUNT, env.name)
+    return set(first.values())
 
 
 def training_line(env: EnvironmentConfig, region: str, reference_region: str) -> str | None:
@@ -139,10 +154,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     markdown = args.format == "markdown"
 
     sections = []
+    free_trails = trail_first_copies(list(config.environments))
     for env in environments:
         endpoint = endpoint_row(env, env.region) if env.sagemaker.endpoint.enabled else None
         report = environment_report(env.name, env.region, templates[env.name],
-                                    [model.id for model in env.bedrock.models], endpoint=endpoint)
+                                    [model.id for model in env.bedrock.models], endpoint=endpoint,
+                                    trail_first_copy=env.name in free_trails)
         sections.append(render(report, markdown=markdown))
 
     rows = [endpoint_row(env, env.region) for env in environments]

@@ -43,7 +43,13 @@ class EnvironmentReport:
     @property
     def missing(self) -> tuple[TypeLine, ...]:
         """Billable lines without a number: unpriced types and priced types whose price is missing here."""
-        return tuple(line for line in self.lines if line.kind in (Kind.PRICED, Kind.UNPRICED) and line.monthly is None)
+        return tuple(line for line in self.lines if line.kind is not Kind.FREE and line.monthly is None)
+
+    @property
+    def fixed(self) -> tuple[TypeLine, ...]:
+        """The fixed-cost table's lines: priced and unpriced types, and usage types with a fixed part (SnapStart)."""
+        return tuple(line for line in self.lines
+                     if line.kind in (Kind.PRICED, Kind.UNPRICED) or (line.kind is Kind.USAGE and line.monthly != 0))
 
 
 def _group(costs: Iterable[ResourceCost]) -> tuple[TypeLine, ...]:
@@ -55,7 +61,7 @@ def _group(costs: Iterable[ResourceCost]) -> tuple[TypeLine, ...]:
         kind = group[0].kind
         values = [cost.monthly for cost in group]
         monthly = None if any(value is None for value in values) else sum(values, 0.0)
-        if kind in (Kind.USAGE, Kind.FREE):
+        if kind is Kind.FREE or (kind is Kind.USAGE and not any(cost.charges for cost in group)):
             monthly = 0.0
         details = sorted({charge.note for cost in group for charge in cost.charges if charge.note})
         note = group[0].note + (f" ({'; '.join(details[:3])}{'; ...' if len(details) > 3 else ''})" if details else "")
@@ -70,11 +76,12 @@ def _group(costs: Iterable[ResourceCost]) -> tuple[TypeLine, ...]:
 
 def environment_report(name: str, region: str, templates: Mapping[str, Mapping[str, Any]],
                        allowed_models: Iterable[str], *, endpoint: Mapping[str, Any] | None = None,
-                       prices: ServicePrices | None = None) -> EnvironmentReport:
+                       prices: ServicePrices | None = None, trail_first_copy: bool = False) -> EnvironmentReport:
     """``templates`` maps stack names to synthesized templates; ``endpoint`` is the SageMaker endpoint's
-    ``monthly_fixed_cost`` row when the environment runs one."""
+    ``monthly_fixed_cost`` row when the environment runs one; ``trail_first_copy``: its trail (if any) is the
+    account's first copy of management events (free)."""
     prices = prices or load_service_prices()
-    context = PricingContext(region=region, prices=prices, endpoint=endpoint)
+    context = PricingContext(region=region, prices=prices, endpoint=endpoint, trail_first_copy=trail_first_copy)
     costs = [cost for stack, template in templates.items() for cost in price_resources(stack, template, context)]
     usage = usage_rows(list(allowed_models), platform_of(templates.values()), prices, region)
     return EnvironmentReport(name, region, _group(costs), tuple(usage), prices.as_of.isoformat())
@@ -103,12 +110,13 @@ def render(report: EnvironmentReport, *, markdown: bool = False) -> str:
     out = [f"### {title}" if markdown else f"== {title} ==", "",
            f"Fixed monthly cost (USD, 730 h/month; {star} = price not verified):", ""]
     rows = [(line.resource_type, line.kind.value, str(line.count), _money(line.monthly, line.unverified, markdown), line.note)
-            for line in report.lines if line.kind in (Kind.PRICED, Kind.UNPRICED)]
+            for line in report.fixed]
     out += _table(("type", "class", "count", "monthly", "what bills"), rows, {2, 3}, markdown)
     out += ["", f"Fixed total: {report.fixed_total:,.2f} USD per month"
                 + (f" ({len(report.missing)} billable type(s) without a price left out: "
                    f"{', '.join(line.resource_type for line in report.missing)})" if report.missing else "")]
-    usage_types = sorted(line.resource_type for line in report.lines if line.kind is Kind.USAGE)
+    usage_types = sorted(line.resource_type for line in report.lines if line.kind is Kind.USAGE
+                         and line not in report.fixed)
     free_types = sorted(line.resource_type for line in report.lines if line.kind is Kind.FREE)
     out += ["", f"No fixed cost, billed by usage: {', '.join(usage_types) or 'none'}.",
             f"No charge of their own: {', '.join(free_types) or 'none'}.", "",

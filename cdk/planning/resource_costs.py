@@ -60,6 +60,10 @@ class PricingContext:
     region: str
     prices: ServicePrices
     endpoint: Mapping[str, Any] | None = None
+    # Whether this environment's trail (if it has one) is its account's first copy of management events, which
+    # CloudTrail delivers free: the config knows (one owner per account and region; the trail is multi-region, so
+    # only the first owner in an account is the first copy). False when unknown: priced as a paid copy.
+    trail_first_copy: bool = False
 
     def price(self, key: str) -> Price:
         return self.prices.price(key, self.region)
@@ -131,9 +135,24 @@ def _vpc_endpoint(props: Mapping[str, Any], ctx: PricingContext) -> list[Charge]
 
 
 def _trail(props: Mapping[str, Any], ctx: PricingContext) -> list[Charge]:
+    if ctx.trail_first_copy:
+        return [Charge(0, ctx.price("cloudtrail.paid_copy_100k_events"),
+                       "the account's first copy of management events (free): the only trail this app keeps there")]
     return [Charge(CLOUDTRAIL_EVENTS_PER_MONTH / 100_000, ctx.price("cloudtrail.paid_copy_100k_events"),
                    f"assumes {CLOUDTRAIL_EVENTS_PER_MONTH:,} management events/month and that this trail is not the "
                    "account's first copy (the first copy is free)")]
+
+
+def _lambda_function(props: Mapping[str, Any], ctx: PricingContext) -> list[Charge]:
+    """SnapStart's fixed part: the live version's snapshot stays cached (billed per GB-second of the function's
+    memory) as long as the version is active; each restore (a cold start) bills per GB restored, a usage cost."""
+    if (props.get("SnapStart") or {}).get("ApplyOn") != "PublishedVersions":
+        return []
+    memory_mb = props.get("MemorySize", 128)
+    restore = ctx.price("lambda.snapstart_restore_gb")
+    per_restore = "n/a" if restore.usd is None else f"${restore.usd * memory_mb / 1024:.6f}"
+    return [Charge(memory_mb / 1024 * HOURS_PER_MONTH * 3600, ctx.price("lambda.snapstart_cache_gb_second"),
+                   f"SnapStart cache of one live version, {memory_mb} MB; each cold start adds a restore ({per_restore})")]
 
 
 def _budget(props: Mapping[str, Any], ctx: PricingContext) -> list[Charge]:
@@ -188,7 +207,8 @@ CLASSIFICATION: Mapping[str, Classification] = {
     "AWS::ApiGateway::Stage": Classification(P, "free unless its cache cluster is on (per cache-hour)", _api_stage),
     "AWS::SageMaker::Endpoint": Classification(P, "instance-hours at the configured count and schedule", _endpoint),
     # usage: nothing while idle
-    "AWS::Lambda::Function": Classification(U, f"requests and GB-seconds; {_SEE_REQUESTS}"),
+    "AWS::Lambda::Function": Classification(U, f"requests and GB-seconds ({_SEE_REQUESTS}); with SnapStart a snapshot "
+                                               "cache per GB-second", _lambda_function),
     "AWS::ApiGateway::RestApi": Classification(U, f"per API call; {_SEE_REQUESTS}"),
     "AWS::DynamoDB::Table": Classification(U, "on-demand request units, storage and PITR per GB-month"),
     "AWS::S3::Bucket": Classification(U, "storage per GB-month and requests"),

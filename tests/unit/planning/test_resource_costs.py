@@ -55,3 +55,22 @@ def test_sagemaker_endpoint_uses_the_scheduled_instance_hours():
 def test_custom_resources_and_usage_types_have_no_fixed_cost():
     assert _cost("Custom::Anything").kind is Kind.FREE
     assert _cost("AWS::Lambda::Function").kind is Kind.USAGE and _cost("AWS::Lambda::Function").monthly == 0
+
+
+def test_a_trail_that_is_the_accounts_first_copy_is_free_and_a_further_copy_pays():
+    template = {"Resources": {"T": {"Type": "AWS::CloudTrail::Trail", "Properties": {}}}}
+    prices = load_service_prices()
+    [first] = price_resources("s", template, PricingContext("eu-west-1", prices, trail_first_copy=True))
+    [paid] = price_resources("s", template, PricingContext("eu-west-1", prices))
+    assert first.monthly == 0 and "first copy" in first.charges[0].note
+    assert paid.monthly == pytest.approx(2 * 2.00)  # 200,000 events at $2.00 per 100,000
+
+
+def test_snap_start_adds_the_snapshot_cache_of_the_live_version_and_is_missing_where_unpriced():
+    props = {"MemorySize": 1024, "SnapStart": {"ApplyOn": "PublishedVersions"}}
+    cached = _cost("AWS::Lambda::Function", props, region="us-east-1")
+    assert cached.kind is Kind.USAGE
+    assert cached.monthly == pytest.approx(1 * 730 * 3600 * 0.0000015046)
+    assert "restore" in cached.charges[0].note
+    assert _cost("AWS::Lambda::Function", props, region="eu-west-1").monthly is None  # no price there: not zero
+    assert _cost("AWS::Lambda::Function", {"MemorySize": 1024}).monthly == 0
