@@ -62,7 +62,7 @@ USE_CASES_EVENT = ('{**generate_event(), "httpMethod": "GET", "path": "/v1/use-c
 class _FakeAws(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as botocore's pool expects
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         operation = (self.headers.get("X-Amz-Target") or "").split(".")[-1]
         try:
