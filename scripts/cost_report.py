@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cdk.config import ConfigError, EnvironmentConfig, load_app_config  # noqa: E402
-from cdk.config.account import DEFAULT_ACCOUNT  # noqa: E402
+from cdk.config.account import DEFAULT_ACCOUNT, AccountPlace  # noqa: E402
 from cdk.planning import compute_planner  # noqa: E402
 from cdk.planning.cost_report import Schedule, format_report, monthly_fixed_cost  # noqa: E402
 from cdk.planning.environment_report import environment_report, render  # noqa: E402
@@ -54,17 +54,18 @@ def endpoint_row(env: EnvironmentConfig, region: str) -> dict[str, Any]:
     return {"name": env.name, **row}
 
 
-def trail_first_copies(environments: Sequence[EnvironmentConfig]) -> set[str]:
-    """The environments whose CloudTrail trail is their account's first copy of management events (free).
+def trail_first_copies(places: Sequence[AccountPlace]) -> set[str]:
+    """The account stages whose CloudTrail trail is their account's first copy of management events (free).
 
-    One owner per account and region creates the trail (cdk/config/account.py), and the trail is multi-region, so
-    the first owner of each account (cdk.json order) delivers the first copy; an owner in a second region of the
-    same account delivers a second, paid, copy. Assumes no trail outside this app in the account (an organization
-    trail is configured as ``organization_trail_covers_account``, and then no trail is created here)."""
+    Each (account, region) has one account stack holding the trail (cdk/config/account.py), and the trail is
+    multi-region, so the first place of each account (cdk.json order) delivers the first copy and a place in a
+    second region of the same account delivers a second, paid, copy. Assumes no trail outside this app in the
+    account: one there is configured as ``account_singletons: external`` or ``organization_trail_covers_account``,
+    and then this app creates none."""
     first: dict[str, str] = {}
-    for env in environments:
-        if env.observability.cloudtrail.creates_trail and env.owns_account_singletons:
-            first.setdefault(env.account or DEFAULT_ACCOUNT, env.name)
+    for place in places:
+        if not place.external and place.strictest.observability.cloudtrail.creates_trail:
+            first.setdefault(place.account or DEFAULT_ACCOUNT, place.stage_id)
     return set(first.values())
 
 
@@ -150,16 +151,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"cost-report: invalid configuration: {error}", file=sys.stderr)
         return 2
-    templates = synthesized_templates(args.cdk_out, [env.name for env in environments])
+    # The account-level singletons (trail, invocation logging, API Gateway's role) of the reported environments'
+    # accounts and regions: one account stack each, reported once, beside the environments.
+    reported = {env.name for env in environments}
+    places = [place for place in config.account_places
+              if not place.external and reported.intersection(place.environments)]
+    templates = synthesized_templates(args.cdk_out, [env.name for env in environments]
+                                      + [place.stage_id for place in places])
     markdown = args.format == "markdown"
 
     sections = []
-    free_trails = trail_first_copies(list(config.environments))
     for env in environments:
         endpoint = endpoint_row(env, env.region) if env.sagemaker.endpoint.enabled else None
         report = environment_report(env.name, env.region, templates[env.name],
-                                    [model.id for model in env.bedrock.models], endpoint=endpoint,
-                                    trail_first_copy=env.name in free_trails)
+                                    [model.id for model in env.bedrock.models], endpoint=endpoint)
+        sections.append(render(report, markdown=markdown))
+    free_trails = trail_first_copies(config.account_places)
+    for place in places:
+        report = environment_report(f"{place.stage_id}: account-level singletons of {', '.join(place.environments)}",
+                                    place.region, templates[place.stage_id], [],
+                                    trail_first_copy=place.stage_id in free_trails)
         sections.append(render(report, markdown=markdown))
 
     rows = [endpoint_row(env, env.region) for env in environments]

@@ -119,19 +119,20 @@ def render(report: EnvironmentReport, *, markdown: bool = False) -> str:
                          and line not in report.fixed)
     free_types = sorted(line.resource_type for line in report.lines if line.kind is Kind.FREE)
     out += ["", f"No fixed cost, billed by usage: {', '.join(usage_types) or 'none'}.",
-            f"No charge of their own: {', '.join(free_types) or 'none'}.", "",
-            f"Usage cost per 1,000 requests (USD; {TYPICAL_INPUT_CHARS:,} characters of input, the use case's default "
-            "max_new_tokens as output; model + safety filters + Lambda/API/WAF/logs/DynamoDB):", ""]
-    usage = [(row.use_case, row.model, f"{row.input_tokens:,}", f"{row.output_tokens:,}",
-              *(_money(value, True, markdown) for value in (row.model_usd, row.safety_usd, row.platform_usd,
-                                                            row.total_usd)))
-             for row in report.usage]
-    out += _table(("use case", "model", "in tok", "out tok", "model", "safety", "platform", "total"), usage,
-                  {2, 3, 4, 5, 6, 7}, markdown)
-    unpriced_models = sorted({row.model for row in report.usage if row.model_usd is None})
-    if unpriced_models:
-        out += ["", f"No token price for {', '.join(unpriced_models)} with this routing in cdk/config/bedrock_models.json "
-                    "(only the in-Region us-east-1 price is known): totals left n/a."]
+            f"No charge of their own: {', '.join(free_types) or 'none'}."]
+    if report.usage:
+        out += ["", f"Usage cost per 1,000 requests (USD; {TYPICAL_INPUT_CHARS:,} characters of input, the use case's default "
+                "max_new_tokens as output; model + safety filters + Lambda/API/WAF/logs/DynamoDB):", ""]
+        usage = [(row.use_case, row.model, f"{row.input_tokens:,}", f"{row.output_tokens:,}",
+                  *(_money(value, True, markdown) for value in (row.model_usd, row.safety_usd, row.platform_usd,
+                                                                row.total_usd)))
+                 for row in report.usage]
+        out += _table(("use case", "model", "in tok", "out tok", "model", "safety", "platform", "total"), usage,
+                      {2, 3, 4, 5, 6, 7}, markdown)
+        unpriced_models = sorted({row.model for row in report.usage if row.model_usd is None})
+        if unpriced_models:
+            out += ["", f"No token price for {', '.join(unpriced_models)} with this routing in cdk/config/bedrock_models.json "
+                        "(only the in-Region us-east-1 price is known): totals left n/a."]
     out += ["", f"Service prices as of {report.prices_as_of} (cdk/planning/service_prices.json), model prices from "
                 "cdk/config/bedrock_models.json; none verified against the AWS Price List API."]
     return "\n".join(out)

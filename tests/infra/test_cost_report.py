@@ -53,3 +53,15 @@ def test_only_this_accounts_budgets_may_publish_to_the_alarm_topic_and_use_its_k
             assert grant["Condition"]["StringEquals"] == {"aws:SourceAccount": "${AWS::AccountId}"}
             assert re.fullmatch(r"arn:(aws|\$\{AWS::Partition\}):budgets::\$\{AWS::AccountId\}:\*",
                                 grant["Condition"]["ArnLike"]["aws:SourceArn"])
+
+
+def test_the_account_stack_is_reported_once_with_its_trail_as_the_free_first_copy(synthesized):
+    [account] = synthesized.account_stacks()  # the shipped config: one account and region
+    report = environment_report(account.environment, "eu-west-1", {account.stack_name: account.template}, [],
+                                trail_first_copy=True)
+    [trail] = [line for line in report.lines if line.resource_type == "AWS::CloudTrail::Trail"]
+    assert trail.count == 1 and trail.monthly == 0 and "first copy" in trail.note
+    assert not report.usage and not [line for line in report.lines if line.kind is Kind.UNPRICED]
+    for environment in synthesized.environments():  # no environment carries a trail of its own any more
+        stacks = [s for s in synthesized.stacks if s.environment == environment]
+        assert not [r for s in stacks for r in s.resources.values() if r["Type"] == "AWS::CloudTrail::Trail"]

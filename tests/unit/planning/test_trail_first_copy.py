@@ -1,4 +1,5 @@
-"""`make cost-report` prices the CloudTrail trail once per account: the first owner's trail is the free copy."""
+"""`make cost-report` prices the CloudTrail trail once per account: the first account stack's trail is the free
+copy of management events; a second region's of the same account pays."""
 
 from __future__ import annotations
 
@@ -19,17 +20,21 @@ def _script():
     return module
 
 
-def test_only_the_first_trail_owner_of_an_account_gets_the_free_copy():
+def test_only_the_first_account_stack_of_an_account_gets_the_free_copy():
     script = _script()
-    environments = list(load_app_config(cdk_context()).environments)
-    owners = [env.name for env in environments if env.owns_account_singletons]
-    assert script.trail_first_copies(environments) == {owners[0]}  # the shipped config: one account, one owner
+    places = load_app_config(cdk_context()).account_places
+    assert len(places) == 1  # the shipped config: one account and region
+    [place] = places
+    assert script.trail_first_copies(places) == {place.stage_id}
 
-    [owner] = [env for env in environments if env.name == owners[0]]
-    second_region = dataclasses.replace(owner, name="other-region", region="us-east-1")
-    other_account = dataclasses.replace(owner, name="other-account", account="111122223333")
-    assert script.trail_first_copies([owner, second_region, other_account]) == {owner.name, "other-account"}
-    covered = dataclasses.replace(owner, observability=dataclasses.replace(
-        owner.observability, cloudtrail=dataclasses.replace(owner.observability.cloudtrail,
-                                                            organization_trail_covers_account=True)))
+    second_region = dataclasses.replace(place, region="us-east-1")
+    other_account = dataclasses.replace(place, account="111122223333")
+    external = dataclasses.replace(place, account="444455556666", external=True)
+    assert script.trail_first_copies([place, second_region, other_account, external]) == {
+        place.stage_id, other_account.stage_id}
+
+    strictest = place.strictest
+    covered = dataclasses.replace(place, strictest=dataclasses.replace(strictest, observability=dataclasses.replace(
+        strictest.observability, cloudtrail=dataclasses.replace(strictest.observability.cloudtrail,
+                                                                organization_trail_covers_account=True))))
     assert script.trail_first_copies([covered]) == set()
