@@ -31,6 +31,11 @@ PATCHES: dict[str, str] = {
     "iam-managed-policy-delete": "moto 5.2.5 cannot delete an AWS::IAM::ManagedPolicy that a stack attached to "
                                  "a role, so deleting the stack fails with DeleteConflict; the policy is "
                                  "detached from its roles, users and groups, then deleted, as CloudFormation does",
+    "lambda-alias-and-version-cfn": "moto 5.2.5 has no CloudFormation model for AWS::Lambda::Alias (a Ref to it "
+                                    "resolves to nothing, so a Permission on the alias fails with KeyError "
+                                    "'FunctionName') and no Fn::GetAtt on AWS::Lambda::Version (AttributeError); the "
+                                    "alias is created through moto's Lambda backend (Ref and AliasArn: its ARN) and "
+                                    "a version answers GetAtt Version",
 }
 # ARN-shaped, so that IAM policy validation accepts it wherever the real value would be an ARN.
 SKIPPED_PLACEHOLDER = "arn:aws:rehearsal:::skipped/{logical_id}/{attribute}"
@@ -161,7 +166,63 @@ def patch_iam_managed_policy_delete() -> None:
     ManagedPolicy._rehearsal_patched = True  # type: ignore[attr-defined]
 
 
+def patch_lambda_alias_and_version_cfn() -> None:
+    from moto.awslambda import models as lambda_models
+    from moto.cloudformation import parsing
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.core.common_models import CloudFormationModel
+
+    version_class = lambda_models.LambdaVersion
+    if getattr(version_class, "_rehearsal_patched", False):
+        return
+
+    def version_attribute(self: Any, attribute_name: str) -> str:
+        if attribute_name == "Version":
+            return str(self.version)
+        raise UnformattedGetAttTemplateException()
+
+    version_class.get_cfn_attribute = version_attribute  # type: ignore[attr-defined]
+    version_class._rehearsal_patched = True  # type: ignore[attr-defined]
+
+    class RehearsalLambdaAlias(CloudFormationModel):
+        __module__ = "moto.awslambda.rehearsal"  # moto's model metaclass reads the service from the module path
+
+        def __init__(self, alias: Any, function_name: str, account_id: str, region_name: str) -> None:
+            self.alias, self.function_name = alias, function_name
+            self.account_id, self.region_name = account_id, region_name
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Lambda::Alias"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.alias.arn
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,
+                                            **kwargs):
+            properties = cloudformation_json["Properties"]
+            backend = lambda_models.lambda_backends[account_id][region_name]
+            alias = backend.create_alias(properties["Name"], properties["FunctionName"],
+                                         str(properties["FunctionVersion"]), properties.get("Description", ""),
+                                         properties.get("RoutingConfig"))
+            return cls(alias, properties["FunctionName"], account_id, region_name)
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            if attribute_name == "AliasArn":
+                return self.alias.arn
+            raise UnformattedGetAttTemplateException()
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            lambda_models.lambda_backends[account_id][region_name].delete_alias(self.alias.name, self.function_name)
+
+    parsing.get_model_list.cache_clear()  # both are cached: let them see the new model
+    parsing.get_model_map.cache_clear()
+
+
 def apply_patches() -> None:
+    patch_lambda_alias_and_version_cfn()
     patch_custom_resources_not_invoked()
     patch_iam_managed_policy_delete()
     patch_kms_cfn_tags()
