@@ -267,7 +267,8 @@ def test_the_emulator_fixes_let_a_cdk_style_stack_pair_deploy_resolve_and_delete
 
 def test_every_emulator_fix_is_listed_with_its_reason():
     assert set(emulator_fixes.PATCHES) == {"kms-cfn-tags", "outputs-of-skipped-types", "getatt-of-skipped-types",
-                                           "custom-resources-not-invoked", "fn-getstackoutput", "iam-managed-policy-delete"}
+                                           "custom-resources-not-invoked", "fn-getstackoutput", "iam-managed-policy-delete",
+                                           "lambda-alias-and-version-cfn"}
     assert all(len(reason) > 60 for reason in emulator_fixes.PATCHES.values())
 
 
