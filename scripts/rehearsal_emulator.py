@@ -10,6 +10,7 @@ moto already handles.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -215,7 +216,9 @@ def patch_lambda_alias_and_version_cfn() -> None:
             raise UnformattedGetAttTemplateException()
 
         def delete(self, account_id: str, region_name: str) -> None:
-            lambda_models.lambda_backends[account_id][region_name].delete_alias(self.alias.name, self.function_name)
+            # moto may delete the function first (its deletion order is not CloudFormation's): the alias went with it.
+            with contextlib.suppress(Exception):  # UnknownFunctionException and the like: nothing left to delete
+                lambda_models.lambda_backends[account_id][region_name].delete_alias(self.alias.name, self.function_name)
 
     parsing.get_model_list.cache_clear()  # both are cached: let them see the new model
     parsing.get_model_map.cache_clear()
