@@ -32,15 +32,23 @@ Do not edit: change the schema and re-run the script. One ``validate_<Schema>`` 
 # ruff: noqa
 import re
 
-from . import JsonSchemaValueException
+from . import JsonSchemaValueException, closed_object as _closed_object
 
 Decimal = float  # json.loads never produces Decimal: no need to import the decimal module
 NoneType = type(None)
-REGEX_PATTERNS = {{}}
+'''
+
+
+_REQUEST = '''def validate_{name}(data, custom_formats={{}}, name_prefix=None):
+    return _closed_object(data, name_prefix, {definition!r}, _validate_{name}_fields, custom_formats)
 '''
 
 
 def validators_source() -> str:
+    """One ``validate_<Request>`` per request body: a call to the shared closed-object check with the
+    request's bundled schema (its error ``definition``) and a fields function; every shared definition
+    (``Text``, ``Parameters``, the field groups ``PromptFields``/``ModelCallFields``) is one function,
+    emitted once and called by each request that uses it."""
     import fastjsonschema
 
     parts = [_HEADER.format(version=fastjsonschema.VERSION)]
@@ -48,28 +56,38 @@ def validators_source() -> str:
     parts.append("#: Every field name the request schemas define: an unknown key that is one of these is ours, not data.\n"
                  f"FIELD_NAMES = frozenset({names!r})\n")
     definitions = api_schema.load("requests.json")["$defs"]
+    # A field group's type and required keys are checked once, on the closed object that uses it.
+    groups = {ref["$ref"].removeprefix("#/$defs/") for schema in definitions.values() for ref in schema.get("allOf", [])}
+    definitions = {
+        key: {k: v for k, v in schema.items() if key not in groups or k not in ("type", "required")}
+        for key, schema in definitions.items()
+    }
     emitted: set[str] = set()
+    regex_patterns: set[str] = set()
     for route in api_schema.routes():
         name = route.get("request")
         if not name:
             continue
-        # $refs kept: each shared definition (Parameters, Instructions, ...) becomes one function,
-        # emitted once for every request that uses it.
-        closed = api_schema.closed_object(definitions[name], lambda group: definitions[group["$ref"].removeprefix("#/$defs/")])
-        schema = {"$defs": definitions, **{key: value for key, value in closed.items() if key != "title"}}
+        request = definitions[name]
+        # The fields only: the field groups by $ref (one function each), then the body's own properties;
+        # type, required and unknown keys are _closed_object's.
+        own = {"properties": request.get("properties", {})}
+        schema = {"$defs": definitions, "allOf": [*request.get("allOf", []), own]}
         code = fastjsonschema.compile_to_code(schema, handlers={}, use_default=False, use_formats=False)
         header, *functions = code.split("\ndef ")
         patterns = re.search(r"REGEX_PATTERNS = \{(.*?)\n\}", header, re.S)
-        if patterns:
-            parts.append("REGEX_PATTERNS.update({" + patterns.group(1) + "\n})\n")
+        lines = patterns.group(1).splitlines() if patterns else ()
+        regex_patterns.update(line.strip().rstrip(",") for line in lines if line.strip())
+        parts.append(_REQUEST.format(name=name, definition=api_schema.request_schema(name)))
         for function in functions:
             function_name = function.split("(", 1)[0]
             if function_name == "validate":
-                function = f"validate_{name}" + function.removeprefix("validate")
+                function = f"_validate_{name}_fields" + function.removeprefix("validate")
             elif function_name in emitted:
                 continue
             emitted.add(function_name)
-            parts.append("\ndef " + function.rstrip() + "\n")
+            parts.append("def " + function.rstrip() + "\n")
+    parts.insert(2, "REGEX_PATTERNS = {\n" + ",\n".join(f"    {line}" for line in sorted(regex_patterns)) + "\n}\n")
     return "\n".join(parts)
 
 

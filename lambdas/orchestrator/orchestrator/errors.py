@@ -49,56 +49,24 @@ class ApiError(Exception):
         return f"{type(self).__name__}(status={self.status}, code={self.code!r}, field={self.field!r})"
 
 
-class ValidationError(ApiError):
-    status = 400
-    code = "validation_error"
+def _kind(name: str, status: int, code: str, doc: str | None = None) -> type[ApiError]:
+    """An :class:`ApiError` subclass that only fixes the status and code: one table row per kind,
+    instead of a four-line class each; ``except``/``isinstance`` work as with a class statement."""
+    return type(name, (ApiError,), {"status": status, "code": code, "__doc__": doc, "__module__": __name__})
 
 
-class PayloadTooLarge(ApiError):
-    status = 413
-    code = "payload_too_large"
-
-
-class Forbidden(ApiError):
-    status = 403
-    code = "forbidden"
-
-
-class NotFound(ApiError):
-    status = 404
-    code = "not_found"
-
-
-class MethodNotAllowed(ApiError):
-    status = 405
-    code = "method_not_allowed"
-
-
-class Blocked(ApiError):
-    """A safety check (ours, the safety package's or the Bedrock guardrail) blocked the text."""
-
-    status = 422
-    code = "blocked_by_safety"
-
-
-class Throttled(ApiError):
-    status = 429
-    code = "throttled"
-
-
-class ModelError(ApiError):
-    status = 502
-    code = "model_error"
-
-
-class DependencyUnavailable(ApiError):
-    status = 503
-    code = "dependency_unavailable"
-
-
-class ModelTimeout(ApiError):
-    status = 504
-    code = "model_timeout"
+ValidationError = _kind("ValidationError", 400, "validation_error")
+Forbidden = _kind("Forbidden", 403, "forbidden")
+NotFound = _kind("NotFound", 404, "not_found")
+MethodNotAllowed = _kind("MethodNotAllowed", 405, "method_not_allowed")
+PayloadTooLarge = _kind("PayloadTooLarge", 413, "payload_too_large")
+Blocked = _kind(
+    "Blocked", 422, "blocked_by_safety", "A safety check (ours, the safety package's or the Bedrock guardrail) blocked the text."
+)
+Throttled = _kind("Throttled", 429, "throttled")
+ModelError = _kind("ModelError", 502, "model_error")
+DependencyUnavailable = _kind("DependencyUnavailable", 503, "dependency_unavailable")
+ModelTimeout = _kind("ModelTimeout", 504, "model_timeout")
 
 
 #: The statuses a failed dependency may produce (429 is its throttling).
