@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -21,6 +21,7 @@ from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
 from cdk.components.alarm_topic import AlarmTopic
+from cdk.components.customer_key import customer_managed_key
 from cdk.components.encrypted_log_group import EncryptedLogGroup, LogsEncryptionKey, retention_days
 from cdk.components.knowledge_base import KnowledgeBase, KnowledgeBaseDescriptor
 from cdk.components.knowledge_base_ingestion import KnowledgeBaseIngestion, enable_event_bridge_notifications
@@ -43,8 +44,8 @@ class KnowledgeStack(Stack):
             raise ValueError(f"environments.{config.name}.knowledge_bases is empty: compose this stack only when set")
         removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         prefix = f"{config.project}-{config.name}"
-        self.key = kms.Key(self, "Key", description=f"Encrypts {prefix}'s knowledge-base sources and vectors",
-                           enable_key_rotation=True, removal_policy=removal, pending_window=Duration.days(30))
+        self.key = customer_managed_key(self, "Key", description=f"Encrypts {prefix}'s knowledge-base sources and vectors",
+                                        removal_policy=removal)
         logs_key = LogsEncryptionKey(self, "LogsKey", description=f"Encrypts the log groups of {self.stack_name}",
                                      removal_policy=removal).key
         access_logs: s3.IBucket | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -13,6 +13,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from cdk.components.alarm_topic.props import DEFAULT_PUBLISHERS, TopicPublisher
+from cdk.components.customer_key import customer_managed_key
 
 
 class AlarmTopic(Construct):
@@ -49,14 +50,8 @@ class AlarmTopic(Construct):
         if existing_topic_arn is not None:
             self.topic: sns.ITopic = sns.Topic.from_topic_arn(self, "Topic", existing_topic_arn)
         else:
-            key = kms.Key(
-                self,
-                "Key",
-                description="Encrypts the alarm notification topic",
-                enable_key_rotation=True,
-                removal_policy=removal_policy,
-                pending_window=Duration.days(30),
-            )
+            key = customer_managed_key(self, "Key", description="Encrypts the alarm notification topic",
+                                       removal_policy=removal_policy)
             topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True)
             for publisher in dict.fromkeys(publishers):
                 self._allow(publisher, topic, key)

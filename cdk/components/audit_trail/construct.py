@@ -9,11 +9,11 @@ import jsii
 from aws_cdk import Duration, IResolvable, IResolveContext, RemovalPolicy, Stack
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk.components.customer_key import customer_managed_key
 from cdk.components.encrypted_log_group import retry_safe
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket, tidy_auto_delete_provider
 from cdk.policy import acknowledge
@@ -65,9 +65,6 @@ class AuditTrail(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, trail_name: str, retention: TrailRetention,
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
         super().__init__(scope, construct_id)
-        # Server access log delivery through a bucket policy (not the LogDeliveryWrite ACL, which an
-        # owner-enforced bucket refuses), whatever the app's feature flags say.
-        self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
         stack = Stack.of(self)
         partition, region, account = stack.partition, stack.region, stack.account
         self.trail_arn = f"arn:{partition}:cloudtrail:{region}:{account}:trail/{trail_name}"
@@ -75,8 +72,9 @@ class AuditTrail(Construct):
         log_group_name = f"/cloudtrail/{trail_name}"
         log_group_arn = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_name}"
 
-        self.key = kms.Key(self, "Key", description=f"Encrypts CloudTrail trail {trail_name}: log files, bucket, log group",
-                           enable_key_rotation=True, removal_policy=removal_policy, pending_window=Duration.days(30))
+        self.key = customer_managed_key(
+            self, "Key", description=f"Encrypts CloudTrail trail {trail_name}: log files, bucket, log group",
+            removal_policy=removal_policy)
         cloudtrail_principal = iam.ServicePrincipal("cloudtrail.amazonaws.com")
         self.key.add_to_resource_policy(iam.PolicyStatement(
             sid="CloudTrailEncryptsThisTrailsLogs",

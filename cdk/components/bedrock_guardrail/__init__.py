@@ -1,4 +1,5 @@
-from cdk.components.bedrock_guardrail.construct import EnforcedGuardrail
+"""Props (CDK-free) load eagerly, the construct on first use: cdk.config imports the props."""
+
 from cdk.components.bedrock_guardrail.props import (
     REQUIRED_CONTENT_FILTERS,
     ContentFilterSpec,
@@ -7,6 +8,9 @@ from cdk.components.bedrock_guardrail.props import (
     RegexSpec,
     TopicSpec,
 )
+from cdk.components.lazy import lazy_exports
+
+__getattr__ = lazy_exports(__name__, {"construct": ("EnforcedGuardrail",)})
 
 __all__ = ["REQUIRED_CONTENT_FILTERS", "ContentFilterSpec", "ContextualGroundingSpec", "EnforcedGuardrail",
            "GuardrailPolicy", "RegexSpec", "TopicSpec"]

@@ -6,10 +6,9 @@ import hashlib
 import json
 
 import aws_cdk.aws_bedrock_alpha as bedrock
-from aws_cdk import Duration, Fn, RemovalPolicy
+from aws_cdk import Fn, RemovalPolicy
 from aws_cdk import aws_bedrock as bedrock_l1
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk.components.bedrock_guardrail.props import (
@@ -19,6 +18,7 @@ from cdk.components.bedrock_guardrail.props import (
     ContextualGroundingSpec,
     GuardrailPolicy,
 )
+from cdk.components.customer_key import customer_managed_key
 
 _PII_TYPE_CLASSES = (
     bedrock.GeneralPIIType, bedrock.FinancePIIType, bedrock.InformationTechnologyPIIType,
@@ -68,14 +68,8 @@ class EnforcedGuardrail(Construct):
         super().__init__(scope, construct_id)
         _check(policy)
         self.policy = policy
-        self.key = kms.Key(
-            self,
-            "Key",
-            description=f"Encrypts the Bedrock guardrail {name}",
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
-            pending_window=Duration.days(30),
-        )
+        self.key = customer_managed_key(self, "Key", description=f"Encrypts the Bedrock guardrail {name}",
+                                        removal_policy=removal_policy)
         self.guardrail = bedrock.Guardrail(
             self,
             "Guardrail",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from constructs import Construct
+
+from cdk.components.customer_key import customer_managed_key
 
 PARTITION_KEY = "conversation_id"
 SORT_KEY = "turn"
@@ -41,14 +42,8 @@ class ConversationTable(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, point_in_time_recovery: bool,
                  removal_policy: RemovalPolicy) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
-            self,
-            "Key",
-            description="Encrypts the chat-history table",
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
-            pending_window=Duration.days(30),
-        )
+        self.key = customer_managed_key(self, "Key", description="Encrypts the chat-history table",
+                                        removal_policy=removal_policy)
         self.table = dynamodb.Table(
             self,
             "Table",

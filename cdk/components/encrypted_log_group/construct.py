@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from cdk.components.customer_key import customer_managed_key
 
 _RETENTION_DAYS = {
     1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
@@ -66,14 +68,7 @@ class LogsEncryptionKey(Construct):
                  removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.key = kms.Key(
-            self,
-            "Key",
-            description=description,
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
-            pending_window=Duration.days(30),
-        )
+        self.key = customer_managed_key(self, "Key", description=description, removal_policy=removal_policy)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchLogsOfThisAccountAndRegion",

@@ -1,4 +1,5 @@
-from cdk.components.inferentia_endpoint.construct import InferentiaEndpoint, ModelSource
+"""Props (CDK-free) load eagerly, the construct on first use: cdk.config imports the props."""
+
 from cdk.components.inferentia_endpoint.props import (
     MODEL_DIR,
     Autoscaling,
@@ -7,6 +8,9 @@ from cdk.components.inferentia_endpoint.props import (
     NeuronServing,
     ScaleDownSchedule,
 )
+from cdk.components.lazy import lazy_exports
+
+__getattr__ = lazy_exports(__name__, {"construct": ("InferentiaEndpoint", "ModelSource")})
 
 __all__ = [
     "MODEL_DIR",

@@ -35,6 +35,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker_cfn
 from constructs import Construct
 
+from cdk.components.customer_key import customer_managed_key
 from cdk.components.encrypted_log_group import EncryptedLogGroup
 from cdk.components.inferentia_endpoint.props import (
     MODEL_DIR,
@@ -155,8 +156,9 @@ class InferentiaEndpoint(Construct):
         if not re.fullmatch(r"[a-z0-9](-*[a-z0-9]){0,62}", self.endpoint_name):
             raise ValueError(f"endpoint_name {self.endpoint_name!r} must be 1-63 lower-case letters, digits and '-'")
 
-        self.key = kms.Key(self, "Key", description=f"Encrypts the {self.endpoint_name} storage volumes and captured data",
-                           enable_key_rotation=True, removal_policy=removal_policy, pending_window=Duration.days(30))
+        self.key = customer_managed_key(
+            self, "Key", description=f"Encrypts the {self.endpoint_name} storage volumes and captured data",
+            removal_policy=removal_policy)
         self.log_group = EncryptedLogGroup(self, "Logs", retention=log_retention, removal_policy=removal_policy,
                                            encryption_key=log_encryption_key,
                                            log_group_name=f"/aws/sagemaker/Endpoints/{self.endpoint_name}").log_group

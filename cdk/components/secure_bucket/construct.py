@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, FeatureFlags, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk.policy import acknowledge
+
+#: The aws-cdk-lib flag that makes Bucket.allowLogDelivery write a bucket policy instead of an ACL.
+_LOG_DELIVERY_BY_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 
 def _auto_delete(removal_policy: RemovalPolicy) -> bool:
@@ -43,17 +46,19 @@ class AccessLogsBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy,
                  expiration_days: int = 365) -> None:
         super().__init__(scope, construct_id)
-        # Log delivery is granted by bucket policy when the app sets @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy
-        # (this project does); without it CDK falls back to the log-delivery ACL, which needs ACLs enabled.
-        by_policy = FeatureFlags.of(self).is_enabled("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy")
+        # Log delivery is always granted by bucket policy (principal logging.s3.amazonaws.com, with
+        # aws:SourceArn/aws:SourceAccount), never by the LogDeliveryWrite ACL that an owner-enforced bucket
+        # refuses. CDK's Bucket.allowLogDelivery picks the form from this flag, read on the destination
+        # bucket's scope (checked in aws-cdk-lib 2.275.0 aws-s3/lib/bucket.js): the component states it for
+        # its own subtree, set before any child exists, so the host app's flags do not change it.
+        self.node.set_context(_LOG_DELIVERY_BY_BUCKET_POLICY, True)
         self.bucket = s3.Bucket(
             self, "Bucket",
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             minimum_tls_version=1.2,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=(s3.ObjectOwnership.BUCKET_OWNER_ENFORCED if by_policy
-                              else s3.ObjectOwnership.OBJECT_WRITER),
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             versioned=True,
             lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=Duration.days(expiration_days),
                                               noncurrent_version_expiration=Duration.days(1),

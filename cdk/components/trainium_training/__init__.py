@@ -1,4 +1,8 @@
-from cdk.components.trainium_training.construct import TrainiumTrainingPipeline
+"""Props (CDK-free) load eagerly, the construct on first use: cdk.config imports the props."""
+
+from cdk.components.lazy import lazy_exports
 from cdk.components.trainium_training.props import CapacityRetry, PlannedRun, ServingImage
+
+__getattr__ = lazy_exports(__name__, {"construct": ("TrainiumTrainingPipeline",)})
 
 __all__ = ["CapacityRetry", "PlannedRun", "ServingImage", "TrainiumTrainingPipeline"]

@@ -43,6 +43,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from cdk.components.customer_key import customer_managed_key
 from cdk.components.encrypted_log_group import EncryptedLogGroup
 from cdk.components.least_privilege import allow, allow_image_pull, allow_kms
 from cdk.components.managed_policy_role import ManagedPolicyRole
@@ -142,8 +143,8 @@ class TrainiumTrainingPipeline(PipelineStates, Construct):
             self._check_plan(planned_run, int(max_runtime.to_seconds()))
 
         # --- storage ---------------------------------------------------------------------------------------------
-        self.key = kms.Key(self, "Key", description="Encrypts the fine-tuning data, checkpoints, models and topic",
-                           enable_key_rotation=True, removal_policy=removal_policy, pending_window=Duration.days(30))
+        self.key = customer_managed_key(self, "Key", description="Encrypts the fine-tuning data, checkpoints, models and topic",
+                                        removal_policy=removal_policy)
         if access_logs_bucket is None:
             access_logs_bucket = AccessLogsBucket(self, "AccessLogs", removal_policy=removal_policy).bucket
         data_lifecycle = [s3.LifecycleRule(id="AbortUploadsAndOldVersions",
