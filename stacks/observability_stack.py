@@ -17,14 +17,7 @@ from constructs import Construct
 from cdk.components.alarm_topic import AlarmTopic
 from cdk.components.ops_dashboard import OpsDashboard
 from cdk.components.service_alarms import ServiceAlarms, TokenBudget
-from cdk.components.service_metrics import (
-    ApiService,
-    AppMetrics,
-    BedrockModels,
-    Guardrail,
-    InferenceEndpoint,
-    TrainingPipeline,
-)
+from cdk.components.service_metrics import ApiService, AppMetrics, BedrockModels, Guardrail, InferenceEndpoint, TrainingPipeline
 from cdk.components.trail_security_alarms import TrailSecurityAlarms
 from cdk.config import EnvironmentConfig
 

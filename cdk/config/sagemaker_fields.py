@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from cdk.components.inferentia_endpoint.props import AUTO_CAST_TYPES, NeuronServing
+from cdk.components.inferentia_endpoint.props import AUTO_CAST_TYPES, CONTAINERS, NeuronServing
 from cdk.config.fields import ConfigError, Section
 from cdk.planning import base_models
 from cdk.planning.instances import CATALOG
@@ -28,7 +28,9 @@ CONTAINER_DEFAULTS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "tgi": ("huggingface-pytorch-tgi-inference", "2.1.2-optimum0.0.27-neuronx-py310-ubuntu22.04"),
     "lmi": ("djl-inference", "0.30.0-neuronx-sdk2.20.1"),
 })
-CONTAINER_KINDS = tuple(CONTAINER_DEFAULTS)
+CONTAINER_KINDS = CONTAINERS  # the runtime contract's table (see inferentia_endpoint/props.py)
+if set(CONTAINER_DEFAULTS) != set(CONTAINERS):
+    raise RuntimeError(f"CONTAINER_DEFAULTS must name an image for each serving container: {', '.join(CONTAINERS)}")
 REPOSITORY_PATTERN = r"[a-z0-9][a-z0-9._/-]{1,255}"
 TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}"
 MAX_CONTEXT_TOKENS = 131_072

@@ -13,12 +13,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cdk.planning import compute_planner, instances
+from cdk.planning import compute_planner, instances, plan_text
 
 
 def _quantity(text: str) -> float:
     try:
-        return compute_planner.parse_quantity(text)
+        return plan_text.parse_quantity(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except compute_planner.PlanError as exc:
         parser.error(str(exc))
     others = tuple(n for n in (1, 4, 16) if n != args.count)
-    print(compute_planner.format_plan(result, other_counts=others))
+    print(plan_text.format_plan(result, other_counts=others))
     if warning:
         print(f"WARNING: {warning}", file=sys.stderr)
     return 0

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cdk.config import ConfigError, load_app_config
-from cdk.config.bedrock import CONTENT_FILTER_TYPES
+from cdk.config.guardrail import CONTENT_FILTER_TYPES
 from tests.infra.synth import ROOT, cdk_context, flat
 
 PROMPT_CATALOG = ROOT / "lambdas" / "orchestrator" / "prompt_catalog.json"

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The serving-container kinds are the orchestrator's runtime contract (MODELS[].container picks the request
+# format): one table, in lambdas/orchestrator/orchestrator/model_spec.py (stdlib only), put on sys.path here.
+import cdk.runtime_contracts  # noqa: F401  # isort: skip
+from orchestrator.model_spec import CONTAINERS
+
 from cdk.planning.instances import CATALOG, INFERENTIA2_TYPES
 
-CONTAINERS = ("tgi", "lmi")
 AUTO_CAST_TYPES = ("bf16", "fp16")
 TRAFFIC_ROUTING = ("all_at_once", "canary")
 MODEL_DIR = "/opt/ml/model"  # where SageMaker puts S3 model artifacts in the container

@@ -8,16 +8,22 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
-from cdk.components.service_metrics import (
-    ApiService,
-    AppMetrics,
-    BedrockModels,
-    Guardrail,
-    InferenceEndpoint,
-    TrainingPipeline,
-)
+from cdk.components.service_metrics import ApiService, AppMetrics, BedrockModels, Guardrail, InferenceEndpoint, TrainingPipeline
 
 WIDTH = 24  # a dashboard row is 24 units wide
+
+#: The application's own metrics (searched by dimension): (title, ((metric, statistic, label), ...), left axis, stacked).
+APP_GRAPHS = (
+    ("Tokens by use case and model", (("InputTokens", "Sum", "in"), ("OutputTokens", "Sum", "out")), "Tokens", True),
+    ("Estimated cost by use case and model", (("EstimatedCost", "Sum", "USD"),), "USD", True),
+    ("Model latency p99 by use case and model", (("ModelLatency", "p99", "p99"),), "ms", False),
+    ("Requests by status class", (("Requests", "Sum", ""),), "Count", True),
+    ("PII entities masked by type", (("PiiEntitiesMasked", "Sum", ""),), "Entities", True),
+    ("Safety blocks by reason", (("SafetyBlocked", "Sum", ""), ("GuardrailInterventions", "Sum", "guardrail")), "Count",
+     True),
+    ("Safety filter errors by check", (("FilterErrors", "Sum", ""),), "Count", False),
+    ("Safety filter latency p99 by check", (("FilterLatency", "p99", ""),), "ms", False),
+)
 GRAPH_HEIGHT = 6
 FIVE_MINUTES = Duration.minutes(5)
 
@@ -164,32 +170,9 @@ class OpsDashboard(Construct):
     def _app_widgets(self, app: AppMetrics, token_budget_alarm: cw.IAlarm | None) -> list[cw.IWidget]:
         period = self.period
         widgets: list[cw.IWidget] = [
-            self._graph("Tokens by use case and model", [
-                app.search("InputTokens", statistic="Sum", period=period, label="in"),
-                app.search("OutputTokens", statistic="Sum", period=period, label="out"),
-            ], left_label="Tokens", stacked=True),
-            self._graph("Estimated cost by use case and model", [
-                app.search("EstimatedCost", statistic="Sum", period=period, label="USD"),
-            ], left_label="USD", stacked=True),
-            self._graph("Model latency p99 by use case and model", [
-                app.search("ModelLatency", statistic="p99", period=period, label="p99"),
-            ], left_label="ms"),
-            self._graph("Requests by status class", [
-                app.search("Requests", statistic="Sum", period=period, label=""),
-            ], left_label="Count", stacked=True),
-            self._graph("PII entities masked by type", [
-                app.search("PiiEntitiesMasked", statistic="Sum", period=period, label=""),
-            ], left_label="Entities", stacked=True),
-            self._graph("Safety blocks by reason", [
-                app.search("SafetyBlocked", statistic="Sum", period=period, label=""),
-                app.search("GuardrailInterventions", statistic="Sum", period=period, label="guardrail"),
-            ], left_label="Count", stacked=True),
-            self._graph("Safety filter errors by check", [
-                app.search("FilterErrors", statistic="Sum", period=period, label=""),
-            ], left_label="Count"),
-            self._graph("Safety filter latency p99 by check", [
-                app.search("FilterLatency", statistic="p99", period=period, label=""),
-            ], left_label="ms"),
+            self._graph(title, [app.search(metric, statistic=statistic, period=period, label=label)
+                                for metric, statistic, label in series], left_label=axis, stacked=stacked)
+            for title, series, axis, stacked in APP_GRAPHS
         ]
         if token_budget_alarm is not None:
             widgets.append(cw.AlarmWidget(alarm=token_budget_alarm, title="Tokens today vs daily budget", width=6,

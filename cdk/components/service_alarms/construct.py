@@ -108,12 +108,9 @@ class ServiceAlarms(Construct):
     # sections -----------------------------------------------------------------------------------------
 
     def _api(self, api: ApiService, t: ServiceAlarmThresholds) -> None:
-        rate = cw.MathExpression(
-            expression=f"IF(requests >= {t.rate_min_samples}, 100 * errors / requests, 0)",
-            using_metrics={"requests": api.api_metric("Count", period=self.period),
-                           "errors": api.api_metric("5XXError", period=self.period)},
-            period=self.period, label="5XX rate (%)",
-        )
+        rate = self._rate_percent("5XX rate (%)", t.rate_min_samples,
+                                  of=("requests", api.api_metric("Count", period=self.period)),
+                                  matching=("errors", api.api_metric("5XXError", period=self.period)))
         self._alarm(
             "Api5xxRate", rate, t.api_5xx_rate_percent,
             f"More than {t.api_5xx_rate_percent}% of API requests returned 5XX (in periods with at least "
@@ -135,12 +132,9 @@ class ServiceAlarms(Construct):
         )
 
     def _guardrail(self, guardrail: Guardrail, t: ServiceAlarmThresholds) -> None:
-        rate = cw.MathExpression(
-            expression=f"IF(invocations >= {t.rate_min_samples}, 100 * intervened / invocations, 0)",
-            using_metrics={"invocations": guardrail.metric("Invocations", period=self.period),
-                           "intervened": guardrail.metric("InvocationsIntervened", period=self.period)},
-            period=self.period, label="Guardrail intervention rate (%)",
-        )
+        rate = self._rate_percent("Guardrail intervention rate (%)", t.rate_min_samples,
+                                  of=("invocations", guardrail.metric("Invocations", period=self.period)),
+                                  matching=("intervened", guardrail.metric("InvocationsIntervened", period=self.period)))
         self._alarm(
             "GuardrailInterventionSpike", rate, t.guardrail_intervention_rate_percent,
             f"The Bedrock guardrail intervened on more than {t.guardrail_intervention_rate_percent}% of checks "
@@ -183,6 +177,14 @@ class ServiceAlarms(Construct):
         )
 
     # one alarm ----------------------------------------------------------------------------------------
+
+    def _rate_percent(self, label: str, min_samples: int, *, of: tuple[str, cw.IMetric],
+                      matching: tuple[str, cw.IMetric]) -> cw.MathExpression:
+        """100 * matching / of, and 0 in periods with fewer than ``min_samples`` (a rate of a few is noise)."""
+        (total, total_metric), (part, part_metric) = of, matching
+        return cw.MathExpression(expression=f"IF({total} >= {min_samples}, 100 * {part} / {total}, 0)",
+                                 using_metrics={total: total_metric, part: part_metric}, period=self.period,
+                                 label=label)
 
     def _alarm(self, construct_id: str, metric: cw.IMetric, threshold: float, what_to_do: str, *,
                evaluation_periods: int | None = None, datapoints_to_alarm: int | None = None) -> cw.Alarm:

@@ -116,6 +116,11 @@ class RegionalWebAcl(Construct):
                 cloud_watch_metrics_enabled=True, metric_name=f"{metric_prefix}{name}", sampled_requests_enabled=True,
             )
 
+        def custom(name: str, priority: int, action: wafv2.CfnWebACL.RuleActionProperty,
+                   statement: wafv2.CfnWebACL.StatementProperty) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(name=name, priority=priority, action=action, statement=statement,
+                                                visibility_config=visibility(name))
+
         def managed(name: str, priority: int, overrides: Sequence[str] = ()) -> wafv2.CfnWebACL.RuleProperty:
             return wafv2.CfnWebACL.RuleProperty(
                 name=name,
@@ -137,47 +142,27 @@ class RegionalWebAcl(Construct):
             )
 
         block = wafv2.CfnWebACL.RuleActionProperty(block={})
+        oversize = wafv2.CfnWebACL.RuleActionProperty(**{oversize_body_action.lower(): {}})
         rules = [
             managed(MANAGED_RULE_GROUPS[0], 0),
-            wafv2.CfnWebACL.RuleProperty(
-                name=RATE_RULE,
-                priority=1,
-                action=block,
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        aggregate_key_type="IP", limit=rate_limit, evaluation_window_sec=rate_limit_window_seconds,
-                    )
-                ),
-                visibility_config=visibility(RATE_RULE),
-            ),
-            wafv2.CfnWebACL.RuleProperty(
-                name=BODY_SIZE_RULE,
-                priority=2,
-                action=block,
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
-                        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": "content-length"}),
-                        regex_string=decimal_greater_than_regex(max_body_bytes),
-                        text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
-                    )
-                ),
-                visibility_config=visibility(BODY_SIZE_RULE),
-            ),
-            wafv2.CfnWebACL.RuleProperty(
-                name=OVERSIZE_BODY_RULE,
-                priority=3,
-                action=wafv2.CfnWebACL.RuleActionProperty(**{oversize_body_action.lower(): {}}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    size_constraint_statement=wafv2.CfnWebACL.SizeConstraintStatementProperty(
-                        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
-                            body=wafv2.CfnWebACL.BodyProperty(oversize_handling="MATCH")),
-                        comparison_operator="GT",
-                        size=BODY_INSPECTION_LIMITS[body_inspection_limit],
-                        text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
-                    )
-                ),
-                visibility_config=visibility(OVERSIZE_BODY_RULE),
-            ),
+            custom(RATE_RULE, 1, block, wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    aggregate_key_type="IP", limit=rate_limit, evaluation_window_sec=rate_limit_window_seconds,
+                ))),
+            custom(BODY_SIZE_RULE, 2, block, wafv2.CfnWebACL.StatementProperty(
+                regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+                    field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": "content-length"}),
+                    regex_string=decimal_greater_than_regex(max_body_bytes),
+                    text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+                ))),
+            custom(OVERSIZE_BODY_RULE, 3, oversize, wafv2.CfnWebACL.StatementProperty(
+                size_constraint_statement=wafv2.CfnWebACL.SizeConstraintStatementProperty(
+                    field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
+                        body=wafv2.CfnWebACL.BodyProperty(oversize_handling="MATCH")),
+                    comparison_operator="GT",
+                    size=BODY_INSPECTION_LIMITS[body_inspection_limit],
+                    text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+                ))),
             managed(MANAGED_RULE_GROUPS[1], 4),
             managed(MANAGED_RULE_GROUPS[2], 5, tuple(dict.fromkeys(count_rules))),
         ]

@@ -9,14 +9,13 @@ import botocore.session
 import pytest
 
 from cdk.config import ConfigError, load_app_config
-from cdk.config.bedrock import (
-    CATALOG_PATH,
+from cdk.config.bedrock import CATALOG_PATH, load_catalog
+from cdk.config.guardrail import (
     CONTENT_FILTER_TYPES,
     FILTER_STRENGTHS,
     MANAGED_WORD_LISTS,
     PII_ENTITY_TYPES,
     SENSITIVE_ACTIONS,
-    load_catalog,
 )
 from tests.infra.synth import cdk_context
 

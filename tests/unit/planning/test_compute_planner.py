@@ -10,6 +10,7 @@ from types import MappingProxyType
 import pytest
 
 from cdk.planning import compute_planner as cp
+from cdk.planning import plan_text
 from cdk.planning.compute_planner import PlanError, PriceEntry, PriceTable, Verdict
 
 
@@ -235,7 +236,7 @@ def test_format_plan_shows_numbers_price_date_and_verification():
     result = cp.plan(
         1e9, instance_type="ml.trn1.32xlarge", instance_count=4, tokens=9.12e10, mfu=0.5, prices=_prices(10.0, verified=False)
     )
-    text = cp.format_plan(result, other_counts=(1, 16))
+    text = plan_text.format_plan(result, other_counts=(1, 16))
     assert "5.472e+20" in text
     assert "100.0" in text  # instance-hours
     assert "wall time on 4 instances (planned)  25.0 h" in text
@@ -247,10 +248,10 @@ def test_format_plan_shows_numbers_price_date_and_verification():
 
 @pytest.mark.parametrize(("text", "value"), [("7e9", 7e9), ("7B", 7e9), ("1.4T", 1.4e12), ("300b", 3e11), ("70", 70.0)])
 def test_parse_quantity(text, value):
-    assert cp.parse_quantity(text) == pytest.approx(value)
+    assert plan_text.parse_quantity(text) == pytest.approx(value)
 
 
 @pytest.mark.parametrize("text", ["", "abc", "7X", "-7e9", "0", "1e999"])
 def test_parse_quantity_rejects(text):
     with pytest.raises(ValueError):
-        cp.parse_quantity(text)
+        plan_text.parse_quantity(text)
