@@ -75,7 +75,9 @@ def test_no_model_call_starts_after_the_504(monkeypatch, slow_bedrock, safety_fa
         assert response["statusCode"] == 504, response["body"]
         assert answered - started < SLOW_SECONDS
         time.sleep(SLOW_SECONDS + 2.5)  # long enough for the slow answer, a back-off and a retry
-        assert len(arrivals) == 1, f"{len(arrivals) - 1} attempt(s) started after the response"
+        # Arrival times, not a count: on a loaded machine the deadline may pass before even the first attempt.
+        late = [arrival for arrival in arrivals if arrival > answered]
+        assert len(arrivals) <= 1 and not late, f"{len(late)} attempt(s) started after the response"
     finally:
         runtime.service.backends.close()
 

@@ -85,11 +85,11 @@ def test_moderate_also_fails_closed(make_filter, comprehend, bedrock, comprehend
 
 def test_a_slow_check_hits_the_deadline(make_filter, comprehend, comprehend_stub):
     add_clean_input(comprehend_stub, TEXT)
-    sleeper(comprehend, "DetectToxicContent", 0.6)
+    sleeper(comprehend, "DetectToxicContent", 2.0)
     started = time.monotonic()
     with pytest.raises(SafetyUnavailable) as caught:
         make_filter(timeout_seconds=0.15).screen_input(TEXT, language="en")
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.5  # gave up at its deadline, long before the 2 s check would answer
     assert (caught.value.code, caught.value.check, caught.value.status) == ("safety_timeout", "toxicity", 503)
 
 
