@@ -190,11 +190,7 @@ class OrchestrationStack(Stack):
             self.web_acl = RegionalWebAcl(
                 self,
                 "Waf",
-                rate_limit=api_config.waf_rate_limit,
-                rate_limit_window_seconds=api_config.waf_rate_limit_window_seconds,
-                max_body_bytes=api_config.max_request_body_bytes,
-                count_rules=api_config.waf_counted_rules,
-                body_inspection_limit=api_config.waf_body_inspection_limit,
+                rules=api_config.waf,
                 log_retention=retention,
                 removal_policy=removal,
                 log_encryption_key=logs_key,

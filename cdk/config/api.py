@@ -15,8 +15,15 @@ shape, never as the gateway's timeout:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from cdk.components.web_acl.props import (
+    BODY_INSPECTION_LIMITS,
+    COMMON_RULE_SET_RULES,
+    RATE_LIMIT_RANGE,
+    RATE_WINDOWS_SECONDS,
+    WebAclRules,
+)
 from cdk.config.fields import ConfigError, Section
 from cdk.config.safety import SafetyConfig
 
@@ -32,20 +39,7 @@ LAMBDA_MAX_TIMEOUT_SECONDS = 900
 
 # How much of an API Gateway request body AWS WAF inspects (web ACL AssociationConfig
 # RequestBody.API_GATEWAY.DefaultSizeInspectionLimit): 16 KB by default, up to 64 KB at extra cost.
-WAF_BODY_INSPECTION_LIMITS_KB = (16, 32, 48, 64)
-WAF_RATE_WINDOWS_SECONDS = (60, 120, 300, 600)
-# The rules of AWSManagedRulesCommonRuleSet (AWS WAF Developer Guide, baseline rule groups).
-COMMON_RULE_SET_RULES = (
-    "NoUserAgent_HEADER", "UserAgent_BadBots_HEADER", "SizeRestrictions_QUERYSTRING", "SizeRestrictions_Cookie_HEADER",
-    "SizeRestrictions_BODY", "SizeRestrictions_URIPATH", "EC2MetaDataSSRF_BODY", "EC2MetaDataSSRF_COOKIE",
-    "EC2MetaDataSSRF_URIPATH", "EC2MetaDataSSRF_QUERYARGUMENTS", "GenericLFI_QUERYARGUMENTS", "GenericLFI_URIPATH",
-    "GenericLFI_BODY", "RestrictedExtensions_URIPATH", "RestrictedExtensions_QUERYARGUMENTS",
-    "GenericRFI_QUERYARGUMENTS", "GenericRFI_BODY", "GenericRFI_URIPATH", "CrossSiteScripting_COOKIE",
-    "CrossSiteScripting_QUERYARGUMENTS", "CrossSiteScripting_BODY", "CrossSiteScripting_URIPATH",
-)
-# Blocks every body over 8 KB: a prompt is longer than that. Always counted, never blocking; the
-# web ACL's own size rule enforces max_request_body_bytes instead.
-COMMON_RULE_SET_BODY_SIZE_RULE = "SizeRestrictions_BODY"
+WAF_BODY_INSPECTION_LIMITS_KB = tuple(int(limit.removeprefix("KB_")) for limit in BODY_INSPECTION_LIMITS)
 
 # The largest body the orchestrator parses (lambdas/orchestrator/orchestrator/validation.py,
 # max_body_bytes): all text at 6 bytes a character (a JSON \uXXXX escape), one base64 image of at
@@ -89,10 +83,7 @@ class ApiConfig:
     chat_history_max_tokens: int = 8_000
     conversation_point_in_time_recovery: bool = True
     waf_enabled: bool = False
-    waf_rate_limit: int = 1_000
-    waf_rate_limit_window_seconds: int = 300
-    waf_count_rules: tuple[str, ...] = ()
-    waf_body_inspection_limit_kb: int = 16
+    waf: WebAclRules = field(default_factory=lambda: WebAclRules(max_body_bytes=runtime_max_body_bytes(20_000)))
 
     @property
     def function_timeout_seconds(self) -> int:
@@ -103,16 +94,6 @@ class ApiConfig:
     def request_deadline_seconds(self) -> int:
         """``REQUEST_DEADLINE_SECONDS``: when the handler stops waiting on models and answers."""
         return self.integration_timeout_seconds - self.deadline_margin_seconds
-
-    @property
-    def waf_body_inspection_limit(self) -> str:
-        """The web ACL's DefaultSizeInspectionLimit for API Gateway (KB_16 .. KB_64)."""
-        return f"KB_{self.waf_body_inspection_limit_kb}"
-
-    @property
-    def waf_counted_rules(self) -> tuple[str, ...]:
-        """CommonRuleSet rules overridden to count: the 8 KB body rule always, plus any configured."""
-        return tuple(dict.fromkeys((COMMON_RULE_SET_BODY_SIZE_RULE, *self.waf_count_rules)))
 
 
 def parse_api(section: Section, *, safety: SafetyConfig | None = None) -> ApiConfig:
@@ -180,13 +161,17 @@ def parse_api(section: Section, *, safety: SafetyConfig | None = None) -> ApiCon
         conversation_point_in_time_recovery=section.boolean("conversation_point_in_time_recovery",
                                                             d.conversation_point_in_time_recovery),
         waf_enabled=section.boolean("waf_enabled", d.waf_enabled),
-        # WAF rate-based rules: 10 .. 2,000,000,000 requests per evaluation window.
-        waf_rate_limit=section.integer("waf_rate_limit", d.waf_rate_limit, minimum=10, maximum=2_000_000_000),
-        waf_rate_limit_window_seconds=section.integer("waf_rate_limit_window_seconds", d.waf_rate_limit_window_seconds,
-                                                      choices=WAF_RATE_WINDOWS_SECONDS),
-        waf_count_rules=count_rules,
-        waf_body_inspection_limit_kb=section.integer("waf_body_inspection_limit_kb", d.waf_body_inspection_limit_kb,
-                                                     choices=WAF_BODY_INSPECTION_LIMITS_KB),
+        waf=WebAclRules(
+            max_body_bytes=max_body,
+            rate_limit=section.integer("waf_rate_limit", d.waf.rate_limit, minimum=RATE_LIMIT_RANGE[0],
+                                       maximum=RATE_LIMIT_RANGE[1]),
+            rate_limit_window_seconds=section.integer("waf_rate_limit_window_seconds", d.waf.rate_limit_window_seconds,
+                                                      choices=RATE_WINDOWS_SECONDS),
+            count_rules=count_rules,
+            body_inspection_limit="KB_" + str(section.integer(
+                "waf_body_inspection_limit_kb", int(d.waf.body_inspection_limit.removeprefix("KB_")),
+                choices=WAF_BODY_INSPECTION_LIMITS_KB)),
+        ),
     )
     section.finish()
     if safety is not None:

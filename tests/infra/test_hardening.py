@@ -199,7 +199,7 @@ def test_waf_inspects_a_stated_body_size_handles_oversize_bodies_explicitly_and_
     (acl,) = stack.resources_of_type("AWS::WAFv2::WebACL").values()
     limit = acl["Properties"]["AssociationConfig"]["RequestBody"]["API_GATEWAY"]["DefaultSizeInspectionLimit"]
     assert environment in _context_with("waf_body_inspection_limit_kb")  # stated, not a default
-    assert limit == f"KB_{_config(environment).api.waf_body_inspection_limit_kb}"
+    assert limit == _config(environment).api.waf.body_inspection_limit
     bodies = [f[kind] for f in _field_matches(acl["Properties"]["Rules"]) for kind in ("Body", "JsonBody") if kind in f]
     assert bodies and all(body.get("OversizeHandling") in ("CONTINUE", "MATCH", "NO_MATCH") for body in bodies)
     (logging,) = stack.resources_of_type("AWS::WAFv2::LoggingConfiguration").values()

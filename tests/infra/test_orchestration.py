@@ -201,7 +201,7 @@ def test_waf_only_in_staging_and_prod_with_the_body_size_override(api):
     acl = _one(acls)
     assert acl["Scope"] == "REGIONAL"
     assert acl["AssociationConfig"]["RequestBody"]["API_GATEWAY"]["DefaultSizeInspectionLimit"] == \
-        config.waf_body_inspection_limit
+        config.waf.body_inspection_limit
     rules = {rule["Name"]: rule for rule in acl["Rules"]}
     assert set(MANAGED_RULE_GROUPS) | {RATE_RULE, BODY_SIZE_RULE, OVERSIZE_BODY_RULE} == set(rules)
     common = rules["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
@@ -209,7 +209,7 @@ def test_waf_only_in_staging_and_prod_with_the_body_size_override(api):
     assert overrides["SizeRestrictions_BODY"] == {"Count": {}}
     rate = rules[RATE_RULE]["Statement"]["RateBasedStatement"]
     assert (rate["Limit"], rate["AggregateKeyType"], rate["EvaluationWindowSec"]) == \
-        (config.waf_rate_limit, "IP", config.waf_rate_limit_window_seconds)
+        (config.waf.rate_limit, "IP", config.waf.rate_limit_window_seconds)
     size = rules[BODY_SIZE_RULE]
     assert size["Action"] == {"Block": {}}
     assert size["Statement"]["RegexMatchStatement"]["RegexString"] == \

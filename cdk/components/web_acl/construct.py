@@ -11,6 +11,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from cdk.components.encrypted_log_group import EncryptedLogGroup
+from cdk.components.web_acl.props import BODY_INSPECTION_LIMITS, WebAclRules
 
 # Evaluated in this order (lower priority first): cheap reputation and volume checks before body ones.
 MANAGED_RULE_GROUPS = (
@@ -20,10 +21,6 @@ MANAGED_RULE_GROUPS = (
 )
 BODY_SIZE_RULE = "BodySizeLimit"
 OVERSIZE_BODY_RULE = "BodyBeyondInspectionLimit"
-# AssociationConfig RequestBody.API_GATEWAY.DefaultSizeInspectionLimit: the CloudFormation schema bundled with
-# cfn-lint 1.58 (AWS::WAFv2::WebACL SizeInspectionLimit) allows KB_16, KB_32, KB_48, KB_64; AWS WAF Developer Guide,
-# "Body inspection size limits": 16 KB by default for API Gateway, up to 64 KB, each 16 KB above the default billed.
-BODY_INSPECTION_LIMITS = {"KB_16": 16 * 1024, "KB_32": 32 * 1024, "KB_48": 48 * 1024, "KB_64": 64 * 1024}
 # Request headers that carry credentials: SigV4 signatures, Cognito bearer tokens, STS session tokens.
 REDACTED_HEADERS = ("authorization", "x-amz-security-token")
 RATE_RULE = "RateLimitPerIp"
@@ -54,7 +51,7 @@ def decimal_greater_than_regex(limit: int) -> str:
 class RegionalWebAcl(Construct):
     """A REGIONAL web ACL (API Gateway, ALB, AppSync, Cognito) that logs to an encrypted log group.
 
-    Rules, in order:
+    Rules, in order (the limits are ``rules``, a :class:`WebAclRules`):
 
     1. ``AWSManagedRulesAmazonIpReputationList``: sources AWS threat intelligence flags.
     2. ``RateLimitPerIp``: more than ``rate_limit`` requests per ``rate_limit_window_seconds`` from one IP.
@@ -64,7 +61,7 @@ class RegionalWebAcl(Construct):
        (``BLOCK``). Counting is the default because a request with an image is far larger than 64 KB;
        past the limit only the orchestrator's filters (Comprehend, the guardrail) see the rest of the body.
     5. ``AWSManagedRulesKnownBadInputsRuleSet``: exploit patterns (Log4j, Java deserialization, ...).
-    6. ``AWSManagedRulesCommonRuleSet``, with ``count_rules`` overridden to count: its
+    6. ``AWSManagedRulesCommonRuleSet``, with ``rules.counted_rules`` overridden to count: its
        ``SizeRestrictions_BODY`` blocks every body over 8 KB, far below a legitimate long prompt, so
        callers pass it and ``BodySizeLimit`` enforces the API's own maximum instead.
 
@@ -78,13 +75,14 @@ class RegionalWebAcl(Construct):
         from aws_cdk import App, CfnOutput, RemovalPolicy, Stack
         from aws_cdk import aws_logs as logs
 
-        from cdk.components.web_acl import RegionalWebAcl
+        from cdk.components.web_acl import RegionalWebAcl, WebAclRules
 
         app = App()
         stack = Stack(app, "Example")
-        acl = RegionalWebAcl(stack, "Waf", rate_limit=1000, rate_limit_window_seconds=300,
-                             max_body_bytes=65_536, count_rules=["SizeRestrictions_BODY"], body_inspection_limit="KB_64",
-                             log_retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN)
+        rules = WebAclRules(max_body_bytes=65_536, rate_limit=1000, rate_limit_window_seconds=300,
+                            body_inspection_limit="KB_64")
+        acl = RegionalWebAcl(stack, "Waf", rules=rules, log_retention=logs.RetentionDays.ONE_YEAR,
+                             removal_policy=RemovalPolicy.RETAIN)
         CfnOutput(stack, "WebAclArn", value=acl.web_acl_arn)  # acl.associate("ApiStage", stage_arn) attaches it
     """
 
@@ -93,21 +91,12 @@ class RegionalWebAcl(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        rate_limit: int,
-        rate_limit_window_seconds: int,
-        max_body_bytes: int,
-        count_rules: Sequence[str],
+        rules: WebAclRules,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
-        body_inspection_limit: str,
-        oversize_body_action: str = "COUNT",
         log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        if body_inspection_limit not in BODY_INSPECTION_LIMITS:
-            raise ValueError(f"body_inspection_limit must be one of {', '.join(BODY_INSPECTION_LIMITS)}")
-        if oversize_body_action not in ("COUNT", "BLOCK"):
-            raise ValueError("oversize_body_action must be COUNT or BLOCK")
         stack = Stack.of(self)
         metric_prefix = "".join(part.title() for part in stack.stack_name.replace("_", "-").split("-"))
 
@@ -142,17 +131,17 @@ class RegionalWebAcl(Construct):
             )
 
         block = wafv2.CfnWebACL.RuleActionProperty(block={})
-        oversize = wafv2.CfnWebACL.RuleActionProperty(**{oversize_body_action.lower(): {}})
-        rules = [
+        oversize = wafv2.CfnWebACL.RuleActionProperty(**{rules.oversize_body_action.lower(): {}})
+        acl_rules = [
             managed(MANAGED_RULE_GROUPS[0], 0),
             custom(RATE_RULE, 1, block, wafv2.CfnWebACL.StatementProperty(
                 rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                    aggregate_key_type="IP", limit=rate_limit, evaluation_window_sec=rate_limit_window_seconds,
+                    aggregate_key_type="IP", limit=rules.rate_limit, evaluation_window_sec=rules.rate_limit_window_seconds,
                 ))),
             custom(BODY_SIZE_RULE, 2, block, wafv2.CfnWebACL.StatementProperty(
                 regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
                     field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": "content-length"}),
-                    regex_string=decimal_greater_than_regex(max_body_bytes),
+                    regex_string=decimal_greater_than_regex(rules.max_body_bytes),
                     text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
                 ))),
             custom(OVERSIZE_BODY_RULE, 3, oversize, wafv2.CfnWebACL.StatementProperty(
@@ -160,11 +149,11 @@ class RegionalWebAcl(Construct):
                     field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
                         body=wafv2.CfnWebACL.BodyProperty(oversize_handling="MATCH")),
                     comparison_operator="GT",
-                    size=BODY_INSPECTION_LIMITS[body_inspection_limit],
+                    size=BODY_INSPECTION_LIMITS[rules.body_inspection_limit],
                     text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
                 ))),
             managed(MANAGED_RULE_GROUPS[1], 4),
-            managed(MANAGED_RULE_GROUPS[2], 5, tuple(dict.fromkeys(count_rules))),
+            managed(MANAGED_RULE_GROUPS[2], 5, rules.counted_rules),
         ]
         # No L2 for WAFv2 in aws-cdk-lib: L1 resources throughout.
         self.web_acl = wafv2.CfnWebACL(
@@ -173,12 +162,12 @@ class RegionalWebAcl(Construct):
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             description=f"Protects {stack.stack_name}",
-            rules=rules,
+            rules=acl_rules,
             visibility_config=visibility("WebAcl"),
             association_config=wafv2.CfnWebACL.AssociationConfigProperty(
                 request_body={
                     "API_GATEWAY": wafv2.CfnWebACL.RequestBodyAssociatedResourceTypeConfigProperty(
-                        default_size_inspection_limit=body_inspection_limit
+                        default_size_inspection_limit=rules.body_inspection_limit
                     )
                 }
             ),

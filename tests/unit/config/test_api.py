@@ -23,7 +23,7 @@ def test_defaults_keep_deadline_below_integration_timeout_below_or_at_lambda_tim
     api = ApiConfig()
     assert (api.stage_name, api.authorization, api.integration_timeout_seconds) == ("api", "iam", 29)
     assert api.request_deadline_seconds < api.integration_timeout_seconds <= api.function_timeout_seconds
-    assert api.waf_counted_rules == ("SizeRestrictions_BODY",)
+    assert api.waf.counted_rules == ("SizeRestrictions_BODY",)
     assert api.waf_enabled is False and api.conversation_point_in_time_recovery is True
 
 
@@ -59,8 +59,8 @@ def test_the_body_limit_defaults_to_what_the_orchestrator_accepts():
 
 def test_waf_counts_extra_common_rules_on_request():
     api = _parse({"waf_count_rules": ["CrossSiteScripting_BODY"], "waf_body_inspection_limit_kb": 64})
-    assert api.waf_counted_rules == ("SizeRestrictions_BODY", "CrossSiteScripting_BODY")
-    assert api.waf_body_inspection_limit == "KB_64"
+    assert api.waf.counted_rules == ("SizeRestrictions_BODY", "CrossSiteScripting_BODY")
+    assert api.waf.body_inspection_limit == "KB_64"
 
 
 @pytest.mark.parametrize(
