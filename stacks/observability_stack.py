@@ -57,6 +57,9 @@ class EvaluationOutputs(Protocol):
     def dashboard_widgets(self) -> list[cw.IWidget]: ...
 
 
+AgentsOutputs = KnowledgeOutputs  # the agents stack offers the same: its alarms and its dashboard widgets
+
+
 class ObservabilityStack(Stack):
     """Dashboard and alarms to the Alerting stack's topic (security alarms only on an existing trail's logs).
 
@@ -76,6 +79,7 @@ class ObservabilityStack(Stack):
         api: ApiOutputs | None = None,
         knowledge: KnowledgeOutputs | None = None,
         evaluation: EvaluationOutputs | None = None,
+        agents: AgentsOutputs | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -133,12 +137,18 @@ class ObservabilityStack(Stack):
             alarms += list(endpoint_outputs.rollback_alarms)
         if knowledge is not None:
             alarms += list(knowledge.alarms)  # they notify the topic from their own stack
+        if agents is not None:
+            alarms += list(agents.alarms)
         self.dashboard = OpsDashboard(
             self, "Dashboard", title=f"{config.project} {config.name}: operations",
             dashboard_name=config.stack_name("operations"), alarms=alarms, api=service, bedrock=models,
             guardrail=guardrail, app=app, token_budget_alarm=self.service_alarms.token_budget_alarm,
             endpoint=endpoint, pipeline=pipeline, period=Duration.minutes(thresholds.period_minutes),
         )
+        if agents is not None:
+            self.dashboard.add_section("Agents", "The agent's runs, steps, tool calls and failures, latency, tokens and "
+                                       "estimated cost (its EMF metrics), and its alarms.",
+                                       agents.dashboard_widgets())
         if knowledge is not None:
             self.dashboard.add_section("Knowledge bases", "Each knowledge base's latest ingestion job (published every "
                                        "15 minutes by the ingestion worker) and the sync queue.",

@@ -123,6 +123,8 @@ class OrchestrationStack(Stack):
             guardrail_screens_images=guardrail_screens_images,
             knowledge_bases={kb.name: knowledge_base_settings(kb) for kb in knowledge_bases},
         )
+        self.settings = settings  # the agents stack runs the same code and settings as Gateway tools
+        self.endpoint = endpoint
         self.orchestrator = PythonFunction(
             self,
             "Orchestrator",

@@ -10,6 +10,7 @@ from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from cdk.config import EnvironmentConfig
+from stacks.agents_stack import AgentsStack
 from stacks.alerting_stack import AlertingStack
 from stacks.bedrock_stack import BedrockStack
 from stacks.evaluation_stack import EvaluationStack
@@ -78,6 +79,15 @@ class GenAiStage(Stage):
                 orchestrator=self.api.function,
             )
 
+        # Only an environment with agents.enabled gets this stack (after the API: its tools run the API's code).
+        self.agents: AgentsStack | None = None
+        if config.agents.enabled:
+            self.agents = AgentsStack(
+                self, "Agents", **self._stack_props("agents", "AgentCore agent, its Gateway tools and memory"),
+                model_access=self.bedrock.model_access, guardrail_arn=self.bedrock.guardrail_arn,
+                guardrail_version=self.bedrock.guardrail_version, api=self.api, alarm_topic=self.alerting.alarm_topic,
+            )
+
         # Last: reads what the stacks above expose (pass each one as it exists), nothing depends on it.
         self.observability = ObservabilityStack(
             self, "Observability",
@@ -88,6 +98,7 @@ class GenAiStage(Stage):
             api=self.api,
             knowledge=self.knowledge,
             evaluation=self.evaluation,
+            agents=self.agents,
         )
 
     def _stack_props(self, name: str, purpose: str) -> dict[str, object]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from cdk.components.knowledge_base.props import KnowledgeBaseProps
 from cdk.config.account import ACCOUNT_STACK, MANAGED_KEY, parse_managed_by
+from cdk.config.agents import AgentsConfig, parse_agents
 from cdk.config.api import ApiConfig, parse_api
 from cdk.config.bedrock import BedrockConfig, parse_bedrock
 from cdk.config.budget import BudgetProps, parse_budget
@@ -60,6 +61,7 @@ class EnvironmentConfig:
     budget: BudgetProps | None = None  # None: no budget (budget.enabled false)
     knowledge_bases: tuple[KnowledgeBaseProps, ...] = ()  # name -> settings in cdk.json, in that order
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    agents: AgentsConfig = field(default_factory=AgentsConfig)  # disabled unless agents.enabled
 
     @property
     def retain_data(self) -> bool:
@@ -130,6 +132,7 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
         budget=parse_budget(section.section("budget"), environment=name),
         knowledge_bases=parse_knowledge_bases(section.raw("knowledge_bases", None), section.child_path("knowledge_bases")),
         evaluation=parse_evaluation(section.section("evaluation"), bedrock=bedrock, api=api),
+        agents=parse_agents(section.section("agents"), bedrock=bedrock, request_deadline_seconds=api.request_deadline_seconds),
     )
     section.finish()
     return config

@@ -229,6 +229,8 @@ CLASSIFICATION: Mapping[str, Classification] = {
     "AWS::BedrockAgentCore::Memory": Classification(U, "per event stored, record stored and retrieval"),
     "AWS::BedrockAgentCore::Gateway": Classification(U, "per tool invocation and search"),
     "AWS::BedrockAgentCore::GatewayTarget": Classification(U, "billed through its gateway"),
+    "AWS::Logs::Delivery": Classification(U, "vended logs/traces delivered per GB (here: the agent runtime's X-Ray "
+                                             "spans to X-Ray, billed as traces recorded)"),
     "AWS::Events::Rule": Classification(U, "AWS service events free; custom events per million"),
     "AWS::CodeBuild::Project": Classification(U, "per build-minute"),
     "AWS::CodePipeline::Pipeline": Classification(U, "V2 pipelines per action execution-minute"),
@@ -254,6 +256,7 @@ CLASSIFICATION: Mapping[str, Classification] = {
         "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain", "AWS::Cognito::UserPoolGroup",
         "AWS::Cognito::UserPoolResourceServer", "AWS::CDK::Metadata", "AWS::CloudFormation::CustomResource",
         "AWS::BedrockAgentCore::WorkloadIdentity",
+        "AWS::Logs::DeliverySource", "AWS::Logs::DeliveryDestination", "AWS::XRay::ResourcePolicy",
     )},
     "AWS::Bedrock::GuardrailVersion": Classification(F, "a snapshot of the guardrail; use bills the guardrail"),
     "AWS::Bedrock::ApplicationInferenceProfile": Classification(F, "tags model usage; the model's tokens bill"),

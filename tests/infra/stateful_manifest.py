@@ -26,6 +26,8 @@ STATEFUL_TYPES = frozenset({
     "AWS::S3Vectors::Index",
     "AWS::Bedrock::KnowledgeBase",
     "AWS::Bedrock::DataSource",
+    # Agents: sessions and the long-term records extracted from them.
+    "AWS::BedrockAgentCore::Memory",
 })
 MANIFEST_PATH = Path(__file__).with_name("stateful_manifest.json")
 

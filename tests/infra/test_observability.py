@@ -40,7 +40,8 @@ DIMENSIONS = {
 # Per-environment namespaces of the app's own workers (Powertools adds the service dimension).
 OWN_NAMESPACES = {f"{PROJECT}-<env>/KnowledgeBases": {"KnowledgeBase", "service"},
                   # The evaluation worker's metrics (one namespace, the environment a dimension).
-                  EVALUATION_NAMESPACE: set(EVALUATION_DIMENSIONS)}
+                  EVALUATION_NAMESPACE: set(EVALUATION_DIMENSIONS),
+                  f"{PROJECT}-<env>/Agents": {"Environment"}}
 
 
 def _config(environment: str):

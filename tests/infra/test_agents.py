@@ -1,0 +1,110 @@
+"""The Agents stack (dev and staging enable agents; prod does not): Gateway with IAM inbound auth and the use cases as
+a Lambda target running the orchestrator's code, Memory with retention and strategies, the Runtime from a code asset
+under the guardrail, confused-deputy-safe roles, and the agent's alarms on the dashboard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.infra.synth import flat
+
+
+@pytest.fixture(scope="module")
+def agents(synthesized):
+    return synthesized.stack("dev", "Agents")
+
+
+def only(stack, resource_type):
+    resources = stack.resources_of_type(resource_type)
+    assert len(resources) == 1, f"{resource_type}: {sorted(resources)}"
+    return next(iter(resources.values()))
+
+
+def test_dev_and_staging_get_the_stack_prod_does_not(synthesized):
+    assert {s.environment for s in synthesized.stacks if s.construct_id == "Agents"} == {"dev", "staging"}
+
+
+def test_the_gateway_takes_iam_callers_and_lists_each_configured_use_case_as_a_tool(agents):
+    gateway = only(agents, "AWS::BedrockAgentCore::Gateway")["Properties"]
+    assert gateway["AuthorizerType"] == "AWS_IAM"
+    assert gateway["ProtocolType"] == "MCP"
+    target = only(agents, "AWS::BedrockAgentCore::GatewayTarget")["Properties"]
+    lambda_target = target["TargetConfiguration"]["Mcp"]["Lambda"]
+    tools = {tool["Name"]: tool for tool in lambda_target["ToolSchema"]["InlinePayload"]}
+    assert set(tools) == {"summarize", "translate", "classify", "extract", "answer"}
+    schema = tools["summarize"]["InputSchema"]
+    assert schema["Required"] == ["input"] and set(schema["Properties"]) == {"input", "context", "instructions"}
+    assert target["CredentialProviderConfigurations"] == [{"CredentialProviderType": "GATEWAY_IAM_ROLE"}]
+
+
+def test_the_tool_function_is_the_orchestrator_code_with_the_tool_entry_point(agents, synthesized):
+    [tools] = [f["Properties"] for f in agents.resources_of_type("AWS::Lambda::Function").values()
+               if f["Properties"]["Handler"] == "tool_handler.handler"]
+    env = tools["Environment"]["Variables"]
+    assert env["AGENT_TOOLS"] == "summarize,translate,classify,extract,answer"
+    api = next(f["Properties"] for f in synthesized.stack("dev", "Api").resources_of_type("AWS::Lambda::Function").values()
+           if f["Properties"]["Handler"] == "handler.handler")["Environment"]["Variables"]
+    same = ("MODELS", "DEFAULT_MODELS", "SAFETY_CONFIG", "GUARDRAIL_VERSION", "MAX_INPUT_CHARS")
+    assert {k: env[k] for k in same} == {k: api[k] for k in same}
+
+
+def test_roles_trust_agentcore_only_for_this_accounts_gateways_runtimes_and_memories(agents):
+    trusts = [flat(r["Properties"]["AssumeRolePolicyDocument"]) for r in agents.resources_of_type("AWS::IAM::Role").values()
+              if "bedrock-agentcore.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])]
+    assert len(trusts) == 3
+    kinds = set()
+    for trust in trusts:
+        assert len(trust["Statement"]) == 1  # no unconditioned second statement (the L2 default role has one)
+        condition = trust["Statement"][0]["Condition"]
+        assert condition["StringEquals"] == {"aws:SourceAccount": "${AWS::AccountId}"}
+        kinds.add(condition["ArnLike"]["aws:SourceArn"].rsplit(":", 1)[1].split("/")[0])
+    assert kinds == {"gateway", "runtime", "memory"}
+
+
+def _runtime_policy(agents):
+    roles = agents.resources_of_type("AWS::IAM::Role")
+    runtime_role = next(lid for lid, r in roles.items() if "runtime/*" in json.dumps(flat(r["Properties"])))
+    return next(flat(p["Properties"]["PolicyDocument"]) for p in agents.resources_of_type("AWS::IAM::ManagedPolicy").values()
+            if runtime_role in json.dumps(p["Properties"]["Roles"]))
+
+
+def test_the_runtime_converses_only_with_the_pinned_guardrail(agents):
+    statements = _runtime_policy(agents)["Statement"]
+    invoke = [s for s in statements if "bedrock:InvokeModel" in s["Action"]]
+    allow = [s for s in invoke if s["Effect"] == "Allow"]
+    deny = [s for s in invoke if s["Effect"] == "Deny"]
+    assert allow and deny
+    assert all("bedrock:GuardrailIdentifier" in json.dumps(s["Condition"]) for s in allow + deny)
+    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert {"bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents", "bedrock-agentcore:InvokeGateway"} <= actions
+    assert not [a for a in actions if a.endswith(":*") or a == "*"]
+
+
+def test_the_runtime_deploys_the_agent_code_asset_with_its_settings(agents):
+    runtime = only(agents, "AWS::BedrockAgentCore::Runtime")["Properties"]
+    code = runtime["AgentRuntimeArtifact"]["CodeConfiguration"]
+    assert code["EntryPoint"] == ["agent_main.py"] and code["Runtime"] == "PYTHON_3_13"
+    settings = flat(runtime["EnvironmentVariables"]["AGENT_SETTINGS"])  # JSON around deploy-time tokens
+    assert '"limits":{"max_cost_usd":0.05,"max_seconds":20.0,"max_steps":6,"max_tool_calls":8}' in settings
+    assert '"model_id":"eu.anthropic.claude-haiku-4-5-20251001-v1:0"' in settings
+
+
+def test_memory_keeps_events_for_the_configured_days_with_summary_and_preference_strategies(agents, synthesized):
+    memory = only(agents, "AWS::BedrockAgentCore::Memory")
+    assert memory["Properties"]["EventExpiryDuration"] == 7
+    strategies = json.dumps(memory["Properties"]["MemoryStrategies"])
+    assert "SummaryMemoryStrategy" in strategies and "UserPreferenceMemoryStrategy" in strategies
+    assert memory["DeletionPolicy"] == "Delete"  # dev does not retain data
+    staging = next(iter(synthesized.stack("staging", "Agents").resources_of_type("AWS::BedrockAgentCore::Memory").values()))
+    assert staging["DeletionPolicy"] == "Retain" and staging["Properties"]["EventExpiryDuration"] == 30
+
+
+def test_the_agent_alarms_and_widgets_are_on_the_dashboard(agents, synthesized):
+    alarms = agents.resources_of_type("AWS::CloudWatch::Alarm")
+    assert len(alarms) == 3
+    assert all(a["Properties"].get("AlarmActions") for a in alarms.values())
+    dashboard = json.dumps(synthesized.stack("dev", "Observability").resources_of_type("AWS::CloudWatch::Dashboard"))
+    for metric in ("AgentSteps", "AgentToolFailures", "AgentEstimatedCost", "AgentTokens"):
+        assert metric in dashboard
