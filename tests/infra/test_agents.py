@@ -9,17 +9,12 @@ import json
 import pytest
 
 from tests.infra.synth import flat
+from tests.infra.test_knowledge import only
 
 
 @pytest.fixture(scope="module")
 def agents(synthesized):
     return synthesized.stack("dev", "Agents")
-
-
-def only(stack, resource_type):
-    resources = stack.resources_of_type(resource_type)
-    assert len(resources) == 1, f"{resource_type}: {sorted(resources)}"
-    return next(iter(resources.values()))
 
 
 def test_dev_and_staging_get_the_stack_prod_does_not(synthesized):

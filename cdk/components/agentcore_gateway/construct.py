@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Aws
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from cdk.components.agentcore_gateway.props import LambdaToolTarget
-from cdk.components.managed_policy_role import ManagedPolicyRole
+from cdk.components.agentcore_runtime.construct import SERVICE, agentcore_arn
+from cdk.components.managed_policy_role import ManagedPolicyRole, account_service_principal
 from cdk.policy import acknowledge
 
 _TYPES = {"object": "OBJECT", "string": "STRING", "integer": "INTEGER", "number": "NUMBER", "boolean": "BOOLEAN",
@@ -64,12 +64,8 @@ class ToolGateway(Construct):
         # Our own role: the L2's default role trusts bedrock-agentcore.amazonaws.com a second time without any
         # condition (aws-cdk-lib 2.275), and keeps its grants inline. This one trusts the service only for a
         # gateway of this account (aws:SourceAccount, aws:SourceArn) and keeps its grants in a managed policy.
-        self.role = ManagedPolicyRole(self, "Role", assumed_by=iam.ServicePrincipal(
-            "bedrock-agentcore.amazonaws.com",
-            conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                        "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:bedrock-agentcore:{Aws.REGION}:"
-                                                     f"{Aws.ACCOUNT_ID}:gateway/*"}}),
-            description="AgentCore Gateway: invokes its Lambda targets")
+        self.role = ManagedPolicyRole(self, "Role", description="AgentCore Gateway: invokes its Lambda targets",
+                                      assumed_by=account_service_principal(SERVICE, agentcore_arn("gateway/*")))
         self.gateway = agentcore.Gateway(
             self, "Gateway",
             role=self.role,

@@ -17,7 +17,7 @@ from aws_cdk.aws_logs import CfnDelivery
 from constructs import Construct
 
 from cdk.components.agentcore_runtime.props import AgentRuntimeProps
-from cdk.components.managed_policy_role import ManagedPolicyRole
+from cdk.components.managed_policy_role import ManagedPolicyRole, account_service_principal
 from cdk.components.python_function.construct import built_asset
 from cdk.policy import acknowledge
 from cdk.runtime_contracts import expose_runtime_packages
@@ -30,6 +30,12 @@ from agent_runtime import settings_contract as contract  # noqa: E402
 ASSET = "agent_runtime"
 ENTRYPOINT = ["agent_main.py"]
 METRIC_PERIOD = Duration.minutes(5)
+SERVICE = "bedrock-agentcore.amazonaws.com"
+
+
+def agentcore_arn(resource: str) -> str:
+    """An AgentCore ARN of this account and region (``runtime/*``, ``gateway/*``)."""
+    return f"arn:{Aws.PARTITION}:bedrock-agentcore:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
 
 
 class AgentRuntime(Construct):
@@ -66,12 +72,8 @@ class AgentRuntime(Construct):
         )
         # Our own role: trust only for a runtime of this account (aws:SourceAccount, aws:SourceArn), grants in a
         # managed policy (the L2's role keeps them inline).
-        self.role = ManagedPolicyRole(self, "Role", assumed_by=iam.ServicePrincipal(
-            "bedrock-agentcore.amazonaws.com",
-            conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                        "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:bedrock-agentcore:{Aws.REGION}:"
-                                                     f"{Aws.ACCOUNT_ID}:runtime/*"}}),
-            description="AgentCore Runtime execution role of the agent")
+        self.role = ManagedPolicyRole(self, "Role", description="AgentCore Runtime execution role of the agent",
+                                      assumed_by=account_service_principal(SERVICE, agentcore_arn("runtime/*")))
         self.runtime = agentcore.Runtime(
             self, "Runtime",
             execution_role=self.role,

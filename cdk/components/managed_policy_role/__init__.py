@@ -1,3 +1,3 @@
-from cdk.components.managed_policy_role.construct import ManagedPolicyRole
+from cdk.components.managed_policy_role.construct import ManagedPolicyRole, account_service_principal
 
-__all__ = ["ManagedPolicyRole"]
+__all__ = ["ManagedPolicyRole", "account_service_principal"]

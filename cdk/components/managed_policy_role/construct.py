@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -39,3 +40,10 @@ class ManagedPolicyRole(iam.Role):
     def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
         self.policy.add_statements(statement)
         return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self.policy)
+
+
+def account_service_principal(service: str, source_arn_pattern: str) -> iam.ServicePrincipal:
+    """``service`` trusted only on behalf of this account's resources (confused deputy): ``aws:SourceAccount`` is the
+    account and ``aws:SourceArn`` matches ``source_arn_pattern`` (e.g. ``arn:...:bedrock-agentcore:...:runtime/*``)."""
+    return iam.ServicePrincipal(service, conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                                                     "ArnLike": {"aws:SourceArn": source_arn_pattern}})
