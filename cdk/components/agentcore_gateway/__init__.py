@@ -1,4 +1,8 @@
-from cdk.components.agentcore_gateway.construct import ToolGateway, schema_definition
+"""Props (CDK-free) load eagerly, the construct on first use: cdk.config imports the props."""
+
 from cdk.components.agentcore_gateway.props import LambdaToolTarget
+from cdk.components.lazy import lazy_exports
+
+__getattr__ = lazy_exports(__name__, {"construct": ("ToolGateway", "schema_definition")})
 
 __all__ = ["LambdaToolTarget", "ToolGateway", "schema_definition"]
