@@ -117,6 +117,7 @@ class SageMakerStack(Stack):
             train_prefix=training.train_prefix,
             validation_prefix=training.validation_prefix,
             capacity_retry=training.capacity_retry,
+            approval_gate=training.approval,
             planned_run=planned,
             checkpoint_retention_days=training.checkpoint_retention_days,
             data_retention_days=training.data_retention_days,

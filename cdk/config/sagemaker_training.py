@@ -5,13 +5,16 @@
     "training": {
       "enabled": true, "instance_type": "ml.trn1.2xlarge",
       "hyperparameters": {"model-id": "TinyLlama/TinyLlama-1.1B-Chat-v1.0", "tensor-parallel-degree": 2},
-      "export": {"batch_size": 4, "max_input_tokens": 1536, "max_total_tokens": 2048, "num_cores": 2}
+      "export": {"batch_size": 4, "max_input_tokens": 1536, "max_total_tokens": 2048, "num_cores": 2},
+      "approval": {"max_perplexity": 20}
     }
 
 After training, the pipeline compiles the merged model for Inferentia2 (``optimum-cli export neuron`` in the serving
 image, on ``export.instance_type``) with the ``export`` shapes, and registers the compiled artifacts with exactly those
-serving settings. ``export.max_total_tokens`` must fit the base model's context (``hyperparameters.model-id``, from
-:mod:`cdk.planning.base_models`, or ``base_model_context_tokens`` for a model not listed there).
+serving settings: ``PendingManualApproval`` when the training job's held-out perplexity is at most
+``approval.max_perplexity``, else ``Rejected`` with the reason. ``export.max_total_tokens`` must fit the base model's
+context (``hyperparameters.model-id``, from :mod:`cdk.planning.base_models`, or ``base_model_context_tokens`` for a
+model not listed there).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from cdk.components.inferentia_endpoint.props import NeuronServing
-from cdk.components.trainium_training.props import CapacityRetry
+from cdk.components.trainium_training.props import ApprovalGate, CapacityRetry
 from cdk.config import sagemaker_fields as fields
 from cdk.config.fields import ConfigError, Section
 from cdk.planning.base_models import context_tokens
@@ -84,6 +87,7 @@ class TrainingSettings:
     checkpoint_retention_days: int = 30
     capacity_retry: CapacityRetry = field(default_factory=CapacityRetry)
     export: ExportSettings = field(default_factory=ExportSettings)
+    approval: ApprovalGate = field(default_factory=ApprovalGate)
     planned_params: float | None = None
     planned_tokens: float | None = None
     planned_mfu: float = 0.4
@@ -115,6 +119,14 @@ def _capacity_retry(section: Section) -> CapacityRetry:
         max_delay_seconds=section.integer("max_delay_seconds", d.max_delay_seconds, minimum=interval,
                                           maximum=86_400),
     )
+    section.finish()
+    return config
+
+
+def _approval(section: Section) -> ApprovalGate:
+    # A perplexity is exp(loss) >= 1; the upper bound only catches a typo (the gate would approve anything).
+    config = ApprovalGate(max_perplexity=section.number("max_perplexity", ApprovalGate().max_perplexity, minimum=1,
+                                                        maximum=1e6))
     section.finish()
     return config
 
@@ -232,6 +244,7 @@ def parse_training(section: Section, *, has_vpc: bool) -> TrainingSettings:
         capacity_retry=_capacity_retry(section.section("capacity_retry")),
         export=_export(section.section("export"), model_id=model_id,
                        context_override=fields.context_override(section)),
+        approval=_approval(section.section("approval")),
         planned_params=planned_params,
         planned_tokens=planned_tokens,
         planned_mfu=section.number("planned_mfu", d.planned_mfu, minimum=0, maximum=1, exclusive_minimum=True),

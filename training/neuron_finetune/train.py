@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -31,10 +32,12 @@ try:  # imported as part of the package
     from . import args as args_lib
     from . import dataset as dataset_lib
     from . import distributed
+    from . import metrics as metrics_lib
 except ImportError:  # run as a script from its own folder (the SageMaker entry point)
     import args as args_lib  # type: ignore[no-redef]
     import dataset as dataset_lib  # type: ignore[no-redef]
     import distributed  # type: ignore[no-redef]
+    import metrics as metrics_lib  # type: ignore[no-redef]
 
 LOG = logging.getLogger("neuron_finetune")
 FAILURE_FILE = "/opt/ml/output/failure"  # SageMaker shows its text as the job's FailureReason
@@ -131,19 +134,27 @@ def run(args: args_lib.TrainArgs, layout: distributed.Layout) -> None:  # pragma
         )
     if not features:
         raise RuntimeError("no training example fits max-seq-length; raise it or shorten the prompts")
+    held_out = [item for item in (
+        dataset_lib.encode_example(example, tokenize, eos_token_id=tokenizer.eos_token_id,
+                                   pad_token_id=tokenizer.pad_token_id, max_length=args.max_seq_length)
+        for example in validation_examples) if item is not None]
 
     class _Features(torch.utils.data.Dataset):
+        def __init__(self, rows: list[dict]) -> None:
+            self.rows = rows
+
         def __len__(self) -> int:
-            return len(features)
+            return len(self.rows)
 
         def __getitem__(self, index: int) -> dict:
-            return {key: torch.tensor(value, dtype=torch.long) for key, value in features[index].items()}
+            return {key: torch.tensor(value, dtype=torch.long) for key, value in self.rows[index].items()}
 
     training_args = NeuronTrainingArguments(
         output_dir=args.checkpoint_dir,
         num_train_epochs=args.epochs,
         max_steps=args.max_steps,
         per_device_train_batch_size=args.per_device_batch_size,
+        per_device_eval_batch_size=args.per_device_batch_size,
         gradient_accumulation_steps=args.gradient_accumulation_steps,
         learning_rate=args.learning_rate,
         bf16=args.bf16,
@@ -163,13 +174,21 @@ def run(args: args_lib.TrainArgs, layout: distributed.Layout) -> None:  # pragma
     trainer = NeuronTrainer(
         model=model,
         args=training_args,
-        train_dataset=_Features(),
+        train_dataset=_Features(features),
         data_collator=default_data_collator,
         processing_class=tokenizer,
     )
     result = trainer.train()
     if layout.is_main:
         LOG.info("training done: %s", json.dumps({k: v for k, v in result.metrics.items() if isinstance(v, (int, float))}))
+    # The fine-tuning gate's numbers: loss on the held-out split (collective: every rank evaluates its shard).
+    # Not verified on a Neuron device: that optimum-neuron's NeuronTrainer.evaluate (transformers' Trainer API)
+    # returns "eval_loss" for a causal LM with labels; without it the metric line says none and the gate rejects.
+    eval_loss = math.nan
+    if held_out:
+        eval_loss = float(trainer.evaluate(eval_dataset=_Features(held_out)).get("eval_loss", math.nan))
+    if layout.is_main:
+        LOG.info("%s", metrics_lib.metric_line(eval_loss))
 
     # save_model is collective: every rank calls it, the ranks holding a shard write it
     if args.tensor_parallel_degree > 1:
@@ -216,7 +235,7 @@ def check_model_dir(model_dir: str) -> None:
 
 
 def _save_validation(examples: Sequence[dataset_lib.Example], env: Mapping[str, str]) -> None:
-    """NeuronTrainer does not evaluate: keep the held-out examples with the job's output for the evaluation step."""
+    """Keep the held-out examples with the job's output, beside the metrics the gate read from them."""
     if not examples:
         return
     out = Path(env.get("SM_OUTPUT_DATA_DIR", "/opt/ml/output/data")) / "validation.jsonl"

@@ -4,8 +4,9 @@ compiled model for approval.
 Flow::
 
     Prepare -> Train (SageMaker training job, .sync) -> Export (optimum-cli export neuron, .sync)
-                 |                                     -> Register (model package of the compiled artifacts,
-                 |                                        serving settings = compiled shapes, PendingManualApproval)
+                 |      -> the fine-tuning gate (gate.py: held-out perplexity vs approval_gate.max_perplexity)
+                 |      -> Register (model package of the compiled artifacts, serving settings = compiled shapes,
+                 |         model-quality metrics; PendingManualApproval if the gate passed, else Rejected + reason)
                  |  API errors: Retry with exponential backoff        -> NotifySucceeded -> Succeeded
                  |  job failed with a capacity error: wait (exponential backoff) and train again, a bounded
                  |  number of times, with a new job name and the same checkpoints
@@ -50,7 +51,8 @@ from cdk.components.managed_policy_role import ManagedPolicyRole
 from cdk.components.neuron_dlc import dlc_repository
 from cdk.components.neuron_dlc.trust import service_principal
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
-from cdk.components.trainium_training.props import CapacityRetry, PlannedRun, ServingImage
+from cdk.components.trainium_training.gate import GateStates
+from cdk.components.trainium_training.props import ApprovalGate, CapacityRetry, PlannedRun, ServingImage
 from cdk.components.trainium_training.source import source_asset
 from cdk.components.trainium_training.states import PipelineStates
 from cdk.planning import compute_planner
@@ -60,8 +62,9 @@ from cdk.policy import acknowledge
 MAX_JOB_NAME_PREFIX = 63 - 37  # job names are at most 63 characters; "-" + a 36-character UUID is appended
 
 
-class TrainiumTrainingPipeline(PipelineStates, Construct):
-    """Fine-tune on Trainium from a Step Functions state machine, then register the model for manual approval.
+class TrainiumTrainingPipeline(PipelineStates, GateStates, Construct):
+    """Fine-tune on Trainium from a Step Functions state machine, then register the model: for manual approval if
+    its held-out perplexity beats the baseline, else rejected.
 
     Example::
 
@@ -71,7 +74,7 @@ class TrainiumTrainingPipeline(PipelineStates, Construct):
 
         import training.neuron_finetune
         from cdk.components.inferentia_endpoint import NeuronServing
-        from cdk.components.trainium_training import ServingImage, TrainiumTrainingPipeline
+        from cdk.components.trainium_training import ApprovalGate, ServingImage, TrainiumTrainingPipeline
 
         app = App()
         stack = Stack(app, "Example")
@@ -86,6 +89,8 @@ class TrainiumTrainingPipeline(PipelineStates, Construct):
                                        "2.1.2-optimum0.0.27-neuronx-py310-ubuntu22.04",
                                        NeuronServing(batch_size=4, max_input_tokens=1536, max_total_tokens=2048)),
             job_name_prefix="example-ft", model_package_group_name="example-models",
+            # registered for review only if its held-out perplexity is at most 12, else Rejected with the reason
+            approval_gate=ApprovalGate(max_perplexity=12),
         )
     """
 
@@ -113,6 +118,7 @@ class TrainiumTrainingPipeline(PipelineStates, Construct):
         train_prefix: str = "datasets/train/",
         validation_prefix: str | None = None,
         capacity_retry: CapacityRetry | None = None,
+        approval_gate: ApprovalGate | None = None,
         export_instance_type: str = "ml.trn1.2xlarge",
         export_max_runtime: Duration | None = None,
         planned_run: PlannedRun | None = None,
@@ -226,13 +232,15 @@ class TrainiumTrainingPipeline(PipelineStates, Construct):
         )
         notify_succeeded = tasks.SnsPublish(
             self, "NotifySucceeded", topic=self.notification_topic,
-            subject=f"{job_name_prefix}: model ready for approval",
+            subject=f"{job_name_prefix}: model registered",
             message=sfn.TaskInput.from_object({
                 "status": "SUCCEEDED",
                 "execution": sfn.JsonPath.execution_id,
                 "trainingJobName": sfn.JsonPath.string_at("$.training.TrainingJobName"),
                 "modelArtifacts": sfn.JsonPath.string_at("$.export.ModelArtifacts"),
                 "modelPackageArn": sfn.JsonPath.string_at("$.registration.ModelPackageArn"),
+                "approvalStatus": sfn.JsonPath.string_at("$.gate.status"),
+                "gate": sfn.JsonPath.string_at("$.gate.reason"),
                 "next": "approve the model package, then set sagemaker.endpoint.model_artifacts_key to the "
                         "compiled artifacts key (output/<export job>/output/model.tar.gz) and the endpoint's "
                         "shape keys to the registered ones, and deploy",
@@ -273,7 +281,9 @@ class TrainiumTrainingPipeline(PipelineStates, Construct):
         prepare = sfn.Pass(self, "Prepare", parameters={"capacityAttempt": 0,
                                                          "capacityDelays": list(capacity_retry.delays())},
                            result_path="$.run")
-        definition = prepare.next(train).next(export).next(register).next(notify_succeeded)
+        register.next(notify_succeeded)
+        definition = prepare.next(train).next(export).next(
+            self._gate_states(stack, approval_gate or ApprovalGate(), register, notify_failed))
 
         self.log_group = EncryptedLogGroup(self, "StateMachineLogs", retention=log_retention,
                                            removal_policy=removal_policy, encryption_key=log_encryption_key).log_group

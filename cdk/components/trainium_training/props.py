@@ -47,3 +47,16 @@ class ServingImage:
     repository: str
     tag: str
     serving: NeuronServing = field(default_factory=NeuronServing)
+
+
+@dataclass(frozen=True)
+class ApprovalGate:
+    """The fine-tuning gate: a candidate is registered ``PendingManualApproval`` only when its held-out perplexity is
+    at most ``max_perplexity`` (set it to the base model's, or the last approved model's, held-out perplexity);
+    otherwise, or when the training job reported no perplexity, it is registered ``Rejected`` with the reason."""
+
+    max_perplexity: float = 20.0
+
+    def __post_init__(self) -> None:
+        if not self.max_perplexity >= 1:  # exp(loss) with loss >= 0; also refuses NaN
+            raise ValueError(f"max_perplexity must be >= 1 (a perplexity is exp(loss)), got {self.max_perplexity}")

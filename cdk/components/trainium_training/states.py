@@ -22,6 +22,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.components.inferentia_endpoint.props import MODEL_DIR, NeuronServing
 from cdk.components.least_privilege import allow, allow_kms, nag_resource_finding
+from cdk.components.trainium_training.gate import metric_definitions
 from cdk.components.trainium_training.props import ServingImage
 from cdk.planning.instances import INFERENTIA2_TYPES
 from cdk.policy import acknowledge
@@ -72,6 +73,8 @@ class PipelineStates:
             "AlgorithmSpecification": {
                 "TrainingImage": self.training_repository.repository_uri_for_tag(image_tag),
                 "TrainingInputMode": "File",
+                # The training script's "gate metrics" line -> FinalMetricDataList, read by the gate.
+                "MetricDefinitions": metric_definitions(),
             },
             "HyperParameters": {
                 **dict(hyperparameters),
@@ -195,17 +198,22 @@ class PipelineStates:
             iam_resources=[group_arn, package_arns],
             parameters={
                 "ModelPackageGroupName": self.model_package_group_name,
-                "ModelApprovalStatus": "PendingManualApproval",
+                # Decided by the fine-tuning gate (gate.py): PendingManualApproval or Rejected, with the reason.
+                "ModelApprovalStatus": sfn.JsonPath.string_at("$.gate.status"),
                 "ModelPackageDescription": sfn.JsonPath.format(
-                    "Fine-tuned on {} x {} by training job {}, compiled for Neuron ({}) by job {}",
-                    str(self.instance_count), self.instance_type, sfn.JsonPath.string_at("$.training.TrainingJobName"),
-                    serving.serving.shape_label, sfn.JsonPath.string_at("$.export.TrainingJobName")),
+                    "{} Fine-tuned on {} x {} by training job {}, compiled for Neuron ({}) by job {}",
+                    sfn.JsonPath.string_at("$.gate.reason"), str(self.instance_count), self.instance_type,
+                    sfn.JsonPath.string_at("$.training.TrainingJobName"), serving.serving.shape_label,
+                    sfn.JsonPath.string_at("$.export.TrainingJobName")),
+                "ModelMetrics": {"ModelQuality": {"Statistics": {
+                    "ContentType": "application/json", "S3Uri": self._metrics_uri()}}},
                 "CustomerMetadataProperties": {
                     "TrainingJobName": sfn.JsonPath.string_at("$.training.TrainingJobName"),
                     "TrainingInstanceType": self.instance_type,
                     "TrainingInstanceCount": str(self.instance_count),
                     "ExportJobName": sfn.JsonPath.string_at("$.export.TrainingJobName"),
                     "NeuronShape": serving.serving.shape_label,
+                    "GateDecision": sfn.JsonPath.string_at("$.gate.status"),
                 },
                 "InferenceSpecification": {
                     "Containers": [{

@@ -57,6 +57,11 @@ def test_the_container_kind_picks_its_image_and_lmi_works():
     assert (endpoint.image_repository, endpoint.image_tag) == CONTAINER_DEFAULTS["lmi"]
 
 
+def test_the_fine_tuning_gate_baseline_is_configurable():
+    assert _load({}).training.approval.max_perplexity == 20.0
+    assert _load({"training": {"approval": {"max_perplexity": 8.5}}}).training.approval.max_perplexity == 8.5
+
+
 def test_capacity_backoff_is_exponential_and_capped():
     assert CapacityRetry(interval_seconds=60, backoff_rate=2, max_attempts=5, max_delay_seconds=600).delays() \
         == (60, 120, 240, 480, 600)
@@ -127,6 +132,12 @@ def test_a_model_from_s3_or_the_artifacts_bucket():
         ({"training": {"max_runtime_seconds": 7200, "spot": {"enabled": True, "max_wait_seconds": 3600}}},
          "training.spot.max_wait_seconds", ["3600 is less than max_runtime_seconds (7200)"]),
         ({"training": {"max_runtime_seconds": 30 * 24 * 3600}}, "training.max_runtime_seconds", ["out of range"]),
+        # the fine-tuning gate's baseline: a perplexity is >= 1
+        ({"training": {"approval": {"max_perplexity": 0.5}}}, "training.approval.max_perplexity",
+         ["out of range; allowed: [1, 1000000.0]"]),
+        ({"training": {"approval": {"max_perplexity": "12"}}}, "training.approval.max_perplexity",
+         ["expected a number"]),
+        ({"training": {"approval": {"max_ppl": 12}}}, "training.approval.max_ppl", ["allowed keys: max_perplexity"]),
         # sampling percentage outside 0-100
         ({"endpoint": {"data_capture": {"sampling_percentage": 101}}}, "endpoint.data_capture.sampling_percentage",
          ["out of range; allowed: [0, 100]"]),
