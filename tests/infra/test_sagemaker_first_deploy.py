@@ -77,7 +77,9 @@ def test_service_roles_trust_only_their_service_acting_for_this_account():
 def test_the_pipeline_compiles_for_neuron_and_registers_exactly_the_compiled_shapes():
     """Issue 19 item 2: Train -> Export (optimum-cli export neuron) -> Register the export's artifacts."""
     machine = states("dev")
-    assert machine["Train"]["Next"] == "Export" and machine["Export"]["Next"] == "Register"
+    # Export -> the fine-tuning gate (tests/infra/test_fine_tuning_gate.py) -> Register
+    assert machine["Train"]["Next"] == "Export" and machine["Export"]["Next"] == "DescribeTrainingJob"
+    assert {machine[s]["Next"] for s in ("PassGate", "RejectOverBaseline", "RejectNoMetric")} == {"Register"}
     export = machine["Export"]
     assert export["Resource"] == "arn:aws:states:::sagemaker:createTrainingJob.sync"
     params = export["Parameters"]

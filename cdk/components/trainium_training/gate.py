@@ -11,7 +11,9 @@ Flow::
 
 Verified in botocore's SageMaker model (.venv, 2017-07-24): ``DescribeTrainingJob``'s ``FinalMetricDataList``
 (``MetricName``/``Value``) is optional, so ReadMetrics is a JSONata Pass that turns an absent list or metric into
-null rather than a JSONPath that would fail on it; ``MetricsSource`` needs ``ContentType`` and ``S3Uri``;
+null rather than a JSONPath that would fail on it (the expression was run with the jsonata 2.2.2 npm library on a
+list with both metrics, one, none, and no list: missing values come out null); ``MetricsSource`` needs ``ContentType``
+and ``S3Uri``;
 ``CustomerMetadataValue`` allows letters, digits, spaces and ``_.:/=+-@`` only, so the reason (with commas) goes to
 ``ModelPackageDescription`` (up to 1,024 characters). Not verified on a real account: that SageMaker reads the
 statistics object only when someone views it (the registry, with the viewer's credentials), not at registration.
