@@ -73,11 +73,13 @@ def classify(exc: BaseException) -> Classified:
     if isinstance(exc, ClientError):
         code = str(exc.response.get("Error", {}).get("Code") or "") or None
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or None
-        if code in THROTTLING_CODES or status == 429:
+        # Event-stream exceptions (ConverseStream's in-stream ``throttlingException``) use lower camel case.
+        known = code[:1].upper() + code[1:] if code else None
+        if known in THROTTLING_CODES or status == 429:
             kind = Failure.THROTTLED
-        elif code in TIMEOUT_CODES or status == 408:
+        elif known in TIMEOUT_CODES or status == 408:
             kind = Failure.TIMEOUT
-        elif code in UNAVAILABLE_CODES or status in (401, 403, 404, 503):
+        elif known in UNAVAILABLE_CODES or status in (401, 403, 404, 503):
             kind = Failure.UNAVAILABLE
         else:
             kind = Failure.ERROR

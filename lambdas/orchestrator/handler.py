@@ -34,6 +34,7 @@ from orchestrator.retrieval import Retriever  # noqa: E402
 from orchestrator.safety_gate import SafetyGate  # noqa: E402
 from orchestrator.service import Service  # noqa: E402
 from orchestrator.settings import Settings  # noqa: E402
+from orchestrator.stream_settings import StreamSettings  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,8 @@ def build_runtime(environ: Mapping[str, str], *, clients: AwsClients | None = No
         store=ChatStore(settings.conversation_table, settings.conversation_ttl_seconds, clients),
         grounding=grounding,
     )
-    return Runtime(service=service, app=routes.create_app(service), clients=clients)
+    stream_settings = StreamSettings.from_environment(environ)
+    return Runtime(service=service, app=routes.create_app(service, stream_settings), clients=clients)
 
 
 try:

@@ -29,6 +29,9 @@ JSON = "application/json"
 ROUTES: dict[str, tuple[str, ...]] = api_schema.allowed_methods()
 #: POST route -> the Service method that answers it (``method(body, request_context)``).
 POST_OPERATIONS = {"/v1/generate": "generate", "/v1/chat": "chat", "/v1/compare": "compare", "/v1/moderate": "moderate"}
+#: Streamed routes. In AWS the streaming function answers them (API Gateway streams its response);
+#: here they answer the same events in one ``text/event-stream`` body, within the buffered deadline.
+STREAM_OPERATIONS = {"/v1/generate/stream": "generate", "/v1/chat/stream": "chat"}
 
 # --------------------------------------------------------------------------- helpers
 def request_id_of(event: Mapping[str, Any], context: Any) -> str:
@@ -58,9 +61,11 @@ def _ok(body: Mapping[str, Any]) -> Response:
     return Response(status_code=200, content_type=JSON, body=_dumps(body))
 
 
-def create_app(service: Service) -> APIGatewayRestResolver:
-    """The resolver with every route and error handler bound to ``service``."""
+def create_app(service: Service, stream_settings: Any = None) -> APIGatewayRestResolver:
+    """The resolver with every route and error handler bound to ``service``; the streamed routes'
+    code is imported on their first request (the cold start does not load it)."""
     app = APIGatewayRestResolver()
+    streams: list[Any] = []
 
 
     def context() -> RequestContext:
@@ -101,6 +106,28 @@ def create_app(service: Service) -> APIGatewayRestResolver:
 
     for path, operation in POST_OPERATIONS.items():
         app.post(path)(post(operation))
+
+    def streamed(operation: str) -> Callable[[], Response]:
+        def route() -> Response:
+            ctx = context()
+            if not streams:
+                from .streaming.service import StreamService
+
+                streams.append(StreamService(service, stream_settings))
+            from .streaming.events import MEDIA_TYPE, encode
+
+            stream = streams[0].open(operation, body(), ctx)
+            try:
+                payload = b"".join(encode(event) for event in stream)
+            finally:
+                stream.close()
+            return Response(status_code=200, content_type=MEDIA_TYPE, body=payload.decode("utf-8"))
+
+        route.__name__ = f"post_{operation}_stream"
+        return route
+
+    for path, operation in STREAM_OPERATIONS.items():
+        app.post(path)(streamed(operation))
 
     @app.exception_handler(ApiError)
     def handle_api_error(exc: ApiError) -> Response:

@@ -33,6 +33,23 @@ class _Screened:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatTurn:
+    """A screened (and, when grounded, retrieved) chat message, ready for the model
+    (``Service.chat_turn``; the buffered and the streamed chat share it)."""
+
+    model: ModelSpec
+    use_case: str
+    conversation_id: str
+    next_turn: int
+    message: str  # masked: what history keeps
+    message_chars: int  # the caller's message length
+    history_turns_sent: int
+    screening: Any
+    request: ModelRequest
+    grounded: GroundedContext | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RequestContext:
     request_id: str
     caller: str
@@ -101,7 +118,7 @@ class Service:
         model = req.models[0]
         params = resolve(req.use_case.default_parameters, req.parameters, model)
         sagemaker = model.backend == "sagemaker"
-        prompt, screening, grounded = self._prepare(req, plan, ctx, guardrail=sagemaker)
+        prompt, screening, grounded = self.prepare_prompt(req, plan, ctx, guardrail=sagemaker)
         if grounded is not None and not grounded.documents:
             return {
                 "output": NO_DOCUMENTS_ANSWER,
@@ -116,9 +133,9 @@ class Service:
                 **grounded.no_documents(),
                 "request_id": ctx.request_id,
             }
-        result = self.backends.invoke(model, _model_request(prompt, req, params), self._model_deadline(ctx, grounded))
+        result = self.backends.invoke(model, model_request(prompt, req, params), self.model_deadline(ctx, grounded))
         output, grounded_fields = self._screen_answer(result.text, screening, grounded, ctx.deadline, guardrail=sagemaker)
-        self._record(model, req.use_case.id, result, input_chars=len(req.input), output_chars=len(output.text))
+        self.record_call(model, req.use_case.id, result, input_chars=len(req.input), output_chars=len(output.text))
         return {
             "output": output.text,
             "model": model.id,
@@ -140,7 +157,7 @@ class Service:
         params = {m.id: resolve(req.use_case.default_parameters, req.parameters, m) for m in req.models}
         any_sagemaker = any(m.backend == "sagemaker" for m in req.models)
         # Retrieved once: every model gets the same documents.
-        prompt, screening, grounded = self._prepare(req, plan, ctx, guardrail=any_sagemaker)
+        prompt, screening, grounded = self.prepare_prompt(req, plan, ctx, guardrail=any_sagemaker)
         if grounded is not None and not grounded.documents:
             results = [
                 {"model": m.id, "backend": m.backend, "output": NO_DOCUMENTS_ANSWER, "citations": []}
@@ -155,7 +172,7 @@ class Service:
                 "request_id": ctx.request_id,
             }
         outcomes = self.backends.invoke_many(
-            req.models, lambda m: _model_request(prompt, req, params[m.id]), self._model_deadline(ctx, grounded)
+            req.models, lambda m: model_request(prompt, req, params[m.id]), self.model_deadline(ctx, grounded)
         )
 
         def slot_for(model: ModelSpec, outcome: ModelResult | ApiError) -> dict[str, Any]:
@@ -168,7 +185,7 @@ class Service:
                 except ApiError as exc:
                     outcome = exc
                 else:
-                    self._record(model, req.use_case.id, outcome, input_chars=len(req.input), output_chars=len(output.text))
+                    self.record_call(model, req.use_case.id, outcome, input_chars=len(req.input), output_chars=len(output.text))
                     slot.update(
                         output=output.text,
                         latency_ms=outcome.latency_ms,
@@ -201,7 +218,7 @@ class Service:
             "request_id": ctx.request_id,
         }
 
-    def _prepare(
+    def prepare_prompt(
         self, req: GenerateInput, plan: RetrievalPlan | None, ctx: RequestContext, *, guardrail: bool
     ) -> tuple[Prompt, Any, GroundedContext | None]:
         """Screen every piece of caller text in one call, retrieve (grounded requests), then build the
@@ -228,7 +245,7 @@ class Service:
         )
         return prompt, screened.screening, grounded
 
-    def _model_deadline(self, ctx: RequestContext, grounded: GroundedContext | None) -> Deadline:
+    def model_deadline(self, ctx: RequestContext, grounded: GroundedContext | None) -> Deadline:
         """A grounded answer is checked after the model: its time is kept back from the model's."""
         if grounded is None:
             return ctx.deadline
@@ -246,7 +263,10 @@ class Service:
         return _Screened(text=screening.restore(kept.text), analysis=kept.analysis), fields
 
     # ------------------------------------------------------------------ chat
-    def chat(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
+    def chat_turn(self, data: Mapping[str, Any], ctx: RequestContext) -> ChatTurn:
+        """Everything before the model call of a chat turn (buffered or streamed): validate, load and
+        trim the caller's history, screen the message, retrieve (grounded chats). A grounded turn
+        whose retrieval found nothing has no documents: no model is called for it."""
         req = parse_chat(data, self.settings)
         use_case = self.catalog["chat"]
         plan = plan_retrieval(data, use_case.id, self.settings)
@@ -273,6 +293,19 @@ class Service:
                 deadline=ctx.deadline,
                 guardrail=sagemaker,
             )
+        last_turn = grounded_chat_turn(message, grounded.texts()) if grounded is not None else message
+        kept = trim_history(history, budget - estimate_tokens(last_turn))
+        turns = (*((turn.role, turn.text) for turn in kept), ("user", last_turn))
+        request = ModelRequest(system=chat_system_prompt(use_case), turns=turns, params=params)
+        return ChatTurn(
+            model, use_case.id, conversation_id, next_turn, message, len(req.message), len(kept), screening, request, grounded
+        )
+
+    def chat(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        turn = self.chat_turn(data, ctx)
+        model, screening, grounded = turn.model, turn.screening, turn.grounded
+        conversation_id, next_turn, message = turn.conversation_id, turn.next_turn, turn.message
+        sagemaker = model.backend == "sagemaker"
         if grounded is not None and not grounded.documents:
             # No model call; the turn is kept so the conversation reads as the caller saw it.
             self.store.append_pair(conversation_id, ctx.caller, next_turn, message, NO_DOCUMENTS_ANSWER, model.id)
@@ -290,24 +323,20 @@ class Service:
                 **grounded.no_documents(),
                 "request_id": ctx.request_id,
             }
-        last_turn = grounded_chat_turn(message, grounded.texts()) if grounded is not None else message
-        kept = trim_history(history, budget - estimate_tokens(last_turn))
-        turns = (*((turn.role, turn.text) for turn in kept), ("user", last_turn))
-        request = ModelRequest(system=chat_system_prompt(use_case), turns=turns, params=params)
-        result = self.backends.invoke(model, request, self._model_deadline(ctx, grounded))
+        result = self.backends.invoke(model, turn.request, self.model_deadline(ctx, grounded))
         output = self.safety.screen_output(result.text, KeepPlaceholders(screening), guardrail=sagemaker)
         grounded_fields = self.grounding.finish(grounded, output.text, ctx.deadline) if grounded is not None else {}
         # History keeps what the model saw and wrote (placeholders, new PII masked), never the
         # restored values; the caller gets the restored reply.
         self.store.append_pair(conversation_id, ctx.caller, next_turn, message, output.text, model.id)
         reply = screening.restore(output.text)
-        self._record(model, use_case.id, result, input_chars=len(req.message), output_chars=len(reply))
+        self.record_call(model, turn.use_case, result, input_chars=turn.message_chars, output_chars=len(reply))
         return {
             "conversation_id": conversation_id,
             "reply": reply,
             "model": model.id,
             "turn": next_turn + 1,
-            "history_turns_sent": len(kept),
+            "history_turns_sent": turn.history_turns_sent,
             "usage": result.usage(),
             "stop_reason": result.stop_reason,
             "latency_ms": result.latency_ms,
@@ -324,7 +353,7 @@ class Service:
         return {"moderation": result, "request_id": ctx.request_id}
 
     # ------------------------------------------------------------------ observability
-    def _record(self, model: ModelSpec, use_case: str, result: ModelResult, *, input_chars: int, output_chars: int) -> None:
+    def record_call(self, model: ModelSpec, use_case: str, result: ModelResult, *, input_chars: int, output_chars: int) -> None:
         cost = estimated_cost(model, result)
         record_model_call(
             environment=self.settings.environment,
@@ -352,6 +381,6 @@ class Service:
         )
 
 
-def _model_request(prompt: Prompt, req: GenerateInput, params: Parameters) -> ModelRequest:
+def model_request(prompt: Prompt, req: GenerateInput, params: Parameters) -> ModelRequest:
     image = (req.image.format, req.image.data) if req.image else None
     return ModelRequest(system=prompt.system, turns=(("user", prompt.user),), params=params, image=image)

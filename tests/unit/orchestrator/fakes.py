@@ -198,6 +198,10 @@ class FakeAws:
         path = request.url.split("?")[0]
         if path.endswith("/converse"):
             return "Converse"
+        if path.endswith("/converse-stream"):
+            return "ConverseStream"
+        if path.endswith("/invocations-response-stream"):
+            return "InvokeEndpointWithResponseStream"
         if path.endswith("/invocations"):
             return "InvokeEndpoint"
         if "/guardrail/" in path and path.endswith("/apply"):

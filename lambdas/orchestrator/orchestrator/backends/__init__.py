@@ -55,6 +55,11 @@ class ModelBackends:
         self._settings = settings
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="model")
 
+    @property
+    def clients(self) -> Any:
+        """The AWS clients the calls use (the streamed routes open their model streams with them)."""
+        return self._clients
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 

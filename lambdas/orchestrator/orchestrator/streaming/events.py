@@ -1,0 +1,51 @@
+"""The streamed routes' wire format: Server-Sent Events (``text/event-stream``) whose ``data:`` line
+is one JSON object with a ``type``:
+
+``start``     ``{"type": "start", "request_id", "model", "conversation_id"?}`` (first event)
+``delta``     ``{"type": "delta", "text"}``: screened text, in order; the reply is their concatenation
+``citation``  reserved for grounded answers (not sent yet)
+``usage``     ``{"type": "usage", "input_tokens", "output_tokens", "estimated"?, "estimated_cost_usd"}``
+``error``     ``{"type": "error", "error": {"code", "message", ...}, "request_id"}``: the buffered API's error
+              object; last event
+``done``      ``{"type": "done", "stop_reason", "request_id", "turn"?}``: last event
+
+Every stream ends with exactly one ``done`` or ``error``. A request that fails before the stream starts
+(validation, input screening, the model refusing the call) gets the buffered API's JSON error and status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+MEDIA_TYPE = "text/event-stream"
+EVENT_TYPES = ("start", "delta", "citation", "usage", "error", "done")
+TERMINAL_TYPES = ("error", "done")
+
+
+def event(kind: str, **fields: Any) -> dict[str, Any]:
+    if kind not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {kind!r}")
+    return {"type": kind, **fields}
+
+
+def encode(payload: Mapping[str, Any]) -> bytes:
+    """One SSE event: a single ``data:`` line (JSON never holds a raw newline) and a blank line."""
+    return b"data: " + json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n\n"
+
+
+def decode(lines: Any) -> Any:
+    """Events from an iterable of SSE text lines (the client's reader; comments and other fields ignored)."""
+    data: list[str] = []
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if not line:
+            if data:
+                yield json.loads("\n".join(data))
+                data = []
+            continue
+        if line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))
+    if data:
+        yield json.loads("\n".join(data))

@@ -1,0 +1,185 @@
+"""The streamed routes: the buffered :class:`~orchestrator.service.Service`'s validation, input
+screening, prompts, history and metrics, with the model's answer streamed and released in screened
+windows (``windows.py``) as SSE events (``events.py``).
+
+:meth:`StreamService.open` does everything that can still fail with an HTTP status (validation, input
+screening, opening the model stream) and returns a :class:`Stream`; iterating it yields the events,
+ending with exactly one ``done`` or ``error``. Closing it early (the caller went away) closes the
+model stream, so no more tokens are generated for a reader that is gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..backends import ModelResult
+from ..deadline import RESPONSE_MARGIN_SECONDS, Deadline
+from ..errors import ApiError
+from ..observability import logger
+from ..parameters import resolve
+from ..service import RequestContext, Service, estimated_cost, model_request
+from ..settings import ModelSpec
+from ..stream_settings import StreamSettings
+from ..validation import parse_generate
+from . import model_stream
+from .events import event
+from .windows import OutputWindows, WindowLimits
+
+
+@dataclass
+class _Plan:
+    model: ModelSpec
+    use_case: str
+    input_chars: int
+    screening: Any
+    opened: model_stream.ModelStream
+    chat: Any = None  # ChatTurn for chat
+
+
+class StreamService:
+    def __init__(self, service: Service, stream_settings: StreamSettings) -> None:
+        self.service = service
+        self.settings = stream_settings
+        self.limits = WindowLimits(
+            window_chars=stream_settings.window_chars,
+            min_window_chars=stream_settings.min_window_chars,
+            tail_chars=stream_settings.tail_chars,
+        )
+
+    def deadline(self, context: Any) -> Deadline:
+        """The stream's budget: ``max_seconds`` (and the Lambda's remaining time), less the time to
+        screen the last window and end the stream."""
+        margin = RESPONSE_MARGIN_SECONDS + self.service.output_screening_seconds
+        return Deadline.for_request(self.settings.max_seconds, context, margin=margin)
+
+    # ------------------------------------------------------------------ opening (may fail with a status)
+    def open(self, operation: str, data: Mapping[str, Any], ctx: RequestContext) -> Stream:
+        plan = self._open_chat(data, ctx) if operation == "chat" else self._open_generate(data, ctx)
+        return Stream(self, plan, ctx)
+
+    def _open_generate(self, data: Mapping[str, Any], ctx: RequestContext) -> _Plan:
+        svc = self.service
+        req = parse_generate(data, svc.settings, svc.catalog)
+        model = req.models[0]
+        params = resolve(req.use_case.default_parameters, req.parameters, model)
+        # Grounded streaming (retrieval, citations, the grounding check) is wired in a later commit.
+        prompt, screening, _ = svc.prepare_prompt(req, None, ctx, guardrail=model.backend == "sagemaker")
+        opened = self._open_model(model, model_request(prompt, req, params), ctx.deadline)
+        return _Plan(model, req.use_case.id, len(req.input), screening, opened)
+
+    def _open_chat(self, data: Mapping[str, Any], ctx: RequestContext) -> _Plan:
+        turn = self.service.chat_turn(data, ctx)
+        opened = self._open_model(turn.model, turn.request, ctx.deadline)
+        return _Plan(turn.model, turn.use_case, turn.message_chars, turn.screening, opened, chat=turn)
+
+    def _open_model(self, model: ModelSpec, request: Any, deadline: Deadline) -> model_stream.ModelStream:
+        clients = self.service.backends.clients
+        if model.backend == "bedrock":
+            return model_stream.open_bedrock(clients.client("bedrock-runtime"), model, request, self.service.settings, deadline)
+        return model_stream.open_sagemaker(clients.client("sagemaker-runtime"), model, request, deadline)
+
+
+class Stream:
+    """The events of one opened stream (iterate once; ``close()`` when the caller goes away)."""
+
+    def __init__(self, owner: StreamService, plan: _Plan, ctx: RequestContext) -> None:
+        self._owner = owner
+        self._plan = plan
+        self._ctx = ctx
+        self._events = self._run()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._events
+
+    def close(self) -> None:
+        self._events.close()  # GeneratorExit inside _run: its finally closes the model stream
+
+    def _run(self) -> Iterator[dict[str, Any]]:
+        plan, ctx, svc = self._plan, self._ctx, self._owner.service
+        sagemaker = plan.model.backend == "sagemaker"
+        from safety.text import sanitize_output
+
+        windows = OutputWindows(svc.safety, plan.screening, guardrail=sagemaker, limits=self._owner.limits,
+                                sanitize=sanitize_output)
+        start: dict[str, Any] = {"request_id": ctx.request_id, "model": plan.model.id}
+        if plan.chat is not None:
+            start["conversation_id"] = plan.chat.conversation_id
+        stop_reason, usage = "end_turn", model_stream.Piece("usage")
+        try:
+            yield event("start", **start)
+            cut_at_user_turn = _TurnCutter() if sagemaker else None
+            for piece in plan.opened:
+                if piece.kind == "error":
+                    raise piece.error  # type: ignore[misc]
+                if piece.kind == "stop":
+                    stop_reason = piece.text
+                elif piece.kind == "usage":
+                    usage = piece
+                elif piece.kind == "text":
+                    text = piece.text
+                    if cut_at_user_turn is not None:
+                        text, ended = cut_at_user_turn(text)
+                        if ended:
+                            plan.opened.close()
+                            stop_reason = "end_turn"
+                    for released in windows.feed(text):
+                        yield event("delta", text=released)
+                    if cut_at_user_turn is not None and cut_at_user_turn.ended:
+                        break
+            if cut_at_user_turn is not None and not cut_at_user_turn.ended:
+                for released in windows.feed(cut_at_user_turn.flush()):
+                    yield event("delta", text=released)
+            for released in windows.finish():
+                yield event("delta", text=released)
+            result = ModelResult(
+                text=windows.reply, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+                stop_reason=stop_reason, latency_ms=plan.opened.latency_ms, estimated=usage.estimated,
+            )
+            done: dict[str, Any] = {"stop_reason": stop_reason, "request_id": ctx.request_id}
+            if plan.chat is not None:
+                turn = plan.chat
+                svc.store.append_pair(turn.conversation_id, ctx.caller, turn.next_turn, turn.message, windows.reply,
+                                      plan.model.id)
+                done["turn"] = turn.next_turn + 1
+            svc.record_call(plan.model, plan.use_case, result, input_chars=plan.input_chars,
+                            output_chars=len(windows.reply))
+            yield event("usage", **result.usage(), estimated_cost_usd=estimated_cost(plan.model, result))
+            yield event("done", **done)
+        except ApiError as exc:
+            log = logger.warning if exc.status >= 500 else logger.info
+            log("stream failed", extra={"status": exc.status, "code": exc.code, "screenings": windows.screenings})
+            yield event("error", error=exc.body(), request_id=ctx.request_id)
+        except Exception as exc:  # noqa: BLE001 - never a trace on the wire; type only in the log
+            logger.error("stream failed", extra={"error_type": type(exc).__name__})
+            error = ApiError("internal error; quote the request_id when reporting it")
+            yield event("error", error=error.body(), request_id=ctx.request_id)
+        finally:
+            plan.opened.close()
+
+
+class _TurnCutter:
+    """Plain-text turns (SageMaker): a model that runs on into the next ``User:`` turn is cut there,
+    as on the buffered path. Holds back a possible marker prefix until it is decided."""
+
+    MARKER = "\nUser:"
+
+    def __init__(self) -> None:
+        self._held = ""
+        self.ended = False
+
+    def __call__(self, text: str) -> tuple[str, bool]:
+        text = self._held + text
+        at = text.find(self.MARKER)
+        if at >= 0:
+            self.ended = True
+            return text[:at], True
+        keep = next((n for n in range(min(len(self.MARKER) - 1, len(text)), 0, -1) if self.MARKER.startswith(text[-n:])), 0)
+        self._held = text[len(text) - keep :] if keep else ""
+        return text[: len(text) - keep], False
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return held
+
