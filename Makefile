@@ -20,7 +20,7 @@ CDK_FLAGS := --no-notices --ci
 # Synthesis must not need the network: where the kernel allows it, run it with no network at all.
 OFFLINE := $(shell unshare -rn true >/dev/null 2>&1 && echo "unshare -rn")
 
-.PHONY: help setup synth test lint assets manifest deploy deploy-account diff destroy rehearse clean doctor evaluate evaluate-local
+.PHONY: help setup synth test lint assets client manifest deploy deploy-account diff destroy rehearse clean doctor evaluate evaluate-local
 
 help:
 	@echo "make synth | test | lint | manifest | rehearse | cost-report | evaluate ENV=staging | evaluate-local | doctor ENV=dev | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
@@ -37,7 +37,14 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 assets: $(VENV)/.installed
 	$(PY) scripts/build_lambda_assets.py
 
-setup: $(VENV)/.installed node_modules/.installed assets
+# The API client (client/): `genai-call` installed into the virtualenv as a console script.
+$(VENV)/.client-installed: $(VENV)/.installed client/pyproject.toml $(wildcard client/genai_client/*.py)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps ./client
+	touch $@
+
+client: $(VENV)/.client-installed
+
+setup: $(VENV)/.installed node_modules/.installed $(VENV)/.client-installed assets
 
 synth: setup
 	rm -rf cdk.out

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ..client import _CLIENT_SRC  # noqa: F401 - puts client/ on sys.path (its SSE reader)
 from . import fakes
 from .stream_fakes import converse_frames, payload_part_frames, streamed
 
@@ -212,7 +213,7 @@ def test_the_buffered_handler_answers_a_streamed_route_in_one_event_stream_body(
     assert response["statusCode"] == 200
     headers = {**(response.get("headers") or {}), **(response.get("multiValueHeaders") or {})}
     assert headers["Content-Type"] in ("text/event-stream", ["text/event-stream"])
-    from orchestrator.streaming.events import decode
+    from genai_client.sse import events as decode
 
     events = list(decode(response["body"].splitlines(keepends=True)))
     assert events[0]["type"] == "start" and events[-1]["type"] == "done"

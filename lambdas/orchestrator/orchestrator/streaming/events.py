@@ -34,18 +34,3 @@ def encode(payload: Mapping[str, Any]) -> bytes:
     """One SSE event: a single ``data:`` line (JSON never holds a raw newline) and a blank line."""
     return b"data: " + json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n\n"
 
-
-def decode(lines: Any) -> Any:
-    """Events from an iterable of SSE text lines (the client's reader; comments and other fields ignored)."""
-    data: list[str] = []
-    for raw in lines:
-        line = raw.rstrip("\r\n")
-        if not line:
-            if data:
-                yield json.loads("\n".join(data))
-                data = []
-            continue
-        if line.startswith("data:"):
-            data.append(line[5:].removeprefix(" "))
-    if data:
-        yield json.loads("\n".join(data))

@@ -69,7 +69,8 @@ class StreamRequestHandler(BaseHTTPRequestHandler):
             self._send_error(exc, request_id)
             return
         self._stream(stream)
-        metrics.flush_metrics()
+        if metrics.metric_set:  # the model call's metrics (EMF on stdout, as the buffered handler's decorator does)
+            metrics.flush_metrics()
 
     def _stream(self, stream: Any) -> None:
         self.send_response(200)

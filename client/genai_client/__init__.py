@@ -1,0 +1,1 @@
+"""Client of the genai-stack orchestration API (``genai-call``; see ``cli.py``)."""
