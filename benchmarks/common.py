@@ -91,6 +91,14 @@ class Context:
         return int((self._end - time.monotonic()) * 1000)
 
 
+def use_benchmark_environment() -> None:
+    """The stack's variables (``ENV``), nothing of a real Lambda or AWS profile, and the import paths."""
+    os.environ.update(ENV)
+    for name in ("LAMBDA_TASK_ROOT", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        os.environ.pop(name, None)
+    setup_paths()
+
+
 def setup_paths() -> None:
     for path in (str(ORCHESTRATOR_DIR), str(BENCH_DIR)):
         if path not in sys.path:
@@ -101,10 +109,8 @@ def setup_paths() -> None:
 def stubbed_handler(extra_env: Mapping[str, str] | None = None) -> Iterator[Any]:
     """``handler`` imported over ``stub_aws`` (every AWS call answered in-process at zero latency), with
     stdout (EMF metrics, logs) sent to /dev/null until the block ends."""
-    os.environ.update({**ENV, **(extra_env or {})})
-    for name in ("LAMBDA_TASK_ROOT", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        os.environ.pop(name, None)
-    setup_paths()
+    use_benchmark_environment()
+    os.environ.update(extra_env or {})
     import stub_aws
 
     stub_aws.install()

@@ -62,10 +62,12 @@ def validator_sources() -> tuple[str, str]:
         key: {k: v for k, v in schema.items() if key not in groups or k not in ("type", "required")}
         for key, schema in definitions.items()
     }
+    compiled: set[str] = set()
     for route in api_schema.routes():
         name = route.get("request")
-        if not name:
+        if not name or name in compiled:  # a streamed route takes its buffered twin's request
             continue
+        compiled.add(name)
         request = definitions[name]
         # The fields only: the field groups by $ref (one function each), then the body's own properties;
         # type, required and unknown keys are closed_object's.

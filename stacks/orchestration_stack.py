@@ -7,6 +7,7 @@ Timeouts: REQUEST_DEADLINE_SECONDS < API Gateway integration timeout <= Lambda t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from aws_cdk import Annotations, CfnOutput, Duration, RemovalPolicy, Stack
@@ -19,6 +20,7 @@ from cdk.components.comprehend_detection import ComprehendDetectionPolicy
 from cdk.components.conversation_table import ConversationTable
 from cdk.components.encrypted_log_group import EncryptedLogGroup, LogsEncryptionKey, retention_days
 from cdk.components.knowledge_base.props import KnowledgeBaseDescriptor
+from cdk.components.lambda_web_adapter import WebAdapterLayer
 from cdk.components.orchestration_api import OrchestrationApi
 from cdk.components.python_function import PythonFunction
 from cdk.components.web_acl import RegionalWebAcl
@@ -36,6 +38,8 @@ from orchestrator.settings import Settings  # noqa: E402
 SERVICE_NAME = "orchestrator"
 FUNCTION_ASSET = "orchestrator"
 FUNCTION_HANDLER = "handler.handler"
+#: The streaming function's handler: the start-up script the Lambda Web Adapter runs (lambdas/orchestrator/run.sh).
+STREAM_FUNCTION_HANDLER = "run.sh"
 _EXECUTION_LOG_LEVELS = {
     "off": apigateway.MethodLoggingLevel.OFF,
     "error": apigateway.MethodLoggingLevel.ERROR,
@@ -125,38 +129,59 @@ class OrchestrationStack(Stack):
         )
         self.settings = settings  # the agents stack runs the same code and settings as Gateway tools
         self.endpoint = endpoint
+        # What both functions (buffered and streamed routes) share: one code asset, one settings contract.
+        shared = dict(asset=FUNCTION_ASSET, service_name=SERVICE_NAME, metrics_namespace=api_config.metrics_namespace,
+                      log_level=api_config.log_level, memory_size=api_config.lambda_memory_mb, log_retention=retention,
+                      removal_policy=removal, log_encryption_key=logs_key)
         self.orchestrator = PythonFunction(
             self,
             "Orchestrator",
-            asset=FUNCTION_ASSET,
             handler=FUNCTION_HANDLER,
             description=f"{config.project} {config.name}: prompt orchestration API",
-            service_name=SERVICE_NAME,
-            metrics_namespace=api_config.metrics_namespace,
-            log_level=api_config.log_level,
-            memory_size=api_config.lambda_memory_mb,
             timeout=Duration.seconds(api_config.function_timeout_seconds),
             reserved_concurrency=api_config.lambda_reserved_concurrency,
-            log_retention=retention,
-            removal_policy=removal,
-            log_encryption_key=logs_key,
             environment=settings.to_environment(),
             snap_start=api_config.lambda_snap_start,
+            **shared,
         )
         self.function = self.orchestrator.function
-        role = self.orchestrator.role
+
+        # The streamed routes' function: the same code and settings contract, run as an HTTP app under the Lambda
+        # Web Adapter so API Gateway's STREAM integration gets the answer as it is written (README "Streaming").
+        streaming = api_config.streaming
+        adapter = WebAdapterLayer(self, "WebAdapter", props=streaming.web_adapter)
+        stream_seconds = streaming.settings.max_seconds
+        self.stream_orchestrator = PythonFunction(
+            self,
+            "StreamOrchestrator",
+            handler=STREAM_FUNCTION_HANDLER,
+            description=f"{config.project} {config.name}: streamed routes of the prompt orchestration API",
+            timeout=Duration.seconds(stream_seconds),
+            reserved_concurrency=streaming.lambda_reserved_concurrency,
+            environment={
+                **replace(settings, request_deadline_seconds=stream_seconds).to_environment(),
+                **streaming.settings.to_environment(),
+                **adapter.environment,
+            },
+            **shared,
+        )
+        self.stream_function = self.stream_orchestrator.function
+        self.stream_function.add_layers(adapter.layer)
 
         # Models: exactly what the Bedrock stack grants (pinned guardrail enforced), and the endpoint.
-        model_access.grant_invoke(self.function)
-        model_access.grant_apply_guardrail(self.function)
-        if endpoint is not None:
-            endpoint.grant_invoke(self.function)
-        self.history.grant_history_access(self.function)
+        for fn in (self.function, self.stream_function):
+            model_access.grant_invoke(fn)
+            model_access.grant_apply_guardrail(fn)
+            if endpoint is not None:
+                endpoint.grant_invoke(fn)
+            self.history.grant_history_access(fn)
+        roles = [self.orchestrator.role, self.stream_orchestrator.role]
         self.safety_policy = ComprehendDetectionPolicy(
-            self, "SafetyFiltersPolicy", roles=[role],
+            self, "SafetyFiltersPolicy", roles=roles,
             description="Comprehend PII, toxicity and language detection for the orchestrator's safety filters",
         )
-        self._acknowledge_function_findings()
+        self._acknowledge_function_findings(self.function)
+        self._acknowledge_function_findings(self.stream_function)
 
         # The API.
         access_logs = EncryptedLogGroup(self, "AccessLogs", retention=retention, removal_policy=removal,
@@ -182,6 +207,8 @@ class OrchestrationStack(Stack):
             no_web_acl_reason=None if api_config.waf_enabled else (
                 f"environments.{config.name}.api.waf_enabled is false: this environment takes IAM-signed calls only, "
                 "without WAF's cost; staging and prod attach the web ACL"),
+            stream_handler=self.stream_function,
+            stream_timeout=Duration.seconds(stream_seconds),
         )
         self.api = self.orchestration_api.api
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.orchestration_api.url,
@@ -200,8 +227,7 @@ class OrchestrationStack(Stack):
             self.web_acl.associate("ApiStageAssociation", self.orchestration_api.stage.stage_arn)
         self._acknowledge_table_findings(config)
 
-    def _acknowledge_function_findings(self) -> None:
-        fn = self.function
+    def _acknowledge_function_findings(self, fn: Any) -> None:
         for rule in ("Serverless-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"):
             acknowledge(fn, rule, "API Gateway invokes the function synchronously (RequestResponse): a failure goes back "
                                   "to the caller as a JSON error; there is no asynchronous event to dead-letter")

@@ -26,6 +26,7 @@ from cdk.components.web_acl.props import (
 )
 from cdk.config.fields import ConfigError, Section
 from cdk.config.safety import SafetyConfig
+from cdk.config.streaming import StreamingConfig, parse_streaming
 
 AUTHORIZATION_TYPES = ("iam", "cognito")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -84,6 +85,7 @@ class ApiConfig:
     conversation_point_in_time_recovery: bool = True
     waf_enabled: bool = False
     waf: WebAclRules = field(default_factory=lambda: WebAclRules(max_body_bytes=runtime_max_body_bytes(20_000)))
+    streaming: StreamingConfig = field(default_factory=StreamingConfig)  # api.streaming (cdk/config/streaming.py)
 
     @property
     def function_timeout_seconds(self) -> int:
@@ -132,6 +134,8 @@ def parse_api(section: Section, *, safety: SafetyConfig | None = None) -> ApiCon
                                minimum=smallest_body, maximum=MAX_BODY_BYTES_CEILING)
 
     count_rules = section.string_list("waf_count_rules", (), item=_common_rule)
+    streaming = parse_streaming(section.section("streaming"),
+                                safety_timeout_seconds=safety.timeout_seconds if safety is not None else 0.0)
     config = ApiConfig(
         stage_name=section.string("stage_name", d.stage_name, pattern=r"[A-Za-z0-9_-]{1,128}",
                                   pattern_hint="1-128 letters, digits, '-' or '_'"),
@@ -172,6 +176,7 @@ def parse_api(section: Section, *, safety: SafetyConfig | None = None) -> ApiCon
                 "waf_body_inspection_limit_kb", int(d.waf.body_inspection_limit.removeprefix("KB_")),
                 choices=WAF_BODY_INSPECTION_LIMITS_KB)),
         ),
+        streaming=streaming,
     )
     section.finish()
     if safety is not None:

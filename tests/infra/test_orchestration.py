@@ -65,8 +65,15 @@ def _methods(stack) -> dict[tuple[str, str], dict[str, Any]]:
             for m in stack.resources_of_type("AWS::ApiGateway::Method").values()}
 
 
-def _function(stack) -> dict[str, Any]:
-    return _one(stack.resources_of_type("AWS::Lambda::Function"))
+def _function(stack, handler: str = "handler.handler") -> dict[str, Any]:
+    """The buffered routes' function (``handler.handler``), or the streaming one (``run.sh``)."""
+    return _one({lid: f for lid, f in stack.resources_of_type("AWS::Lambda::Function").items()
+                 if f["Properties"]["Handler"] == handler})
+
+
+def _function_id(stack, handler: str = "handler.handler") -> str:
+    return next(lid for lid, f in stack.resources_of_type("AWS::Lambda::Function").items()
+                if f["Properties"]["Handler"] == handler)
 
 
 def _role_policies(stack) -> list[dict[str, Any]]:
@@ -93,15 +100,24 @@ def test_every_route_proxies_to_the_one_function_with_the_configured_auth(api):
     env, stack = api
     methods = _methods(stack)
     assert set(methods) == {(route.method, route.path) for route in ROUTES}
-    function_id = next(iter(stack.resources_of_type("AWS::Lambda::Function")))
+    buffered, streaming = _function_id(stack), _function_id(stack, "run.sh")
     # Under SnapStart the gateway invokes the live alias (a published version); $LATEST never restores.
-    target_id = next(iter(stack.resources_of_type("AWS::Lambda::Alias"))) if _config(env).api.lambda_snap_start \
-        else function_id
+    if _config(env).api.lambda_snap_start:
+        buffered = next(iter(stack.resources_of_type("AWS::Lambda::Alias")))
+    streamed = {(route.method, route.path) for route in ROUTES if route.streamed}
+    assert streamed == {("POST", "/v1/generate/stream"), ("POST", "/v1/chat/stream")}
     expected = {"iam": "AWS_IAM", "cognito": "COGNITO_USER_POOLS"}[_config(env).api.authorization]
     for key, method in methods.items():
         assert method["AuthorizationType"] == expected, key
         assert method["Integration"]["Type"] == "AWS_PROXY", key
-        assert target_id in json.dumps(method["Integration"]["Uri"]), key
+        uri = json.dumps(method["Integration"]["Uri"])
+        if key in streamed:  # InvokeWithResponseStream, API Gateway streaming each chunk on
+            assert method["Integration"]["ResponseTransferMode"] == "STREAM", key
+            assert streaming in uri and "/2021-11-15/functions/" in uri and uri.endswith('/response-streaming-invocations"]]}')
+            assert method["Integration"]["TimeoutInMillis"] == _config(env).api.streaming.settings.max_seconds * 1000
+        else:
+            assert "ResponseTransferMode" not in method["Integration"], key
+            assert buffered in uri, key
 
 
 def test_snap_start_on_published_versions_behind_the_live_alias(api):
@@ -111,7 +127,7 @@ def test_snap_start_on_published_versions_behind_the_live_alias(api):
         assert "SnapStart" not in fn and not stack.resources_of_type("AWS::Lambda::Alias")
         return
     assert fn["SnapStart"] == {"ApplyOn": "PublishedVersions"}
-    function_id = next(iter(stack.resources_of_type("AWS::Lambda::Function")))
+    function_id = _function_id(stack)
     alias = _one(stack.resources_of_type("AWS::Lambda::Alias"))
     assert alias["Name"] == "live" and alias["FunctionName"] == {"Ref": function_id}
     versions = stack.resources_of_type("AWS::Lambda::Version")
@@ -120,8 +136,26 @@ def test_snap_start_on_published_versions_behind_the_live_alias(api):
     assert alias["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
     assert version["DeletionPolicy"] == "Delete"
     # API Gateway may invoke the alias (the permission names it, not the unqualified function).
-    permissions = [r["Properties"] for r in stack.resources_of_type("AWS::Lambda::Permission").values()]
+    # (The streamed routes' function has no SnapStart: its permissions name it.)
+    streaming = _function_id(stack, "run.sh")
+    permissions = [r["Properties"] for r in stack.resources_of_type("AWS::Lambda::Permission").values()
+                   if streaming not in json.dumps(r["Properties"]["FunctionName"])]
     assert permissions and all("Live" in json.dumps(p["FunctionName"]) for p in permissions)
+
+
+def test_the_streaming_function_runs_under_the_web_adapter_with_the_stream_contract(api):
+    env, stack = api
+    streaming = _config(env).api.streaming
+    fn = _function(stack, "run.sh")
+    variables = fn["Environment"]["Variables"]
+    assert fn["Timeout"] == streaming.settings.max_seconds
+    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap" and variables["AWS_LWA_INVOKE_MODE"] == "response_stream"
+    assert json.loads(variables["STREAM_CONFIG"])["window_chars"] == streaming.settings.window_chars
+    assert set(CONTRACT_VARIABLES) <= set(variables)
+    assert float(variables["REQUEST_DEADLINE_SECONDS"]) == streaming.settings.max_seconds
+    [layer] = fn["Layers"]
+    assert ":753240598075:layer:LambdaAdapterLayerArm64:" in json.dumps(layer) and fn["Architectures"] == ["arm64"]
+    assert fn["ReservedConcurrentExecutions"] == streaming.lambda_reserved_concurrency
 
 
 def test_post_bodies_are_validated_against_their_json_schema_models(api):
@@ -243,7 +277,8 @@ def test_the_function_runtime_architecture_timeouts_and_environment(api):
     assert json.loads(variables["SAFETY_CONFIG"])["fail_open"] is False
     assert set(json.loads(variables["DEFAULT_MODELS"])) == {"text", "chat", "code", "vision"}
     deadline = float(variables["REQUEST_DEADLINE_SECONDS"])
-    integration_timeouts = {m["Integration"]["TimeoutInMillis"] / 1000 for m in _methods(stack).values()}
+    integration_timeouts = {m["Integration"]["TimeoutInMillis"] / 1000 for m in _methods(stack).values()
+                            if "ResponseTransferMode" not in m["Integration"]}
     assert integration_timeouts == {config.api.integration_timeout_seconds}
     assert deadline < config.api.integration_timeout_seconds <= fn["Timeout"]
 
@@ -383,8 +418,10 @@ def test_cognito_and_raised_timeout_variant(cognito_variant):
     for method in methods.values():
         props = method["Properties"]
         assert props["AuthorizationType"] == "COGNITO_USER_POOLS"
-        assert props["Integration"]["TimeoutInMillis"] == 120_000
-    fn = next(iter(template.find_resources("AWS::Lambda::Function").values()))["Properties"]
+        streamed = props["Integration"].get("ResponseTransferMode") == "STREAM"
+        assert props["Integration"]["TimeoutInMillis"] == (300_000 if streamed else 120_000)
+    fn = next(f for f in template.find_resources("AWS::Lambda::Function").values()
+              if f["Properties"]["Handler"] == "handler.handler")["Properties"]
     assert fn["Timeout"] == 120 and fn["Environment"]["Variables"]["REQUEST_DEADLINE_SECONDS"] == "117"
     models = json.loads(fn["Environment"]["Variables"]["MODELS"])
     assert [m["backend"] for m in models] == ["bedrock", "sagemaker"]

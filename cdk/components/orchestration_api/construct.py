@@ -15,15 +15,20 @@ from constructs import Construct
 from cdk.components.orchestration_api.request_models import REQUEST_SCHEMAS, api_schema, to_json_schema
 from cdk.policy import acknowledge
 
+STREAM_MEDIA_TYPE = "text/event-stream"
+
 
 @dataclass(frozen=True)
 class Route:
     method: str
     path: str
+    streamed: bool = False  # answers text/event-stream: a STREAM integration to the streaming function
 
 
 #: Every route, from the runtime's route table (lambdas/orchestrator/orchestrator/schemas/routes.json).
-ROUTES: tuple[Route, ...] = tuple(Route(route["method"], route["path"]) for route in api_schema.routes())
+ROUTES: tuple[Route, ...] = tuple(
+    Route(route["method"], route["path"], STREAM_MEDIA_TYPE in route["responses"]) for route in api_schema.routes()
+)
 
 # Errors API Gateway answers itself, in the orchestrator's shape:
 # {"error": {"code", "message"}, "request_id"}. Response type -> (code, Retry-After seconds or None).
@@ -98,7 +103,12 @@ class OrchestrationApi(Construct):
       relied on to control costs or block access; "Best practices for API keys and usage plans": don't rely on
       API keys as the only means of authentication and authorization);
     - JSON access logs to the given (encrypted) log group, X-Ray tracing, detailed metrics;
-    - gateway errors (4xx/5xx) in the function's JSON error shape, with the request id.
+    - gateway errors (4xx/5xx) in the function's JSON error shape, with the request id;
+    - the streamed routes (``text/event-stream`` in the route table) proxy to ``stream_handler`` with the
+      integration's ``responseTransferMode: STREAM`` (API Gateway invokes it with InvokeWithResponseStream and
+      sends each chunk on as it arrives, for up to ``stream_timeout``, at most 15 minutes); same authorizer,
+      request models, stage, throttling, access logs and web ACL as every other route. Without a
+      ``stream_handler`` they go to ``handler``, which answers them in one buffered body.
 
     Example::
 
@@ -139,6 +149,8 @@ class OrchestrationApi(Construct):
         user_pool: cognito.IUserPool | None = None,
         description: str | None = None,
         no_web_acl_reason: str | None = None,
+        stream_handler: lambda_.IFunction | None = None,
+        stream_timeout: Duration | None = None,
     ) -> None:
         """``no_web_acl_reason``: why no web ACL will be associated with the stage (acknowledges the WAF
         findings); leave it None when the caller associates one."""
@@ -187,21 +199,32 @@ class OrchestrationApi(Construct):
         integration = apigateway.LambdaIntegration(
             handler, proxy=True, timeout=integration_timeout, allow_test_invoke=False,
         )
+        stream_integration = integration
+        if stream_handler is not None:
+            # CDK 2.275 (aws_apigateway LambdaIntegration, checked in the installed package): STREAM switches
+            # the integration URI to .../2021-11-15/functions/<arn>/response-streaming-invocations.
+            stream_integration = apigateway.LambdaIntegration(
+                stream_handler, proxy=True, timeout=stream_timeout or integration_timeout, allow_test_invoke=False,
+                response_transfer_mode=apigateway.ResponseTransferMode.STREAM,
+            )
         self.models: dict[str, apigateway.Model] = {}
+        by_title: dict[str, apigateway.Model] = {}
         self.methods: dict[tuple[str, str], apigateway.Method] = {}
         for route in ROUTES:
             resource = self.api.root.resource_for_path(route.path.lstrip("/"))
             request_models = None
             schema = REQUEST_SCHEMAS.get(route.path) if route.method == "POST" else None
             if schema is not None:
-                model = self.api.add_model(
-                    schema["title"], content_type="application/json", model_name=schema["title"],
-                    schema=to_json_schema(schema),
-                )
-                self.models[route.path] = model
-                request_models = {"application/json": model}
+                title = schema["title"]  # a streamed route shares its buffered twin's request model
+                if title not in by_title:
+                    by_title[title] = self.api.add_model(
+                        title, content_type="application/json", model_name=title, schema=to_json_schema(schema),
+                    )
+                self.models[route.path] = by_title[title]
+                request_models = {"application/json": by_title[title]}
             self.methods[(route.method, route.path)] = resource.add_method(
-                route.method, integration, request_validator=self.validator, request_models=request_models,
+                route.method, stream_integration if route.streamed else integration,
+                request_validator=self.validator, request_models=request_models,
             )
 
         for response_type, (code, retry_after) in GATEWAY_ERRORS.items():

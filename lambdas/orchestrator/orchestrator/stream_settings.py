@@ -18,9 +18,10 @@ from dataclasses import asdict, dataclass
 from .model_spec import ConfigError
 
 VARIABLE = "STREAM_CONFIG"
-MAX_STREAM_SECONDS = 900  # API Gateway response streaming: 15 minutes at most; Lambda's timeout: 900 s
-_BOUNDS = {"max_seconds": (1, MAX_STREAM_SECONDS), "window_chars": (20, 4000), "min_window_chars": (1, 4000),
-           "tail_chars": (0, 1000)}
+MAX_STREAM_SECONDS = 900  # API Gateway response streaming: 15 minutes at most; Lambda timeout: 900 s
+#: Each key's bounds (the cdk config reader validates `api.streaming` against the same table).
+BOUNDS = {"max_seconds": (1, MAX_STREAM_SECONDS), "window_chars": (20, 4000), "min_window_chars": (1, 4000),
+          "tail_chars": (0, 1000)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class StreamSettings:
     tail_chars: int = 64
 
     def __post_init__(self) -> None:
-        for name, (low, high) in _BOUNDS.items():
+        for name, (low, high) in BOUNDS.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ConfigError(f"{VARIABLE}.{name}", f"must be an integer {low}..{high}")
@@ -50,6 +51,6 @@ class StreamSettings:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ConfigError(VARIABLE, f"is not valid JSON ({exc.msg} at position {exc.pos})") from None
-        if not isinstance(data, dict) or set(data) - set(_BOUNDS):
-            raise ConfigError(VARIABLE, f"must be a JSON object with keys from {sorted(_BOUNDS)}")
+        if not isinstance(data, dict) or set(data) - set(BOUNDS):
+            raise ConfigError(VARIABLE, f"must be a JSON object with keys from {sorted(BOUNDS)}")
         return cls(**data)
