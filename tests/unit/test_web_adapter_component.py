@@ -1,19 +1,21 @@
-"""The Lambda Web Adapter component: its docstring example runs on a bare stack with zero AwsSolutions
-findings, and the layer ARN is the publisher's, in the stack's partition and region."""
+"""The Lambda Web Adapter component: the layer ARN is the publisher's, in the stack's partition and region
+(its docstring example runs in tests/infra/test_component_examples.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from cdk.components.lambda_web_adapter import WebAdapterLayer, WebAdapterProps
-from tests.unit.docstring_examples import synth_docstring_example
 
 
-def test_the_docstring_example_synthesizes_with_no_nag_findings(monkeypatch):
-    template = synth_docstring_example(WebAdapterLayer, monkeypatch)
-    arn = template["Outputs"]["WebAdapterLayerArn"]["Value"]
-    assert arn == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":lambda:", {"Ref": "AWS::Region"},
-                                     ":753240598075:layer:LambdaAdapterLayerArm64:25"]]}
+def test_the_layer_arn_is_the_publishers_in_the_stacks_partition_and_region():
+    from aws_cdk import App, Stack
+
+    stack = Stack(App(), "Example")
+    layer = WebAdapterLayer(stack, "WebAdapter", props=WebAdapterProps(layer_version=25))
+    assert stack.resolve(layer.layer.layer_version_arn) == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":lambda:", {"Ref": "AWS::Region"},
+                          ":753240598075:layer:LambdaAdapterLayerArm64:25"]]}
 
 
 def test_props_switch_on_response_streaming_and_refuse_unknown_architectures():

@@ -18,7 +18,8 @@ class WebAdapterLayer(Construct):
 
     Example::
 
-        from aws_cdk import App, CfnOutput, Stack
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_ssm as ssm
 
         from cdk.components.lambda_web_adapter import WebAdapterLayer, WebAdapterProps
 
@@ -26,7 +27,7 @@ class WebAdapterLayer(Construct):
         stack = Stack(app, "Example")
         adapter = WebAdapterLayer(stack, "WebAdapter", props=WebAdapterProps(layer_version=25, architecture="arm64"))
         # A function takes it with layers=[adapter.layer], handler="run.sh" and environment=adapter.environment.
-        CfnOutput(stack, "WebAdapterLayerArn", value=adapter.layer.layer_version_arn)
+        ssm.StringParameter(stack, "WebAdapterLayerArn", string_value=adapter.layer.layer_version_arn)
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: WebAdapterProps) -> None:
