@@ -83,12 +83,17 @@ def _zephyr_turn(role: str, text: str) -> str:
     return f"<|{role}|>\n{text}</s>\n"
 
 
-def cut_runaway(template: str, text: str) -> str:
-    """The model's answer up to the next turn it may have started writing itself."""
-    markers = {
+def runaway_markers(template: str) -> tuple[str, ...]:
+    """What starts a next turn (or ends this one) in ``template``'s output."""
+    return {
         "llama3": ("<|eot_id|>", "<|start_header_id|>"),
         "mistral": ("[INST]", "</s>"),
         "zephyr": ("</s>", "<|user|>"),
     }.get(template, ("\nUser:",))
+
+
+def cut_runaway(template: str, text: str) -> str:
+    """The model's answer up to the next turn it may have started writing itself."""
+    markers = runaway_markers(template)
     cuts = [index for index in (text.find(marker) for marker in markers) if index >= 0]
     return text[: min(cuts)] if cuts else text

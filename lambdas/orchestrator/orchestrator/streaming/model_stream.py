@@ -32,7 +32,7 @@ from typing import Any
 from ..backends import ModelRequest, elapsed_ms
 from ..backends.bedrock import _BLOCKED, _FAILED, build_request
 from ..backends.sagemaker import _STOP_REASONS, CHARS_PER_TOKEN, build_body
-from ..deadline import Deadline
+from ..deadline import Deadline, bound_to
 from ..errors import ApiError, Blocked, ModelError, ModelTimeout, from_aws_error
 from ..settings import ModelSpec
 
@@ -111,7 +111,8 @@ def open_bedrock(client: Any, model: ModelSpec, request: ModelRequest, settings:
     body = build_request(model, request, settings)
     body["guardrailConfig"]["streamProcessingMode"] = GUARDRAIL_STREAM_MODE
     try:
-        response = client.converse_stream(**body)
+        with bound_to(deadline):  # no attempt starts after the stream's deadline (deadline.py)
+            response = client.converse_stream(**body)
     except Exception as exc:  # noqa: BLE001 - the call itself failed: the caller answers with a status
         raise from_aws_error(exc, model=model) from None
     return ModelStream(response["stream"], _converse_pieces(model), model, deadline)
@@ -144,9 +145,10 @@ def open_sagemaker(client: Any, model: ModelSpec, request: ModelRequest, deadlin
     body["stream"] = True
     payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
     try:
-        response = client.invoke_endpoint_with_response_stream(
-            EndpointName=model.endpoint, ContentType="application/json", Accept="application/json", Body=payload
-        )
+        with bound_to(deadline):
+            response = client.invoke_endpoint_with_response_stream(
+                EndpointName=model.endpoint, ContentType="application/json", Accept="application/json", Body=payload
+            )
     except Exception as exc:  # noqa: BLE001
         raise from_aws_error(exc, model=model) from None
     return ModelStream(response["Body"], _TextGenerationLines(model, len(body["inputs"])), model, deadline)

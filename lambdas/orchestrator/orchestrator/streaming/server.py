@@ -24,7 +24,8 @@ from typing import Any
 
 from ..errors import ApiError, Forbidden, NotFound
 from ..observability import logger, metrics
-from ..routes import caller_of, error_body
+from ..owner import owner_of
+from ..routes import error_body
 from ..service import RequestContext
 from ..validation import parse_json_body
 from .events import MEDIA_TYPE, encode
@@ -54,9 +55,14 @@ class StreamRequestHandler(BaseHTTPRequestHandler):
         if operation is None:
             self._send_error(NotFound(f"no streamed route {self.path}; routes: {sorted(STREAM_ROUTES)}"), request_id)
             return
-        caller = caller_of({"requestContext": request_context})
+        try:
+            caller = owner_of(request_context)  # the buffered routes' rule (owner.py)
+        except Forbidden as exc:
+            self._send_error(exc, request_id)
+            return
         if not caller:
-            self._send_error(Forbidden("the request is not signed by an IAM principal (SigV4) or a Cognito user"), request_id)
+            self._send_error(Forbidden("the request is not signed by an IAM principal (SigV4) nor carries a Cognito token"),
+                             request_id)
             return
         streams: StreamService = self.server.streams
         try:

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import chat_templates
 from ..backends import ModelResult
 from ..deadline import RESPONSE_MARGIN_SECONDS, Deadline
 from ..errors import ApiError
@@ -109,7 +110,7 @@ class Stream:
         stop_reason, usage = "end_turn", model_stream.Piece("usage")
         try:
             yield event("start", **start)
-            cut_at_user_turn = _TurnCutter() if sagemaker else None
+            cut_at_user_turn = _TurnCutter(chat_templates.runaway_markers(plan.model.template)) if sagemaker else None
             for piece in plan.opened:
                 if piece.kind == "error":
                     raise piece.error  # type: ignore[misc]
@@ -160,26 +161,26 @@ class Stream:
 
 
 class _TurnCutter:
-    """Plain-text turns (SageMaker): a model that runs on into the next ``User:`` turn is cut there,
-    as on the buffered path. Holds back a possible marker prefix until it is decided."""
+    """Text-generation containers (SageMaker): a model that runs on into a next turn is cut there, as on
+    the buffered path (``chat_templates.runaway_markers`` of the model's template). Holds back a
+    possible marker prefix until it is decided."""
 
-    MARKER = "\nUser:"
-
-    def __init__(self) -> None:
+    def __init__(self, markers: tuple[str, ...]) -> None:
+        self._markers = markers
         self._held = ""
         self.ended = False
 
     def __call__(self, text: str) -> tuple[str, bool]:
         text = self._held + text
-        at = text.find(self.MARKER)
-        if at >= 0:
+        cuts = [index for index in (text.find(marker) for marker in self._markers) if index >= 0]
+        if cuts:
             self.ended = True
-            return text[:at], True
-        keep = next((n for n in range(min(len(self.MARKER) - 1, len(text)), 0, -1) if self.MARKER.startswith(text[-n:])), 0)
+            return text[: min(cuts)], True
+        keep = max((n for marker in self._markers for n in range(min(len(marker) - 1, len(text)), 0, -1)
+                    if marker.startswith(text[-n:])), default=0)
         self._held = text[len(text) - keep :] if keep else ""
         return text[: len(text) - keep], False
 
     def flush(self) -> str:
         held, self._held = self._held, ""
         return held
-
