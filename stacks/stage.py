@@ -68,7 +68,8 @@ class GenAiStage(Stage):
         )
         if self.knowledge is not None:
             # Retrieve on exactly these knowledge bases (their KNOWLEDGE_BASES settings are the descriptors above).
-            self.knowledge.grant_retrieve(self.api.function)
+            for fn in (self.api.function, self.api.stream_function):
+                self.knowledge.grant_retrieve(fn)
 
         # Only an environment with evaluation.enabled gets the evaluation state machine (issue 15).
         self.evaluation: EvaluationStack | None = None

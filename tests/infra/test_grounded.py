@@ -14,8 +14,9 @@ expose_runtime_packages()
 from orchestrator.knowledge_settings import parse_knowledge_bases  # noqa: E402
 
 
-def _function_variables(stack) -> dict:
-    (fn,) = stack.resources_of_type("AWS::Lambda::Function").values()
+def _function_variables(stack, handler: str = "handler.handler") -> dict:
+    """The buffered routes' function (``handler.handler``) or the streamed routes' (``run.sh``)."""
+    (fn,) = [f for f in stack.resources_of_type("AWS::Lambda::Function").values() if f["Properties"]["Handler"] == handler]
     return fn["Properties"]["Environment"]["Variables"]
 
 
@@ -35,11 +36,14 @@ def test_dev_writes_its_knowledge_base_through_the_settings_contract(synthesized
     kb = parsed["operations-guide"]
     assert (kb.filterable_keys, kb.max_results, kb.min_score, kb.grounded_use_cases) == (("topic",), 5, 0.3, ("answer",))
     assert (kb.below_threshold, kb.retrieved_text_pii) == ("reject", "mask")
+    # The streamed routes ground their answers from the same settings.
+    assert _function_variables(synthesized.stack("dev", "Api"), "run.sh")["KNOWLEDGE_BASES"] == value
 
 
 def test_environments_without_knowledge_bases_write_none(synthesized):
     for env in ("staging", "prod"):
-        assert "KNOWLEDGE_BASES" not in _function_variables(synthesized.stack(env, "Api"))
+        for handler in ("handler.handler", "run.sh"):
+            assert "KNOWLEDGE_BASES" not in _function_variables(synthesized.stack(env, "Api"), handler)
         assert "ContextualGroundingPolicyConfig" not in _guardrail(synthesized.stack(env, "Bedrock"))
 
 

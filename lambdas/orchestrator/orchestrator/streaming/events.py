@@ -3,11 +3,13 @@ is one JSON object with a ``type``:
 
 ``start``     ``{"type": "start", "request_id", "model", "conversation_id"?}`` (first event)
 ``delta``     ``{"type": "delta", "text"}``: screened text, in order; the reply is their concatenation
-``citation``  reserved for grounded answers (not sent yet)
+``citation``  ``{"type": "citation", "n", "source", "score", "excerpt"}``: grounded answers, one per
+              document the answer cites, after the last ``delta`` (the buffered ``citations`` items)
 ``usage``     ``{"type": "usage", "input_tokens", "output_tokens", "estimated"?, "estimated_cost_usd"}``
 ``error``     ``{"type": "error", "error": {"code", "message", ...}, "request_id"}``: the buffered API's error
               object; last event
-``done``      ``{"type": "done", "stop_reason", "request_id", "turn"?}``: last event
+``done``      ``{"type": "done", "stop_reason", "request_id", "turn"?, "grounding"?}``: last event
+              (``stop_reason`` null: grounded, no document matched, no model was called)
 
 Every stream ends with exactly one ``done`` or ``error``. A request that fails before the stream starts
 (validation, input screening, the model refusing the call) gets the buffered API's JSON error and status.

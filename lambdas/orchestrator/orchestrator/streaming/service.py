@@ -4,7 +4,13 @@ windows (``windows.py``) as SSE events (``events.py``).
 
 :meth:`StreamService.open` does everything that can still fail with an HTTP status (validation, input
 screening, opening the model stream) and returns a :class:`Stream`; iterating it yields the events,
-ending with exactly one ``done`` or ``error``. Closing it early (the caller went away) closes the
+ending with exactly one ``done`` or ``error``. A grounded request (a knowledge base named or the use
+case's default) is prepared by the buffered service's own steps (retrieve with the masked question,
+screen the documents, the same prompt); with no document above ``min_score`` no model is called and
+the stream is the buffered route's no-documents answer. After the last window the guardrail's
+contextual grounding check judges the whole screened answer: ``citation`` events for the documents
+it cites, then ``done``, or an ``error`` (422 ``not_grounded``) where the knowledge base rejects
+answers below its thresholds. Closing it early (the caller went away) closes the
 model stream, so no more tokens are generated for a reader that is gone.
 """
 
@@ -18,8 +24,10 @@ from .. import chat_templates
 from ..backends import ModelResult
 from ..deadline import RESPONSE_MARGIN_SECONDS, Deadline
 from ..errors import ApiError
+from ..grounding import NO_DOCUMENTS_ANSWER, GroundedContext
 from ..observability import logger
 from ..parameters import resolve
+from ..retrieval import plan_retrieval
 from ..service import RequestContext, Service, estimated_cost, model_request
 from ..settings import ModelSpec
 from ..stream_settings import StreamSettings
@@ -35,8 +43,9 @@ class _Plan:
     use_case: str
     input_chars: int
     screening: Any
-    opened: model_stream.ModelStream
+    opened: model_stream.ModelStream | None  # None: grounded, no document matched (no model call)
     chat: Any = None  # ChatTurn for chat
+    grounded: GroundedContext | None = None
 
 
 class StreamService:
@@ -63,17 +72,27 @@ class StreamService:
     def _open_generate(self, data: Mapping[str, Any], ctx: RequestContext) -> _Plan:
         svc = self.service
         req = parse_generate(data, svc.settings, svc.catalog)
+        retrieval = plan_retrieval(data, req.use_case.id, svc.settings)
         model = req.models[0]
         params = resolve(req.use_case.default_parameters, req.parameters, model)
-        # Grounded streaming (retrieval, citations, the grounding check) is wired in a later commit.
-        prompt, screening, _ = svc.prepare_prompt(req, None, ctx, guardrail=model.backend == "sagemaker")
-        opened = self._open_model(model, model_request(prompt, req, params), ctx.deadline)
-        return _Plan(model, req.use_case.id, len(req.input), screening, opened)
+        prompt, screening, grounded = svc.prepare_prompt(req, retrieval, ctx, guardrail=model.backend == "sagemaker")
+        opened = None
+        if grounded is None or grounded.documents:
+            opened = self._open_model(model, model_request(prompt, req, params), svc.model_deadline(ctx, grounded))
+        return _Plan(model, req.use_case.id, len(req.input), screening, opened, grounded=grounded)
 
     def _open_chat(self, data: Mapping[str, Any], ctx: RequestContext) -> _Plan:
-        turn = self.service.chat_turn(data, ctx)
-        opened = self._open_model(turn.model, turn.request, ctx.deadline)
-        return _Plan(turn.model, turn.use_case, turn.message_chars, turn.screening, opened, chat=turn)
+        svc = self.service
+        turn = svc.chat_turn(data, ctx)
+        opened = None
+        if turn.grounded is None or turn.grounded.documents:
+            opened = self._open_model(turn.model, turn.request, svc.model_deadline(ctx, turn.grounded))
+        else:
+            # As the buffered chat, no model call and the turn kept so the conversation reads as the caller
+            # sees it; stored while a failure can still answer with a status.
+            svc.store.append_pair(turn.conversation_id, ctx.caller, turn.next_turn, turn.message,
+                                  NO_DOCUMENTS_ANSWER, turn.model.id)
+        return _Plan(turn.model, turn.use_case, turn.message_chars, turn.screening, opened, chat=turn, grounded=turn.grounded)
 
     def _open_model(self, model: ModelSpec, request: Any, deadline: Deadline) -> model_stream.ModelStream:
         clients = self.service.backends.clients
@@ -97,19 +116,36 @@ class Stream:
     def close(self) -> None:
         self._events.close()  # GeneratorExit inside _run: its finally closes the model stream
 
+    def _start(self) -> dict[str, Any]:
+        start: dict[str, Any] = {"request_id": self._ctx.request_id, "model": self._plan.model.id}
+        if self._plan.chat is not None:
+            start["conversation_id"] = self._plan.chat.conversation_id
+        return event("start", **start)
+
+    def _no_documents(self, grounded: GroundedContext) -> Iterator[dict[str, Any]]:
+        """The buffered routes' no-documents answer as events: no model call, no citations."""
+        plan, ctx = self._plan, self._ctx
+        yield self._start()
+        yield event("delta", text=NO_DOCUMENTS_ANSWER)
+        done: dict[str, Any] = {"stop_reason": None, "request_id": ctx.request_id,
+                                "grounding": grounded.no_documents()["grounding"]}
+        if plan.chat is not None:
+            done["turn"] = plan.chat.next_turn + 1  # the turn was stored when the stream opened
+        yield event("done", **done)
+
     def _run(self) -> Iterator[dict[str, Any]]:
         plan, ctx, svc = self._plan, self._ctx, self._owner.service
+        if plan.opened is None and plan.grounded is not None:
+            yield from self._no_documents(plan.grounded)
+            return
         sagemaker = plan.model.backend == "sagemaker"
         from safety.text import sanitize_output
 
         windows = OutputWindows(svc.safety, plan.screening, guardrail=sagemaker, limits=self._owner.limits,
                                 sanitize=sanitize_output)
-        start: dict[str, Any] = {"request_id": ctx.request_id, "model": plan.model.id}
-        if plan.chat is not None:
-            start["conversation_id"] = plan.chat.conversation_id
         stop_reason, usage = "end_turn", model_stream.Piece("usage")
         try:
-            yield event("start", **start)
+            yield self._start()
             cut_at_user_turn = _TurnCutter(chat_templates.runaway_markers(plan.model.template)) if sagemaker else None
             for piece in plan.opened:
                 if piece.kind == "error":
@@ -139,6 +175,12 @@ class Stream:
                 stop_reason=stop_reason, latency_ms=plan.opened.latency_ms, estimated=usage.estimated,
             )
             done: dict[str, Any] = {"stop_reason": stop_reason, "request_id": ctx.request_id}
+            cited: list[dict[str, Any]] = []
+            if plan.grounded is not None:
+                # The whole screened answer (placeholders kept, as the buffered routes judge it); a
+                # rejecting knowledge base raises 422 not_grounded here: the stream ends with `error`.
+                fields = svc.grounding.finish(plan.grounded, windows.reply, ctx.deadline)
+                cited, done["grounding"] = fields["citations"], fields["grounding"]
             if plan.chat is not None:
                 turn = plan.chat
                 svc.store.append_pair(turn.conversation_id, ctx.caller, turn.next_turn, turn.message, windows.reply,
@@ -146,6 +188,8 @@ class Stream:
                 done["turn"] = turn.next_turn + 1
             svc.record_call(plan.model, plan.use_case, result, input_chars=plan.input_chars,
                             output_chars=len(windows.reply))
+            for citation in cited:
+                yield event("citation", **citation)
             yield event("usage", **result.usage(), estimated_cost_usd=estimated_cost(plan.model, result))
             yield event("done", **done)
         except ApiError as exc:
