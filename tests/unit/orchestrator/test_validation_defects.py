@@ -108,7 +108,8 @@ def test_huge_numbers_in_chat_parameters_are_400(call) -> None:
     [
         ({**GENERATE, "carol.smith@example.com": "x"}, "carol.smith@example.com"),
         ({**GENERATE, "parameters": {"dave@example.org": 1}}, "dave@example.org"),
-        ({**GENERATE, "instructions": {"+44 20 7946 0958": "x"}}, "7946"),
+        # Digits with a space: a random request id (hex) can never contain it.
+        ({**GENERATE, "instructions": {"+44 20 7946 0958": "x"}}, "7946 0958"),
         ({**GENERATE, "x" * 5000: 1}, "x" * 40),
     ],
 )
