@@ -196,6 +196,33 @@ def _api_gateway_role(ctx: Context) -> list[Outcome]:
                     ctx.deploy_account_stack)]
 
 
+def _staged_weights(ctx: Context) -> list[Outcome]:
+    """An endpoint that serves S3-staged Neuron weights starts only if they are there: SageMaker copies the prefix
+    (or archive) at every container start and the stack rolls back after the startup timeout otherwise."""
+    endpoint = ctx.env.sagemaker.endpoint
+    if not (endpoint.enabled and endpoint.model_data_url):
+        return [Outcome("-", True, "no S3-staged model for this environment")]
+    account = ctx.client("sts").get_caller_identity()["Account"]
+    url = endpoint.model_data_url.format(account=account, region=ctx.env.region)
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    fix = f"stage the compiled weights: python -m cdk.planning.neuron_staging --env {ctx.env.name}"
+    s3 = ctx.client("s3")
+    if key.endswith("/"):
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1000).get("Contents", [])
+        names = {item["Key"].removeprefix(key) for item in listed}
+        ok = "config.json" in names
+        return [Outcome(url, ok, f"{len(names)} object(s), config.json {'found' if ok else 'missing'}", "" if ok else fix)]
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+            raise
+        return [Outcome(url, False, "archive not found", fix)]
+    return [Outcome(url, True, "archive found")]
+
+
 def _bootstrap(ctx: Context) -> list[Outcome]:
     name = f"/cdk-bootstrap/{ctx.qualifier}/version"
     fix = (f"cdk bootstrap aws://{ctx.env.account or '<account>'}/{ctx.env.region} (see README "
@@ -278,6 +305,10 @@ CHECKS: tuple[Check, ...] = (
     Check("api_gateway_role", "API Gateway account CloudWatch role",
           "`make deploy-account ENV=<env>` (or `make deploy`, which runs it first) in a new account and region: the "
           "account stack sets the role every stage needs for access logs", ("apigateway:GET",), _api_gateway_role),
+    Check("staged_weights", "Neuron-compiled weights staged in S3 for the endpoint",
+          "an endpoint with `model_data_url` needs its compiled weights uploaded first "
+          "(`python -m cdk.planning.neuron_staging --env <env>` prints the commands)",
+          ("sts:GetCallerIdentity", "s3:ListBucket", "s3:GetObject"), _staged_weights),
     Check("cdk_bootstrap", "CDK bootstrap version",
           f"`cdk bootstrap` the account and region (bootstrap version >= {MIN_BOOTSTRAP_VERSION})",
           ("ssm:GetParameter",), _bootstrap),

@@ -30,7 +30,7 @@ class Stubs:
                                          region_name="eu-west-1")
         self.clients, self.stubbers = {}, {}
         for service in ("service-quotas", "lambda", "bedrock", "comprehend", "apigateway", "ssm", "cloudtrail",
-                        "cloudformation"):
+                        "cloudformation", "sts", "s3"):
             self.clients[service] = session.client(service)
             self.stubbers[service] = Stubber(self.clients[service])
             self.stubbers[service].activate()
@@ -81,7 +81,7 @@ ENOUGH = {"Quotas": [_quota("ml.inf2.xlarge for endpoint usage", 6), _quota("ml.
 def test_every_check_is_tested_here():
     assert set(CHECKS) == {"endpoint_quota", "training_quota", "instance_types", "lambda_concurrency",
                            "bedrock_model_access", "comprehend_toxicity", "api_gateway_role", "cdk_bootstrap",
-                           "account_singletons"}
+                           "account_singletons", "staged_weights"}
 
 
 def test_endpoint_quota_passes_with_double_the_peak_of_every_environment_sharing_the_account():
@@ -154,6 +154,35 @@ def test_comprehend_toxicity_pass_and_fail():
     assert ok.ok
     (bad,) = _run("comprehend_toxicity", Stubs().error("comprehend", "detect_toxic_content", "UnsupportedLanguage"))
     assert not bad.ok and "fails closed" in bad.fix
+
+
+def _identity() -> dict:
+    return {"Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/ops", "UserId": "AIDA0000000000000000"}
+
+
+def test_staged_weights_need_the_compiled_model_under_the_configured_prefix():
+    bucket, prefix = "genai-models-111122223333-eu-west-1", "zephyr-7b-beta/neuron-b4-s4096-c2-bf16/"
+    listing = {"Contents": [{"Key": prefix + name} for name in ("config.json", "model.safetensors")]}
+    (ok,) = _run("staged_weights", Stubs().add("sts", "get_caller_identity", _identity())
+                 .add("s3", "list_objects_v2", listing))
+    assert ok.ok and ok.item == f"s3://{bucket}/{prefix}"
+    (missing,) = _run("staged_weights", Stubs().add("sts", "get_caller_identity", _identity())
+                      .add("s3", "list_objects_v2", {"Contents": []}))
+    assert not missing.ok and "neuron_staging --env prod" in missing.fix
+    (none,) = _run("staged_weights", Stubs(), env="dev")  # dev serves no endpoint
+    assert none.ok
+
+
+def test_staged_weights_as_one_archive_must_exist():
+    context = cdk_context()
+    context["environments"]["prod"]["sagemaker"]["endpoint"]["model_data_url"] = "s3://models-{account}/m/model.tar.gz"
+    found = Stubs().add("sts", "get_caller_identity", _identity()).add("s3", "head_object", {"ContentLength": 1})
+    (ok,) = _run("staged_weights", found, context=context)
+    assert ok.ok and ok.item == "s3://models-111122223333/m/model.tar.gz"
+    absent = Stubs().add("sts", "get_caller_identity", _identity())
+    absent.stubbers["s3"].add_client_error("head_object", service_error_code="404", http_status_code=404)
+    (missing,) = _run("staged_weights", absent, context=context)
+    assert not missing.ok and missing.detail == "archive not found"
 
 
 def _external() -> dict:
