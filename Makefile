@@ -44,7 +44,20 @@ $(VENV)/.client-installed: $(VENV)/.installed client/pyproject.toml $(wildcard c
 
 client: $(VENV)/.client-installed
 
-setup: $(VENV)/.installed node_modules/.installed $(VENV)/.client-installed assets
+# The playground single-page app (playground/, issue 16): its pinned npm dependencies from its own lockfile, then
+# an offline type check + esbuild bundle into playground/dist/ (Node.js from the virtualenv).
+PLAYGROUND_SOURCES := $(wildcard playground/src/*.ts playground/src/*/*.ts playground/src/*.css) \
+  playground/index.html playground/build.mjs playground/tsconfig.json
+
+playground/node_modules/.installed: playground/package.json playground/package-lock.json | $(VENV)/.installed
+	npm ci --prefix playground --no-audit --no-fund --loglevel=error
+	touch $@
+
+playground/dist/.built: playground/node_modules/.installed $(PLAYGROUND_SOURCES)
+	npm --prefix playground run --silent build
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed $(VENV)/.client-installed assets playground/dist/.built
 
 synth: setup
 	rm -rf cdk.out

@@ -1,0 +1,129 @@
+// Cognito hosted UI sign-in: OAuth 2.0 authorization code with PKCE (RFC 7636, S256 via WebCrypto), the
+// code exchanged at https://<hosted_ui_domain>/oauth2/token. Tokens live in sessionStorage (gone with the
+// tab; never localStorage). The API's COGNITO_USER_POOLS authorizer (cdk/components/orchestration_api) has
+// no OAuth scopes on its methods, so it takes the ID token, sent as the raw Authorization header value like
+// client/genai_client does (API Gateway docs: without method scopes the authorizer validates an ID token).
+import type { AuthConfig } from "../config";
+import type { Auth } from "./types";
+
+const TOKENS = "playground.tokens";
+const PENDING = "playground.pkce";
+const EXPIRY_MARGIN_MS = 60_000;
+
+interface Tokens {
+  id_token: string;
+  refresh_token?: string;
+  expires_at: number;
+}
+
+export function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function randomString(bytes = 32): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+export async function pkceChallenge(verifier: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+  return base64url(new Uint8Array(digest));
+}
+
+function claims(idToken: string): Record<string, unknown> {
+  try {
+    const payload = idToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const bytes = Uint8Array.from(atob(payload), (char) => char.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+export function cognitoAuth(config: AuthConfig): Auth {
+  const domain = config.hosted_ui_domain ?? "";
+  const clientId = config.user_pool_client_id ?? "";
+  const redirectUri = config.redirect_uri ?? `${location.origin}/`;
+  const base = domain.startsWith("https://") ? domain.replace(/\/$/, "") : `https://${domain}`;
+
+  const load = (): Tokens | null => {
+    const raw = sessionStorage.getItem(TOKENS);
+    return raw ? (JSON.parse(raw) as Tokens) : null;
+  };
+
+  async function exchange(params: Record<string, string>): Promise<Tokens> {
+    const response = await fetch(`${base}/oauth2/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ client_id: clientId, ...params }),
+    });
+    if (!response.ok) throw new Error(`sign-in failed: the token endpoint answered HTTP ${response.status}`);
+    const body = (await response.json()) as { id_token: string; refresh_token?: string; expires_in: number };
+    const tokens: Tokens = {
+      id_token: body.id_token,
+      refresh_token: body.refresh_token ?? params.refresh_token,
+      expires_at: Date.now() + body.expires_in * 1000,
+    };
+    sessionStorage.setItem(TOKENS, JSON.stringify(tokens));
+    return tokens;
+  }
+
+  /** Back from the hosted UI with ?code=&state=: exchange the code, then drop it from the address bar. */
+  async function completeRedirect(): Promise<void> {
+    const query = new URLSearchParams(location.search);
+    const code = query.get("code");
+    const pending = sessionStorage.getItem(PENDING);
+    if (!code || !pending) return;
+    sessionStorage.removeItem(PENDING);
+    history.replaceState(null, "", location.pathname + location.hash);
+    const { state, verifier } = JSON.parse(pending) as { state: string; verifier: string };
+    if (query.get("state") !== state) throw new Error("sign-in failed: the state does not match");
+    await exchange({ grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: verifier });
+  }
+
+  const ready = completeRedirect();
+
+  return {
+    mode: "cognito",
+    canSignIn: true,
+    user: () => {
+      const tokens = load();
+      if (!tokens) return null;
+      const values = claims(tokens.id_token);
+      return String(values.email ?? values["cognito:username"] ?? "signed in");
+    },
+    async headers(): Promise<Record<string, string>> {
+      await ready;
+      let tokens = load();
+      if (tokens && tokens.expires_at - EXPIRY_MARGIN_MS < Date.now()) {
+        tokens = tokens.refresh_token
+          ? await exchange({ grant_type: "refresh_token", refresh_token: tokens.refresh_token }).catch(() => null)
+          : null;
+        if (!tokens) sessionStorage.removeItem(TOKENS);
+      }
+      // No token: the API answers 401 and the page offers sign-in.
+      return tokens ? { Authorization: tokens.id_token } : {};
+    },
+    async signIn() {
+      const verifier = randomString(48);
+      const state = randomString(16);
+      sessionStorage.setItem(PENDING, JSON.stringify({ state, verifier }));
+      const query = new URLSearchParams({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        scope: "openid email",
+        state,
+        code_challenge_method: "S256",
+        code_challenge: await pkceChallenge(verifier),
+      });
+      location.assign(`${base}/oauth2/authorize?${query}`);
+    },
+    signOut() {
+      sessionStorage.removeItem(TOKENS);
+      const query = new URLSearchParams({ client_id: clientId, logout_uri: redirectUri });
+      location.assign(`${base}/logout?${query}`);
+    },
+  };
+}

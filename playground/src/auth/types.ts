@@ -1,0 +1,13 @@
+// What the API client needs from sign-in, whatever the environment's mode (stub, cognito, iam).
+
+export interface Auth {
+  readonly mode: string;
+  /** Whether the page can send the user to a sign-in page (false for the local stub). */
+  readonly canSignIn: boolean;
+  /** The signed-in user's display name, or null when signed out. */
+  user(): string | null;
+  /** Headers that authenticate one API request. IAM signs the method, URL and body (SigV4). */
+  headers(method: string, url: URL, body: string | undefined): Promise<Record<string, string>>;
+  signIn(): Promise<void>;
+  signOut(): void;
+}
