@@ -11,6 +11,7 @@ sessions in AgentCore Memory, every model call under the environment's guardrail
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
@@ -33,10 +34,16 @@ expose_runtime_packages()
 
 # isort: split
 from agent_runtime import settings_contract as agent_contract  # noqa: E402
-from orchestrator.agent_tools import ENABLED_TOOLS_VARIABLE, tool_definitions  # noqa: E402
+from orchestrator.agent_tools import (  # noqa: E402
+    ENABLED_TOOLS_VARIABLE,
+    search_tool_definitions,
+    search_tool_name,
+    tool_definitions,
+)
 from orchestrator.catalog import load_catalog  # noqa: E402
 
 TOOLS_TARGET = "usecases"
+KNOWLEDGE_TARGET = "knowledge"
 TOOLS_HANDLER = "tool_handler.handler"
 
 
@@ -44,6 +51,16 @@ class ModelAccessGrants(Protocol):
     def grant_invoke(self, grantee: iam.IGrantable) -> Any: ...
 
     def grant_apply_guardrail(self, grantee: iam.IGrantable) -> Any: ...
+
+
+class RetrievableKnowledgeBase(Protocol):
+    def grant_retrieve(self, grantee: iam.IGrantable) -> Any: ...
+
+
+class KnowledgeOutputs(Protocol):
+    """What the knowledge stack exposes: its knowledge bases by name (``bedrock:Retrieve`` grants)."""
+
+    knowledge_bases: Mapping[str, RetrievableKnowledgeBase]
 
 
 class OrchestratorOutputs(Protocol):
@@ -59,7 +76,8 @@ class AgentsStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
                  model_access: ModelAccessGrants, guardrail_arn: str, guardrail_version: str,
-                 api: OrchestratorOutputs, alarm_topic: AlarmTopic | None = None, **kwargs: Any) -> None:
+                 api: OrchestratorOutputs, knowledge: KnowledgeOutputs | None = None,
+                 alarm_topic: AlarmTopic | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         agents = config.agents
         if agents.runtime is None:
@@ -75,20 +93,25 @@ class AgentsStack(Stack):
         tool = PythonFunction(
             self, "Tools",
             asset="orchestrator", handler=TOOLS_HANDLER,
-            description=f"{config.project} {config.name}: the use cases as AgentCore Gateway tools",
+            description=f"{config.project} {config.name}: the use cases and knowledge-base searches as AgentCore Gateway tools",
             service_name="agent-tools", metrics_namespace=api_settings.metrics_namespace,
             log_level=api_settings.log_level, memory_size=config.api.lambda_memory_mb,
             timeout=Duration.seconds(config.api.function_timeout_seconds),
             reserved_concurrency=config.api.lambda_reserved_concurrency,
             log_retention=retention_days(config.log_retention_days), removal_policy=removal,
             log_encryption_key=logs_key,
-            environment={**api_settings.to_environment(), ENABLED_TOOLS_VARIABLE: ",".join(agents.use_cases)},
+            environment={**api_settings.to_environment(), ENABLED_TOOLS_VARIABLE: ",".join(
+                (*agents.use_cases, *(search_tool_name(name) for name in agents.knowledge_bases)))},
         )
         self.tool_function = tool.function
         model_access.grant_invoke(self.tool_function)
         model_access.grant_apply_guardrail(self.tool_function)
         if api.endpoint is not None:
             api.endpoint.grant_invoke(self.tool_function)
+        if agents.knowledge_bases and knowledge is None:
+            raise ValueError(f"environments.{config.name}.agents.tools.knowledge_bases needs the knowledge stack")
+        for name in agents.knowledge_bases:  # Retrieve on exactly the knowledge bases offered as tools
+            knowledge.knowledge_bases[name].grant_retrieve(self.tool_function)  # type: ignore[union-attr]
         ComprehendDetectionPolicy(self, "ToolsSafetyPolicy", roles=[tool.role],
                                   description="Comprehend PII, toxicity and language detection for the tools' filters")
         for rule in ("Serverless-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"):
@@ -98,9 +121,14 @@ class AgentsStack(Stack):
                     "the function reaches only AWS service APIs (Bedrock, SageMaker runtime, Comprehend) over TLS")
 
         catalog = load_catalog()
-        target = LambdaToolTarget(name=TOOLS_TARGET, tools=tuple(
-            tool_definitions((use_case, catalog[use_case].description) for use_case in agents.use_cases)))
-        self.gateway = ToolGateway(self, "Gateway", targets=[(target, self.tool_function)],
+        targets = [(LambdaToolTarget(name=TOOLS_TARGET, tools=tuple(
+            tool_definitions((use_case, catalog[use_case].description) for use_case in agents.use_cases))),
+            self.tool_function)]
+        if agents.knowledge_bases:
+            descriptions = {kb.name: kb.description for kb in config.knowledge_bases}
+            targets.append((LambdaToolTarget(name=KNOWLEDGE_TARGET, tools=tuple(search_tool_definitions(
+                (name, descriptions[name]) for name in agents.knowledge_bases))), self.tool_function))
+        self.gateway = ToolGateway(self, "Gateway", targets=targets,
                                    description=f"{config.project} {config.name} use cases as tools")
         self.memory = AgentMemory(self, "Memory", props=agents.memory, removal_policy=removal,
                                   description=f"{config.project} {config.name} agent sessions")

@@ -86,7 +86,8 @@ class GenAiStage(Stage):
             self.agents = AgentsStack(
                 self, "Agents", **self._stack_props("agents", "AgentCore agent, its Gateway tools and memory"),
                 model_access=self.bedrock.model_access, guardrail_arn=self.bedrock.guardrail_arn,
-                guardrail_version=self.bedrock.guardrail_version, api=self.api, alarm_topic=self.alerting.alarm_topic,
+                guardrail_version=self.bedrock.guardrail_version, api=self.api, knowledge=self.knowledge,
+                alarm_topic=self.alerting.alarm_topic,
             )
 
         # Last: reads what the stacks above expose (pass each one as it exists), nothing depends on it.

@@ -6,7 +6,8 @@ Absent or ``"enabled": false`` means no agents stack. Every key but ``enabled`` 
       "enabled": true,
       "model": "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
       "max_output_tokens": 1024,
-      "tools": {"use_cases": ["summarize", "translate", "classify", "extract", "answer"]},
+      "tools": {"use_cases": ["summarize", "translate", "classify", "extract", "answer"],
+                "knowledge_bases": ["operations-guide"]},
       "memory": {"event_retention_days": 30, "summaries": true, "user_preferences": true, "history_turns": 10},
       "limits": {"max_steps": 6, "max_tool_calls": 8, "max_seconds": 20, "max_cost_usd": 0.05},
       "access": [{"callers": ["*"], "tools": ["summarize", "translate"]}]
@@ -14,9 +15,10 @@ Absent or ``"enabled": false`` means no agents stack. Every key but ``enabled`` 
 
 ``model`` must be on the environment's ``bedrock.models`` allow-list and take Converse tool use (default: the
 chat default model). ``tools.use_cases`` are catalog use cases of the text and code families (chat keeps its own
-history; the vision use case needs an image). ``access`` rules match the API's caller id (``cognito:<sub>`` or
-an IAM ARN) with fnmatch patterns; a caller may use the union of the tools of the rules it matches (default: every
-caller, every tool). ``limits.max_seconds`` must leave the API time to screen the answer: at most
+history; the vision use case needs an image). ``tools.knowledge_bases`` are names from the environment's
+``knowledge_bases`` (default: none), each the tool ``search_<name>``. ``access`` rules match the API's caller id
+(``cognito:<sub>`` or an IAM ARN) with fnmatch patterns; a caller may use the union of the tools of the rules it
+matches (default: every caller, every tool). ``limits.max_seconds`` must leave the API time to screen the answer: at most
 ``api`` request deadline - 5 s. Bounds live in ``cdk/components/agentcore_*/props.py``.
 """
 
@@ -42,6 +44,12 @@ from cdk.components.agentcore_runtime.props import (
 from cdk.config.bedrock import BedrockConfig
 from cdk.config.fields import ConfigError, Section
 from cdk.config.knowledge_bases import PROMPT_CATALOG_PATH
+from cdk.runtime_contracts import expose_runtime_packages
+
+expose_runtime_packages()
+
+# isort: split
+from orchestrator.agent_tools import search_tool_name  # noqa: E402
 
 TOOL_FAMILIES = ("text", "code")
 #: Seconds the API keeps after the agent's run for the output screening and the response.
@@ -53,6 +61,7 @@ CALLER_PATTERN = r"[A-Za-z0-9:/*?_.@+=,\-\[\]]{1,256}"
 class AgentsConfig:
     enabled: bool = False
     use_cases: tuple[str, ...] = ()
+    knowledge_bases: tuple[str, ...] = ()  # each one the tool search_<name>
     memory: AgentMemoryProps = field(default_factory=AgentMemoryProps)
     runtime: AgentRuntimeProps | None = None  # None when disabled
 
@@ -64,7 +73,9 @@ def catalog_families() -> dict[str, str]:
     return {entry["id"]: entry["family"] for entry in catalog["use_cases"]}
 
 
-def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_seconds: int) -> AgentsConfig:
+def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_seconds: int,
+                 knowledge_bases: tuple[str, ...] = ()) -> AgentsConfig:
+    """``knowledge_bases``: the names of the environment's knowledge bases (what ``tools.knowledge_bases`` may list)."""
     enabled = section.boolean("enabled", False)
     if not enabled:
         for key in ("model", "max_output_tokens", "tools", "memory", "limits", "access"):
@@ -90,7 +101,16 @@ def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_s
 
     use_cases = tools.string_list("use_cases", ("summarize", "translate", "classify", "extract", "answer"),
                                   item=use_case, min_items=1)
+
+    def knowledge_base(path: str, value: str) -> str:
+        if value not in knowledge_bases:
+            raise ConfigError(path, f"{value!r} is not one of this environment's knowledge_bases; allowed values: "
+                              f"{', '.join(knowledge_bases) or '(none configured)'}")
+        return value
+
+    searched = tools.string_list("knowledge_bases", (), item=knowledge_base)
     tools.finish()
+    tool_names = (*use_cases, *(search_tool_name(name) for name in searched))
 
     memory_section = section.section("memory")
     d = AgentMemoryProps()
@@ -122,7 +142,7 @@ def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_s
     )
     limits_section.finish()
 
-    rules = _parse_access(section, use_cases)
+    rules = _parse_access(section, tool_names)
     runtime = AgentRuntimeProps(
         model_id=model_id,
         price_in_per_1k=price.input,
@@ -133,20 +153,22 @@ def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_s
         history_turns=history_turns,
         limits=limits,
         tool_rules=rules,
+        search_tools=tuple(search_tool_name(name) for name in searched),
     )
     section.finish()
-    return AgentsConfig(enabled=True, use_cases=use_cases, memory=memory, runtime=runtime)
+    return AgentsConfig(enabled=True, use_cases=use_cases, knowledge_bases=searched, memory=memory, runtime=runtime)
 
 
-def _parse_access(section: Section, use_cases: tuple[str, ...]) -> tuple[ToolRule, ...]:
+def _parse_access(section: Section, tool_names: tuple[str, ...]) -> tuple[ToolRule, ...]:
     if not section.has("access"):
         section.raw("access", None)
-        return (ToolRule(("*",), use_cases),)
+        return (ToolRule(("*",), tool_names),)
     rules: list[ToolRule] = []
     for rule in section.list_of_sections("access"):
         def known(path: str, value: str) -> str:
-            if value not in use_cases:
-                raise ConfigError(path, f"{value!r} is not one of agents.tools.use_cases: {', '.join(use_cases)}")
+            if value not in tool_names:
+                raise ConfigError(path, f"{value!r} is not one of the agent's tools (agents.tools.use_cases and "
+                                  f"search_<name> of agents.tools.knowledge_bases): {', '.join(tool_names)}")
             return value
 
         def caller(path: str, value: str) -> str:

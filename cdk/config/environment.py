@@ -130,9 +130,11 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
                                   retain_data=section.raw("removal_policy", "retain") == "retain"),
         observability=parse_observability(section.section("observability")),
         budget=parse_budget(section.section("budget"), environment=name),
-        knowledge_bases=parse_knowledge_bases(section.raw("knowledge_bases", None), section.child_path("knowledge_bases")),
+        knowledge_bases=(knowledge_bases := parse_knowledge_bases(section.raw("knowledge_bases", None),
+                                                                  section.child_path("knowledge_bases"))),
         evaluation=parse_evaluation(section.section("evaluation"), bedrock=bedrock, api=api),
-        agents=parse_agents(section.section("agents"), bedrock=bedrock, request_deadline_seconds=api.request_deadline_seconds),
+        agents=parse_agents(section.section("agents"), bedrock=bedrock, request_deadline_seconds=api.request_deadline_seconds,
+                            knowledge_bases=tuple(kb.name for kb in knowledge_bases)),
     )
     section.finish()
     return config

@@ -25,7 +25,8 @@ def test_the_gateway_takes_iam_callers_and_lists_each_configured_use_case_as_a_t
     gateway = only(agents, "AWS::BedrockAgentCore::Gateway")["Properties"]
     assert gateway["AuthorizerType"] == "AWS_IAM"
     assert gateway["ProtocolType"] == "MCP"
-    target = only(agents, "AWS::BedrockAgentCore::GatewayTarget")["Properties"]
+    target = next(t["Properties"] for t in agents.resources_of_type("AWS::BedrockAgentCore::GatewayTarget").values()
+                  if t["Properties"]["Name"] == "usecases")
     lambda_target = target["TargetConfiguration"]["Mcp"]["Lambda"]
     tools = {tool["Name"]: tool for tool in lambda_target["ToolSchema"]["InlinePayload"]}
     assert set(tools) == {"summarize", "translate", "classify", "extract", "answer"}
@@ -34,11 +35,29 @@ def test_the_gateway_takes_iam_callers_and_lists_each_configured_use_case_as_a_t
     assert target["CredentialProviderConfigurations"] == [{"CredentialProviderType": "GATEWAY_IAM_ROLE"}]
 
 
+def test_each_configured_knowledge_base_is_a_search_tool_with_retrieve_on_it_alone(agents, synthesized):
+    targets = {t["Properties"]["Name"]: t["Properties"] for t in
+               agents.resources_of_type("AWS::BedrockAgentCore::GatewayTarget").values()}
+    assert set(targets) == {"usecases", "knowledge"}
+    [tool] = targets["knowledge"]["TargetConfiguration"]["Mcp"]["Lambda"]["ToolSchema"]["InlinePayload"]
+    assert tool["Name"] == "search_operations-guide"
+    assert tool["InputSchema"]["Required"] == ["query"] and set(tool["InputSchema"]["Properties"]) == {"query"}
+    retrieve = [s for p in agents.resources_of_type("AWS::IAM::Policy").values()
+                for s in flat(p["Properties"]["PolicyDocument"])["Statement"] if "bedrock:Retrieve" in s["Action"]]
+    retrieve += [s for p in agents.resources_of_type("AWS::IAM::ManagedPolicy").values()
+                 for s in flat(p["Properties"]["PolicyDocument"])["Statement"] if "bedrock:Retrieve" in s["Action"]]
+    assert len(retrieve) == 1 and "OperationsGuideKnowledgeBase" in json.dumps(retrieve[0]["Resource"])
+    staging = synthesized.stack("staging", "Agents")
+    assert "bedrock:Retrieve" not in json.dumps(staging.template)  # staging offers no knowledge base to its agent
+    assert {t["Properties"]["Name"] for t in staging.resources_of_type("AWS::BedrockAgentCore::GatewayTarget").values()} \
+        == {"usecases"}
+
+
 def test_the_tool_function_is_the_orchestrator_code_with_the_tool_entry_point(agents, synthesized):
     [tools] = [f["Properties"] for f in agents.resources_of_type("AWS::Lambda::Function").values()
                if f["Properties"]["Handler"] == "tool_handler.handler"]
     env = tools["Environment"]["Variables"]
-    assert env["AGENT_TOOLS"] == "summarize,translate,classify,extract,answer"
+    assert env["AGENT_TOOLS"] == "summarize,translate,classify,extract,answer,search_operations-guide"
     api = next(f["Properties"] for f in synthesized.stack("dev", "Api").resources_of_type("AWS::Lambda::Function").values()
            if f["Properties"]["Handler"] == "handler.handler")["Environment"]["Variables"]
     same = ("MODELS", "DEFAULT_MODELS", "SAFETY_CONFIG", "GUARDRAIL_VERSION", "MAX_INPUT_CHARS")

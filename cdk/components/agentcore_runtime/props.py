@@ -35,4 +35,5 @@ class AgentRuntimeProps:
     history_turns: int = 10
     limits: Limits = field(default_factory=Limits)
     tool_rules: tuple[ToolRule, ...] = ()
+    search_tools: tuple[str, ...] = ()  # tools whose results are citable knowledge-base documents
 

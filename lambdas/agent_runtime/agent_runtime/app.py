@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .citations import cited
 from .loop import AgentLoop, AgentStopped, ModelPort, Pricing, RunState, ToolPort
 from .memory import SessionMemory
 from .metrics import emit_run
@@ -29,7 +30,8 @@ class AgentApp:
                  clock: Callable[[], float] = time.monotonic, write: Callable[[str], None] = print) -> None:
         self.settings, self.memory, self.clock, self.write = settings, memory, clock, write
         self.loop = AgentLoop(model, tools, limits=settings.limits, clock=clock,
-                              pricing=Pricing(settings.price_in_per_1k, settings.price_out_per_1k))
+                              pricing=Pricing(settings.price_in_per_1k, settings.price_out_per_1k),
+                              search_tools=frozenset(settings.search_tools))
 
     def handle(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         message, caller, session_id = payload.get("message"), payload.get("caller"), payload.get("session_id")
@@ -53,7 +55,10 @@ class AgentApp:
         # Recorded before the response is returned: nothing runs after it is sent.
         self.memory.append(caller, session_id, message, result.output)
         self._emit(result.state, started, None)
-        return {"output": result.output, "session_id": session_id, **_report(result.state)}
+        body = {"output": result.output, "session_id": session_id, **_report(result.state)}
+        if result.state.citations:
+            body["citations"] = cited(result.output, result.state.citations)
+        return body
 
     def _emit(self, state: RunState, started: float, limit: str | None) -> None:
         emit_run(self.settings.metrics_namespace, self.settings.environment, state,

@@ -56,6 +56,8 @@ class AgentSettings:
     limits: Limits = field(default_factory=Limits)
     tool_rules: tuple[ToolRule, ...] = ()
     metrics_namespace: str = "genai/Agents"
+    #: Tools (bare names) whose results are knowledge-base documents: cited in the answer (``citations.py``).
+    search_tools: tuple[str, ...] = ()
 
     def to_environment(self) -> dict[str, str]:
         return {SETTINGS: json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)}
@@ -69,6 +71,7 @@ class AgentSettings:
             data = json.loads(raw)
             limits = Limits(**data.pop("limits"))
             rules = tuple(ToolRule(tuple(r["callers"]), tuple(r["tools"])) for r in data.pop("tool_rules"))
-            return cls(**data, limits=limits, tool_rules=rules)
+            search_tools = tuple(data.pop("search_tools", ()))
+            return cls(**data, limits=limits, tool_rules=rules, search_tools=search_tools)
         except (ValueError, TypeError, KeyError) as exc:
             raise ValueError(f"{SETTINGS} is not a valid agent settings document: {exc}") from None

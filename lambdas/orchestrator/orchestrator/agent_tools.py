@@ -1,4 +1,5 @@
-"""The catalog's use cases as MCP tools of the AgentCore Gateway's Lambda target (``tool_handler.py``).
+"""The catalog's use cases and the knowledge-base searches as MCP tools of the AgentCore Gateway's Lambda
+target (``tool_handler.py``).
 
 Each enabled use case is one tool named like the use case. Its input schema is cut from the one API
 schema (``GenerateRequest`` in schemas/requests.json, bundled and closed by ``api_schema``): the caller
@@ -11,6 +12,11 @@ Gateway): the event is the tool's arguments; ``context.client_context.custom["be
 names the tool as ``<target name>___<tool name>``; the function returns JSON, which the Gateway hands to
 the agent as the tool's text. A refused or failed call returns ``{"error": {"code", "message"}}``; the
 agent's Gateway client reports such a result as a failed tool call.
+
+Each knowledge base the environment offers to the agent is one tool ``search_<knowledge base name>``
+(:func:`search_tool_name`) taking ``{"query"}``; it runs the grounded answers' retrieval and document
+screening (``knowledge_tool.py``) and returns ``{"knowledge_base", "note", "documents": [{"n", "source",
+"score", "text"}]}``: the shape the agent reads its citations from (``agent_runtime/citations.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ ENABLED_TOOLS_VARIABLE = "AGENT_TOOLS"
 TOOL_NAME_KEY = "bedrockAgentCoreToolName"
 TARGET_SEPARATOR = "___"
 TOOL_FIELDS = ("input", "context", "instructions")
+SEARCH_TOOL_PREFIX = "search_"
+SEARCH_FIELDS = ("query",)
+#: A search query's length bound: a question, not a document (Retrieve itself takes up to 20,000 characters).
+MAX_SEARCH_QUERY_CHARS = 1000
 #: Keywords the Gateway's tool schema (SchemaDefinition) carries; the rest stay with the API's validators.
 _KEPT_KEYWORDS = ("type", "description", "properties", "required", "items")
 
@@ -43,6 +53,20 @@ def tool_definitions(use_cases: Iterable[tuple[str, str]]) -> list[dict[str, Any
     """``[(use case id, description)]`` -> the target's tool schema (name, description, inputSchema)."""
     schema = tool_input_schema()
     return [{"name": use_case, "description": description[:200], "inputSchema": schema} for use_case, description in use_cases]
+
+
+def search_tool_name(knowledge_base: str) -> str:
+    return SEARCH_TOOL_PREFIX + knowledge_base
+
+
+def search_tool_definitions(knowledge_bases: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """``[(knowledge base name, description)]`` -> one search tool each."""
+    schema = {"type": "object", "required": ["query"], "properties": {"query": {
+        "type": "string",
+        "description": f"What to look up, as a question or keywords (at most {MAX_SEARCH_QUERY_CHARS} characters)"}}}
+    return [{"name": search_tool_name(name),
+             "description": f"Search the knowledge base {name!r} ({description})"[:200],
+             "inputSchema": schema} for name, description in knowledge_bases]
 
 
 def enabled_from_environment(environ: Mapping[str, str]) -> frozenset[str]:

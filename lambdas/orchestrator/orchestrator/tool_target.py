@@ -1,12 +1,15 @@
-"""The Gateway's Lambda target: a tool call -> the API's ``Service.generate`` (see ``agent_tools``)."""
+"""The Gateway's Lambda target: a tool call -> the API's ``Service.generate`` (a use case, see ``agent_tools``)
+or the grounded answers' retrieval and screening (a knowledge-base search, see ``knowledge_tool``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from .agent_tools import TOOL_FIELDS, TOOL_NAME_KEY, bare_name
+from .agent_tools import TOOL_FIELDS, TOOL_NAME_KEY, bare_name, search_tool_name
 from .errors import ApiError
+from .knowledge_settings import KnowledgeBaseSettings
+from .knowledge_tool import search_knowledge_base
 from .observability import logger
 from .service import RequestContext, Service
 
@@ -17,7 +20,10 @@ GATEWAY_CALLER = "agentcore-gateway"
 class ToolTarget:
     def __init__(self, service: Service, enabled: frozenset[str]) -> None:
         self.service = service
-        self.enabled = frozenset(name for name in enabled if name in service.catalog)
+        self.use_cases = frozenset(name for name in enabled if name in service.catalog)
+        searches = {search_tool_name(kb.name): kb for kb in service.settings.knowledge_bases.values()}
+        self.searches: dict[str, KnowledgeBaseSettings] = {name: kb for name, kb in searches.items() if name in enabled}
+        self.enabled = self.use_cases | frozenset(self.searches)
 
     def handle_event(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         custom = getattr(getattr(context, "client_context", None), "custom", None) or {}
@@ -26,16 +32,21 @@ class ToolTarget:
             logger.info("tool call refused", extra={"tool_known": False})
             return _error("unknown_tool", f"no such tool; tools: {sorted(self.enabled)}")
         arguments = event if isinstance(event, Mapping) else {}
-        unknown = sorted(set(arguments) - set(TOOL_FIELDS))
-        if unknown:
-            return _error("validation_error", f"unknown argument(s) {len(unknown)}; allowed: {', '.join(TOOL_FIELDS)}")
         ctx = RequestContext(request_id=str(getattr(context, "aws_request_id", "")), caller=GATEWAY_CALLER,
                              deadline=self.service.deadline(context))
         try:
-            result = self.service.generate({**arguments, "use_case": tool}, ctx)
+            if tool in self.searches:
+                return search_knowledge_base(self.service, self.searches[tool], arguments, ctx)
+            return self._use_case(tool, arguments, ctx)
         except ApiError as exc:
             logger.info("tool call failed", extra={"tool": tool, "status": exc.status, "code": exc.code})
             return {"error": exc.body()}
+
+    def _use_case(self, tool: str, arguments: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        unknown = sorted(set(arguments) - set(TOOL_FIELDS))
+        if unknown:
+            return _error("validation_error", f"unknown argument(s) {len(unknown)}; allowed: {', '.join(TOOL_FIELDS)}")
+        result = self.service.generate({**arguments, "use_case": tool}, ctx)
         return {"output": result["output"], "use_case": tool, "model": result["model"], "usage": result["usage"]}
 
 

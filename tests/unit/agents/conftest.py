@@ -60,19 +60,22 @@ def build_agent(runtime_for: Callable[..., Any], aws: fakes.FakeAws, _session_cl
     from orchestrator.tool_target import ToolTarget
 
     def build(script: list[Any], *, tools: tuple[str, ...] = ("summarize", "translate", "classify"),
+              search_tools: tuple[str, ...] = (),
               limits: Limits | None = None, rules: tuple[ToolRule, ...] | None = None,
               tool_model: Callable[[Any, dict], Any] = fakes.echo_converse, clock: Callable[[], float] | None = None,
               safety_filter: Any = None) -> tuple[Any, InProcessGateway, ScriptedAgentModel]:
-        runtime = runtime_for(safety_filter or fakes.FakeSafetyFilter())
+        runtime = runtime_for(safety_filter or fakes.FakeSafetyFilter(),
+                              KNOWLEDGE_BASES=json.dumps([fakes.KNOWLEDGE_BASE]))
         model = ScriptedAgentModel(script, tool_model)
         aws.on("bedrock-runtime", "Converse", model)
         settings = AgentSettings(
             environment="dev", model_id=fakes.HAIKU, price_in_per_1k=0.00025, price_out_per_1k=0.00125,
             max_output_tokens=1024, guardrail_id=fakes.GUARDRAIL_ARN, guardrail_version=fakes.GUARDRAIL_VERSION,
             gateway_url="https://gw.example/mcp", memory_id=MEMORY_ID, limits=limits or Limits(),
-            tool_rules=rules if rules is not None else (ToolRule(("*",), tools),),
+            tool_rules=rules if rules is not None else (ToolRule(("*",), (*tools, *search_tools)),),
+            search_tools=search_tools,
         )
-        gateway = InProcessGateway(ToolTarget(runtime.service, frozenset(tools)))
+        gateway = InProcessGateway(ToolTarget(runtime.service, frozenset((*tools, *search_tools))))
         converse = BedrockConverseModel(_session_clients.client("bedrock-runtime"), model_id=settings.model_id,
                                         guardrail_id=settings.guardrail_id, guardrail_version=settings.guardrail_version,
                                         max_tokens=settings.max_output_tokens)

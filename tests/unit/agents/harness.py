@@ -11,12 +11,13 @@ from urllib.parse import unquote, urlsplit
 
 from agent_runtime.gateway_client import outcome_of
 from agent_runtime.loop import SYSTEM_PROMPT, ToolOutcome, ToolSpec
-from orchestrator.agent_tools import TOOL_NAME_KEY, tool_definitions
+from orchestrator.agent_tools import TOOL_NAME_KEY, search_tool_definitions, tool_definitions
 from orchestrator.tool_target import ToolTarget
 
 from tests.unit.orchestrator import fakes
 
 TARGET_NAME = "usecases"
+KNOWLEDGE_TARGET = "knowledge"
 
 
 class ClientContext:
@@ -40,8 +41,10 @@ class InProcessGateway:
 
     def list_tools(self) -> Sequence[ToolSpec]:
         catalog = self.target.service.catalog
-        definitions = tool_definitions((uc, catalog[uc].description) for uc in sorted(self.target.enabled))
-        return [ToolSpec(f"{TARGET_NAME}___{d['name']}", d["description"], d["inputSchema"]) for d in definitions]
+        definitions = tool_definitions((uc, catalog[uc].description) for uc in sorted(self.target.use_cases))
+        searches = search_tool_definitions((kb.name, kb.description) for kb in self.target.searches.values())
+        return [*(ToolSpec(f"{TARGET_NAME}___{d['name']}", d["description"], d["inputSchema"]) for d in definitions),
+                *(ToolSpec(f"{KNOWLEDGE_TARGET}___{d['name']}", d["description"], d["inputSchema"]) for d in searches)]
 
     def call_tool(self, name: str, arguments: Mapping[str, Any], *, timeout: float) -> ToolOutcome:
         self.calls.append(name)

@@ -54,6 +54,8 @@ def test_shipped_environments_enable_agents_in_dev_and_staging_only():
     ({"enabled": True, "limits": {"max_cost_usd": 100}}, f"{PATH}.limits.max_cost_usd", "out of range"),
     ({"enabled": True, "access": [{"callers": ["*"], "tools": ["translate"]}], "tools": {"use_cases": ["summarize"]}},
      f"{PATH}.access[0].tools[0]", "agents.tools.use_cases"),
+    ({"enabled": True, "tools": {"knowledge_bases": ["handbook"]}}, f"{PATH}.tools.knowledge_bases[0]",
+     "(none configured)"),
     ({"enabled": True, "access": [{"callers": ["bad caller!"], "tools": ["summarize"]}]}, f"{PATH}.access[0].callers[0]",
      "caller pattern"),
     ({"enabled": True, "limit": {}}, f"{PATH}.limit", "unknown key"),
@@ -72,3 +74,18 @@ def test_access_rules_are_kept_in_order():
                                                   {"callers": ["arn:aws:iam::*:role/ops"], "tools": ["translate"]}]})
     assert agents.runtime.tool_rules == (ToolRule(("cognito:*",), ("summarize",)),
                                          ToolRule(("arn:aws:iam::*:role/ops",), ("translate",)))
+
+
+KB = {"knowledge_bases": {"handbook": {"description": "The staff handbook", "source": {"sample_corpus": True}}}}
+
+
+def test_knowledge_bases_become_search_tools_validated_against_the_environment():
+    agents = _agents({"enabled": True, "tools": {"use_cases": ["summarize"], "knowledge_bases": ["handbook"]}}, **KB)
+    assert agents.knowledge_bases == ("handbook",)
+    assert agents.runtime.search_tools == ("search_handbook",)
+    assert agents.runtime.tool_rules == (ToolRule(("*",), ("summarize", "search_handbook")),)
+    message = _error({"enabled": True, "tools": {"knowledge_bases": ["guide"]}}, **KB)
+    assert f"{PATH}.tools.knowledge_bases[0]" in message and "allowed values: handbook" in message
+    rules = _agents({"enabled": True, "tools": {"knowledge_bases": ["handbook"]},
+                     "access": [{"callers": ["cognito:*"], "tools": ["search_handbook"]}]}, **KB).runtime.tool_rules
+    assert rules == (ToolRule(("cognito:*",), ("search_handbook",)),)
