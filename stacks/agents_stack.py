@@ -140,6 +140,8 @@ class AgentsStack(Stack):
         runtime = self.agent.runtime
         model_access.grant_invoke(runtime)
         self.memory.grant_sessions(runtime)
+        if agents.runtime.recall.summary_namespace or agents.runtime.recall.preference_namespace:
+            self.memory.grant_recall(runtime)
         self.gateway.grant_invoke(runtime)
 
         self.alarms = self._alarms(config, alarm_topic)

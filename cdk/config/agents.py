@@ -8,7 +8,8 @@ Absent or ``"enabled": false`` means no agents stack. Every key but ``enabled`` 
       "max_output_tokens": 1024,
       "tools": {"use_cases": ["summarize", "translate", "classify", "extract", "answer"],
                 "knowledge_bases": ["operations-guide"]},
-      "memory": {"event_retention_days": 30, "summaries": true, "user_preferences": true, "history_turns": 10},
+      "memory": {"event_retention_days": 30, "summaries": true, "user_preferences": true, "history_turns": 10,
+                 "recall_records": 5},
       "limits": {"max_steps": 6, "max_tool_calls": 8, "max_seconds": 20, "max_cost_usd": 0.05},
       "access": [{"callers": ["*"], "tools": ["summarize", "translate"]}]
     }
@@ -29,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from cdk.components.agentcore_memory.props import EVENT_RETENTION_DAYS_RANGE, AgentMemoryProps
+from cdk.components.agentcore_memory.props import EVENT_RETENTION_DAYS_RANGE, RECALL_RECORDS_RANGE, AgentMemoryProps
 from cdk.components.agentcore_runtime.props import (
     HISTORY_TURNS_RANGE,
     MAX_COST_USD_RANGE,
@@ -39,6 +40,7 @@ from cdk.components.agentcore_runtime.props import (
     TOOL_USE_MODEL_MARKERS,
     AgentRuntimeProps,
     Limits,
+    Recall,
     ToolRule,
 )
 from cdk.config.bedrock import BedrockConfig
@@ -123,6 +125,10 @@ def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_s
     )
     history_turns = memory_section.integer("history_turns", 10, minimum=HISTORY_TURNS_RANGE[0],
                                            maximum=HISTORY_TURNS_RANGE[1])
+    recall = Recall(summary_namespace=memory.summary_namespace if memory.summaries else "",
+                    preference_namespace=memory.preference_namespace if memory.user_preferences else "",
+                    top_k=memory_section.integer("recall_records", Recall().top_k, minimum=RECALL_RECORDS_RANGE[0],
+                                                 maximum=RECALL_RECORDS_RANGE[1]))
     memory_section.finish()
 
     limits_section = section.section("limits")
@@ -154,6 +160,7 @@ def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_s
         limits=limits,
         tool_rules=rules,
         search_tools=tuple(search_tool_name(name) for name in searched),
+        recall=recall,
     )
     section.finish()
     return AgentsConfig(enabled=True, use_cases=use_cases, knowledge_bases=searched, memory=memory, runtime=runtime)

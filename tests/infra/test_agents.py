@@ -92,7 +92,8 @@ def test_the_runtime_converses_only_with_the_pinned_guardrail(agents):
     assert allow and deny
     assert all("bedrock:GuardrailIdentifier" in json.dumps(s["Condition"]) for s in allow + deny)
     actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert {"bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents", "bedrock-agentcore:InvokeGateway"} <= actions
+    assert {"bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents", "bedrock-agentcore:InvokeGateway",
+            "bedrock-agentcore:RetrieveMemoryRecords"} <= actions
     assert not [a for a in actions if a.endswith(":*") or a == "*"]
 
 
@@ -108,8 +109,10 @@ def test_the_runtime_deploys_the_agent_code_asset_with_its_settings(agents):
 def test_memory_keeps_events_for_the_configured_days_with_summary_and_preference_strategies(agents, synthesized):
     memory = only(agents, "AWS::BedrockAgentCore::Memory")
     assert memory["Properties"]["EventExpiryDuration"] == 7
-    strategies = json.dumps(memory["Properties"]["MemoryStrategies"])
-    assert "SummaryMemoryStrategy" in strategies and "UserPreferenceMemoryStrategy" in strategies
+    strategies = {kind: body for item in memory["Properties"]["MemoryStrategies"] for kind, body in item.items()}
+    # Namespaces the agent can name when it recalls (not the built-in /strategies/{memoryStrategyId}/...).
+    assert strategies["SummaryMemoryStrategy"]["Namespaces"] == ["/summaries/{actorId}/{sessionId}"]
+    assert strategies["UserPreferenceMemoryStrategy"]["Namespaces"] == ["/preferences/{actorId}"]
     assert memory["DeletionPolicy"] == "Delete"  # dev does not retain data
     staging = next(iter(synthesized.stack("staging", "Agents").resources_of_type("AWS::BedrockAgentCore::Memory").values()))
     assert staging["DeletionPolicy"] == "Retain" and staging["Properties"]["EventExpiryDuration"] == 30

@@ -69,6 +69,7 @@ class AgentRuntime(Construct):
             guardrail_id=guardrail_arn, guardrail_version=guardrail_version, gateway_url=gateway_url,
             memory_id=memory_id, history_turns=props.history_turns, limits=props.limits,
             tool_rules=props.tool_rules, metrics_namespace=metrics_namespace, search_tools=props.search_tools,
+            recall=props.recall,
         )
         # Our own role: trust only for a runtime of this account (aws:SourceAccount, aws:SourceArn), grants in a
         # managed policy (the L2's role keeps them inline).

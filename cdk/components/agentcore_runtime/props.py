@@ -13,7 +13,7 @@ from cdk.runtime_contracts import expose_runtime_packages
 expose_runtime_packages()
 
 # isort: split
-from agent_runtime.settings_contract import Limits, ToolRule  # noqa: E402
+from agent_runtime.settings_contract import Limits, Recall, ToolRule  # noqa: E402
 
 #: Bounds of the per-request limits (config keys ``agents.limits.*``).
 MAX_STEPS_RANGE = (1, 20)
@@ -36,4 +36,5 @@ class AgentRuntimeProps:
     limits: Limits = field(default_factory=Limits)
     tool_rules: tuple[ToolRule, ...] = ()
     search_tools: tuple[str, ...] = ()  # tools whose results are citable knowledge-base documents
+    recall: Recall = field(default_factory=Recall)  # long-term memory recalled per turn (off by default)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .citations import cited
 from .loop import AgentLoop, AgentStopped, ModelPort, Pricing, RunState, ToolPort
-from .memory import SessionMemory
+from .memory import SessionMemory, memory_context
 from .metrics import emit_run
 from .policy import allowed_tools
 from .settings_contract import AgentSettings
@@ -46,8 +46,10 @@ class AgentApp:
                           "session_id must be 1-64 letters, digits, '_' or '-', starting with a letter or digit")
         started = self.clock()
         history = self.memory.load(caller, session_id)
+        recalled = memory_context(self.memory.recall(caller, session_id, message))
         try:
-            result = self.loop.run(message, history=history, allowed=allowed_tools(self.settings.tool_rules, caller))
+            result = self.loop.run(message, history=history, allowed=allowed_tools(self.settings.tool_rules, caller),
+                                   context=(recalled,) if recalled else ())
         except AgentStopped as stop:
             self._emit(stop.state, started, stop.limit)
             body = _error(stop.code, stop.message, limit=stop.limit)
@@ -90,5 +92,6 @@ def build_app(environ: Mapping[str, str]) -> AgentApp:
                                  guardrail_id=settings.guardrail_id, guardrail_version=settings.guardrail_version,
                                  max_tokens=settings.max_output_tokens)
     tools = GatewayTools(settings.gateway_url, region=session.region_name, credentials=session.get_credentials())
-    memory = SessionMemory(session.client("bedrock-agentcore"), settings.memory_id, max_turns=settings.history_turns)
+    memory = SessionMemory(session.client("bedrock-agentcore"), settings.memory_id, max_turns=settings.history_turns,
+                           recall=settings.recall)
     return AgentApp(settings, model=model, tools=tools, memory=memory)

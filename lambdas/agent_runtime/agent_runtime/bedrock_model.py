@@ -20,10 +20,11 @@ class BedrockConverseModel:
         self.max_tokens = max_tokens
         self.guardrail = {"guardrailIdentifier": guardrail_id, "guardrailVersion": guardrail_version, "trace": "disabled"}
 
-    def converse(self, *, system: str, messages: list[dict[str, Any]], tools: Sequence[ToolSpec]) -> Mapping[str, Any]:
+    def converse(self, *, system: Sequence[str], messages: list[dict[str, Any]],
+                 tools: Sequence[ToolSpec]) -> Mapping[str, Any]:
         request: dict[str, Any] = {
             "modelId": self.model_id,
-            "system": [{"text": system}],
+            "system": [{"text": block} for block in system],
             "messages": messages,
             "inferenceConfig": {"maxTokens": self.max_tokens},
             "guardrailConfig": self.guardrail,

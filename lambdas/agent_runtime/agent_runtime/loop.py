@@ -47,7 +47,8 @@ class ToolOutcome:
 
 
 class ModelPort(Protocol):
-    def converse(self, *, system: str, messages: list[dict[str, Any]], tools: Sequence[ToolSpec]) -> Mapping[str, Any]: ...
+    def converse(self, *, system: Sequence[str], messages: list[dict[str, Any]],
+                 tools: Sequence[ToolSpec]) -> Mapping[str, Any]: ...
 
 
 class ToolPort(Protocol):
@@ -110,8 +111,11 @@ class AgentLoop:
         self.model, self.tools, self.limits, self.pricing, self.clock = model, tools, limits, pricing, clock
         self.search_tools = search_tools  # bare names whose results carry citable documents
 
-    def run(self, message: str, *, history: Sequence[tuple[str, str]], allowed: frozenset[str]) -> RunResult:
+    def run(self, message: str, *, history: Sequence[tuple[str, str]], allowed: frozenset[str],
+            context: Sequence[str] = ()) -> RunResult:
+        """``context``: system blocks after the agent's rules (recalled memory, labelled and escaped as data)."""
         state = RunState()
+        system = (SYSTEM_PROMPT, *context)
         deadline = self.clock() + self.limits.max_seconds
         offered = tuple(spec for spec in self.tools.list_tools() if bare_tool_name(spec.name) in allowed)
         offered_names = frozenset(spec.name for spec in offered)
@@ -122,7 +126,7 @@ class AgentLoop:
                 raise AgentStopped("limit_exceeded", f"the run needed more than {self.limits.max_steps} model calls",
                                    state, limit="steps")
             self._check_time(deadline, state)
-            response = self.model.converse(system=SYSTEM_PROMPT, messages=messages, tools=offered)
+            response = self.model.converse(system=system, messages=messages, tools=offered)
             state.steps += 1
             self._account(response, state)
             content = list(((response.get("output") or {}).get("message") or {}).get("content") or [])

@@ -20,6 +20,11 @@ METRIC_COST = "AgentEstimatedCost"
 METRIC_LIMIT_STOPS = "AgentLimitStops"
 METRIC_RUNS = "AgentRuns"
 TOOL_DIMENSION = "Tool"
+#: Where the Memory's long-term strategies keep their records (the agents stack configures the strategies with
+#: these; ``{actorId}`` is the owner's actor id, ``{sessionId}`` the session): summaries per session of an owner,
+#: preferences per owner. Recall reads the exact namespace of the caller's actor, never a prefix.
+SUMMARY_NAMESPACE = "/summaries/{actorId}/{sessionId}"
+PREFERENCE_NAMESPACE = "/preferences/{actorId}"
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,16 @@ class Limits:
     max_tool_calls: int = 8
     max_seconds: float = 20.0
     max_cost_usd: float = 0.05
+
+
+@dataclass(frozen=True)
+class Recall:
+    """Long-term records recalled at the start of a turn: at most ``top_k`` per namespace (``""``: that strategy
+    is off), matched against the user's message by the Memory's semantic search (RetrieveMemoryRecords)."""
+
+    summary_namespace: str = ""
+    preference_namespace: str = ""
+    top_k: int = 5
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,7 @@ class AgentSettings:
     metrics_namespace: str = "genai/Agents"
     #: Tools (bare names) whose results are knowledge-base documents: cited in the answer (``citations.py``).
     search_tools: tuple[str, ...] = ()
+    recall: Recall = field(default_factory=Recall)
 
     def to_environment(self) -> dict[str, str]:
         return {SETTINGS: json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)}
@@ -72,6 +88,7 @@ class AgentSettings:
             limits = Limits(**data.pop("limits"))
             rules = tuple(ToolRule(tuple(r["callers"]), tuple(r["tools"])) for r in data.pop("tool_rules"))
             search_tools = tuple(data.pop("search_tools", ()))
-            return cls(**data, limits=limits, tool_rules=rules, search_tools=search_tools)
+            recall = Recall(**data.pop("recall", {}))
+            return cls(**data, limits=limits, tool_rules=rules, search_tools=search_tools, recall=recall)
         except (ValueError, TypeError, KeyError) as exc:
             raise ValueError(f"{SETTINGS} is not a valid agent settings document: {exc}") from None

@@ -56,11 +56,11 @@ def build_agent(runtime_for: Callable[..., Any], aws: fakes.FakeAws, _session_cl
     from agent_runtime.app import AgentApp
     from agent_runtime.bedrock_model import BedrockConverseModel
     from agent_runtime.memory import SessionMemory
-    from agent_runtime.settings_contract import AgentSettings, Limits, ToolRule
+    from agent_runtime.settings_contract import PREFERENCE_NAMESPACE, SUMMARY_NAMESPACE, AgentSettings, Limits, Recall, ToolRule
     from orchestrator.tool_target import ToolTarget
 
     def build(script: list[Any], *, tools: tuple[str, ...] = ("summarize", "translate", "classify"),
-              search_tools: tuple[str, ...] = (),
+              search_tools: tuple[str, ...] = (), recall: Any = None,
               limits: Limits | None = None, rules: tuple[ToolRule, ...] | None = None,
               tool_model: Callable[[Any, dict], Any] = fakes.echo_converse, clock: Callable[[], float] | None = None,
               safety_filter: Any = None) -> tuple[Any, InProcessGateway, ScriptedAgentModel]:
@@ -74,12 +74,13 @@ def build_agent(runtime_for: Callable[..., Any], aws: fakes.FakeAws, _session_cl
             gateway_url="https://gw.example/mcp", memory_id=MEMORY_ID, limits=limits or Limits(),
             tool_rules=rules if rules is not None else (ToolRule(("*",), (*tools, *search_tools)),),
             search_tools=search_tools,
+            recall=recall if recall is not None else Recall(SUMMARY_NAMESPACE, PREFERENCE_NAMESPACE, 3),
         )
         gateway = InProcessGateway(ToolTarget(runtime.service, frozenset((*tools, *search_tools))))
         converse = BedrockConverseModel(_session_clients.client("bedrock-runtime"), model_id=settings.model_id,
                                         guardrail_id=settings.guardrail_id, guardrail_version=settings.guardrail_version,
                                         max_tokens=settings.max_output_tokens)
-        memory = SessionMemory(agentcore_client, MEMORY_ID, max_turns=settings.history_turns)
+        memory = SessionMemory(agentcore_client, MEMORY_ID, max_turns=settings.history_turns, recall=settings.recall)
         lines: list[str] = []
         kwargs: dict[str, Any] = {"clock": clock} if clock else {}
         app = AgentApp(settings, model=converse, tools=gateway, memory=memory, write=lines.append, **kwargs)

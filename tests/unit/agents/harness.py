@@ -78,7 +78,7 @@ class ScriptedAgentModel:
         self.requests: list[dict] = []
 
     def __call__(self, request: Any, payload: dict) -> Any:
-        if payload.get("system") == [{"text": SYSTEM_PROMPT}]:
+        if (payload.get("system") or [{}])[0] == {"text": SYSTEM_PROMPT}:
             self.requests.append(payload)
             if not self.script:
                 raise AssertionError("the agent called the model more often than scripted")
@@ -89,19 +89,44 @@ class ScriptedAgentModel:
 
 # --------------------------------------------------------------------------- AgentCore Memory
 class FakeMemoryService:
-    """CreateEvent / ListEvents keyed by (memory, actor, session), as the service keys them."""
+    """CreateEvent / ListEvents keyed by (memory, actor, session), as the service keys them; RetrieveMemoryRecords
+    over records by namespace. ``extract`` stands in for the long-term strategies (asynchronous in the service):
+    each event's user text becomes a summary record in the session's namespace, and a sentence starting
+    "I prefer" a preference record in the actor's, using the agent's own namespace templates."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, extract: bool = True) -> None:
         self.events: dict[tuple[str, str, str], list[dict]] = {}
+        self.records: dict[str, list[str]] = {}
+        self.retrievals: list[dict] = []
+        self.extract = extract
+
+    def _extract(self, actor: str, session: str, event_payload: list[dict]) -> None:
+        from agent_runtime.settings_contract import PREFERENCE_NAMESPACE, SUMMARY_NAMESPACE
+
+        user = next(item["conversational"]["content"]["text"] for item in event_payload
+                    if item["conversational"]["role"] == "USER")
+        summary = SUMMARY_NAMESPACE.replace("{actorId}", actor).replace("{sessionId}", session)
+        self.records.setdefault(summary, []).append(f"The user asked: {user}")
+        if user.startswith("I prefer"):
+            self.records.setdefault(PREFERENCE_NAMESPACE.replace("{actorId}", actor), []).append(user)
 
     def __call__(self, request: Any, payload: dict) -> Any:
         parts = [unquote(p) for p in urlsplit(request.url).path.strip("/").split("/")]
+        if parts[-1] == "retrieve":  # POST /memories/{memoryId}/retrieve
+            self.retrievals.append(payload)
+            found = self.records.get(payload["namespace"], [])[: payload["searchCriteria"]["topK"]]
+            return fakes.aws_response(request, 200, {"memoryRecordSummaries": [
+                {"memoryRecordId": f"mem-{index:040d}", "content": {"text": text}, "memoryStrategyId": "s1",
+                 "namespaces": [payload["namespace"]], "createdAt": 0, "score": 0.9}
+                for index, text in enumerate(found)]})
         if parts[-1] == "events":  # POST /memories/{memoryId}/events
             key = (parts[1], payload["actorId"], payload["sessionId"])
             event = {"memoryId": parts[1], "actorId": payload["actorId"], "sessionId": payload["sessionId"],
                      "eventId": f"e{len(self.events.get(key, []))}", "eventTimestamp": payload["eventTimestamp"],
                      "payload": payload["payload"]}
             self.events.setdefault(key, []).append(event)
+            if self.extract:
+                self._extract(payload["actorId"], payload["sessionId"], payload["payload"])
             return fakes.aws_response(request, 201, {"event": event})
         # POST /memories/{memoryId}/actor/{actorId}/sessions/{sessionId}
         key = (parts[1], parts[3], parts[5])

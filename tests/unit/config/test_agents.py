@@ -49,6 +49,7 @@ def test_shipped_environments_enable_agents_in_dev_and_staging_only():
     ({"enabled": True, "tools": {"use_cases": ["chat"]}}, f"{PATH}.tools.use_cases[0]", "allowed values: answer"),
     ({"enabled": True, "tools": {"use_cases": []}}, f"{PATH}.tools.use_cases", "expected 1 to"),
     ({"enabled": True, "memory": {"event_retention_days": 3}}, f"{PATH}.memory.event_retention_days", "7"),
+    ({"enabled": True, "memory": {"recall_records": 50}}, f"{PATH}.memory.recall_records", "out of range"),
     ({"enabled": True, "limits": {"max_steps": 0}}, f"{PATH}.limits.max_steps", "1"),
     ({"enabled": True, "limits": {"max_seconds": 60}}, f"{PATH}.limits.max_seconds", "out of range"),
     ({"enabled": True, "limits": {"max_cost_usd": 100}}, f"{PATH}.limits.max_cost_usd", "out of range"),
@@ -89,3 +90,12 @@ def test_knowledge_bases_become_search_tools_validated_against_the_environment()
     rules = _agents({"enabled": True, "tools": {"knowledge_bases": ["handbook"]},
                      "access": [{"callers": ["cognito:*"], "tools": ["search_handbook"]}]}, **KB).runtime.tool_rules
     assert rules == (ToolRule(("cognito:*",), ("search_handbook",)),)
+
+
+def test_recall_reads_the_namespaces_of_the_strategies_switched_on():
+    from cdk.components.agentcore_runtime.props import Recall
+
+    recall = _agents({"enabled": True}).runtime.recall
+    assert recall == Recall("/summaries/{actorId}/{sessionId}", "/preferences/{actorId}", 5)
+    recall = _agents({"enabled": True, "memory": {"summaries": False, "recall_records": 2}}).runtime.recall
+    assert recall == Recall("", "/preferences/{actorId}", 2)
