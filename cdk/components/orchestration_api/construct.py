@@ -89,9 +89,9 @@ def access_log_fields(cognito_claims: bool) -> dict[str, str]:
 
 
 class OrchestrationApi(Construct):
-    """REST API (regional) with ``GET /v1/use-cases``, ``GET /v1/models``, ``GET /v1/openapi.json``,
-    ``POST /v1/generate``, ``/v1/chat``, ``/v1/compare`` and ``/v1/moderate`` (the runtime's route
-    table), every one a Lambda proxy to ``handler``.
+    """REST API (regional) with every route of the runtime's route table (``schemas/routes.json``: e.g.
+    ``GET /v1/models``, ``POST /v1/generate``, ``/v1/chat``, ``/v1/compare``, ``/v1/moderate``,
+    ``/v1/prompt/preview``), every one a Lambda proxy to ``handler``.
 
     - every method is authorized: IAM (SigV4) by default, a Cognito user-pool authorizer if a pool is given;
     - POST bodies are validated against JSON-schema models before the function runs;

@@ -28,7 +28,13 @@ JSON = "application/json"
 #: Path -> methods, from schemas/routes.json (the one route table; 404 and 405 answers use it).
 ROUTES: dict[str, tuple[str, ...]] = api_schema.allowed_methods()
 #: POST route -> the Service method that answers it (``method(body, request_context)``).
-POST_OPERATIONS = {"/v1/generate": "generate", "/v1/chat": "chat", "/v1/compare": "compare", "/v1/moderate": "moderate"}
+POST_OPERATIONS = {
+    "/v1/generate": "generate",
+    "/v1/chat": "chat",
+    "/v1/compare": "compare",
+    "/v1/moderate": "moderate",
+    "/v1/prompt/preview": "preview",
+}
 #: Streamed routes. In AWS the streaming function answers them (API Gateway streams its response);
 #: here they answer the same events in one ``text/event-stream`` body, within the buffered deadline.
 STREAM_OPERATIONS = {"/v1/generate/stream": "generate", "/v1/chat/stream": "chat"}

@@ -160,7 +160,11 @@ class SafetyGate:
         return self._call("screen_output", text, screening=screening, guardrail=guardrail, field_map={"text": "output"})
 
     def moderate(self, text: str, language: str | None) -> dict[str, Any]:
-        return self._call("moderate", clean(text), language=language)
+        """The safety package's full analysis, shaped for highlighting: PII offsets index ``text`` as the
+        caller sent it, toxicity labels are a list."""
+        cleaned = clean(text)
+        analysis = self._call("moderate", cleaned, language=language)
+        return for_highlighting(analysis, text if cleaned != text else None)
 
     def _call(self, method: str, *args: Any, field_map: dict[str, str] | None = None, **kwargs: Any) -> Any:
         """``filter.<method>(...)`` with every failure mapped to an ApiError. A SafetyError maps by
@@ -178,3 +182,29 @@ class SafetyGate:
                 "the safety screening could not run; the text was not passed on unchecked. Retry later",
                 retry_after=DEFAULT_RETRY_AFTER_SECONDS,
             ) from None
+
+
+def for_highlighting(analysis: dict[str, Any], original: str | None) -> dict[str, Any]:
+    """``pii.entities`` offsets into ``original`` (the caller's text before :func:`clean` removed the
+    separator character; None: nothing was removed) and ``toxicity.labels`` as ``[{"name", "score"}]``,
+    highest score first. The safety package already maps its spans from the NFKC detection form back to
+    the text it was given, so the offsets count the caller's code points."""
+    pii = analysis.get("pii")
+    if original is not None and isinstance(pii, dict):
+        kept = [index for index, char in enumerate(original) if char != SEPARATOR_CHAR]
+        for entity in pii.get("entities", ()):
+            begin, end = entity["begin"], entity["end"]
+            entity["begin"] = kept[begin] if begin < len(kept) else len(original)
+            entity["end"] = max(entity["begin"], kept[end - 1] + 1 if 0 < end <= len(kept) else len(original))
+    toxicity = analysis.get("toxicity")
+    if isinstance(toxicity, dict):
+        scores = toxicity.get("labels")
+        if isinstance(scores, dict):  # Comprehend: label -> highest score over the text
+            labels = [{"name": name, "score": score} for name, score in scores.items()]
+            toxicity["labels"] = sorted(labels, key=lambda label: (-label["score"], label["name"]))
+        elif toxicity.get("source") == "guardrail":  # the content filters that fired have no score
+            fired = [name.split(":", 1)[1] for name in toxicity.get("filters", ()) if name.startswith("contentPolicy:")]
+            toxicity["labels"] = [{"name": name, "score": None} for name in fired]
+        else:
+            toxicity.setdefault("labels", [])
+    return analysis

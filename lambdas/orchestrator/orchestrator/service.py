@@ -346,6 +346,13 @@ class Service:
             "request_id": ctx.request_id,
         }
 
+    # ------------------------------------------------------------------ dry run
+    def preview(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        """POST /v1/prompt/preview: generate's steps up to the model call (``preview.py``)."""
+        from .preview import preview_prompt
+
+        return preview_prompt(self, data, ctx)
+
     # ------------------------------------------------------------------ moderate
     def moderate(self, data: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
         text, language = parse_moderate(data, self.settings)
