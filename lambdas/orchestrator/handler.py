@@ -42,6 +42,7 @@ class Runtime:
     service: Service
     app: APIGatewayRestResolver
     clients: AwsClients
+    agent: Any = None  # AgentService where AGENT_RUNTIME_ARN is set (POST /v1/agent), else None
 
     def handle(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         return routes.handle(self.app, event, context)
@@ -81,11 +82,18 @@ def build_runtime(environ: Mapping[str, str], *, clients: AwsClients | None = No
         catalog,
         backends=ModelBackends(clients, settings),
         safety=safety,
-        store=ChatStore(settings.conversation_table, settings.conversation_ttl_seconds, clients),
+        store=ChatStore(settings.conversation_table or "", settings.conversation_ttl_seconds, clients),
         grounding=grounding,
     )
     stream_settings = StreamSettings.from_environment(environ)
-    return Runtime(service=service, app=routes.create_app(service, stream_settings), clients=clients)
+    agent = None
+    if settings.agent_runtime_arn:
+        from orchestrator.agent_client import AgentClient
+        from orchestrator.agent_service import AgentService
+
+        agent = AgentService(service, AgentClient(clients, settings.agent_runtime_arn))
+    app = routes.create_app(service, stream_settings, agent=agent)
+    return Runtime(service=service, app=app, clients=clients, agent=agent)
 
 
 try:

@@ -109,10 +109,13 @@ def request_schemas() -> dict[str, dict[str, Any]]:
     return {route["path"]: request_schema(route["request"]) for route in routes() if route.get("request")}
 
 
-def allowed_methods() -> dict[str, tuple[str, ...]]:
-    """Path -> its methods (the router's 404/405 answers)."""
+def allowed_methods(features: frozenset[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """Path -> its methods (the router's 404/405 answers). A route marked ``"requires": "<feature>"`` (the agent
+    routes: ``agents``) exists only where that feature is on; ``features=None`` lists every route."""
     table: dict[str, tuple[str, ...]] = {}
     for route in routes():
+        if features is not None and route.get("requires") and route["requires"] not in features:
+            continue
         table[route["path"]] = (*table.get(route["path"], ()), route["method"])
     return table
 
@@ -166,6 +169,7 @@ def openapi_document() -> dict[str, Any]:
         operation: dict[str, Any] = {
             "operationId": route["operation_id"],
             "summary": route["summary"],
+            **({"description": route["description"]} if route.get("description") else {}),
             "security": SECURITY,
             "responses": responses,
         }

@@ -36,12 +36,17 @@ STORE_CONNECT_TIMEOUT_SECONDS = 0.5
 STORE_READ_TIMEOUT_SECONDS = 0.5
 STORE_ATTEMPTS = 2
 MAX_POOL_CONNECTIONS = 10  # compare runs up to 4 models at once
+#: InvokeAgentRuntime (POST /v1/agent): read timeout = the request deadline, like a model call, and one attempt:
+#: a run calls tools and writes memory, so a retry could repeat them (the API answers 429/503 instead).
+AGENT_ATTEMPTS = 1
 
 def client_config(service: str, model_read_timeout: float) -> Any:
     from botocore.config import Config
 
     if service in ("bedrock-runtime", "sagemaker-runtime"):
         connect, read, attempts = CONNECT_TIMEOUT_SECONDS, model_read_timeout, MODEL_ATTEMPTS
+    elif service == "bedrock-agentcore":
+        connect, read, attempts = CONNECT_TIMEOUT_SECONDS, model_read_timeout, AGENT_ATTEMPTS
     elif service == "dynamodb":
         connect, read, attempts = STORE_CONNECT_TIMEOUT_SECONDS, STORE_READ_TIMEOUT_SECONDS, STORE_ATTEMPTS
     else:

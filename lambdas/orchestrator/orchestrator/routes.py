@@ -25,7 +25,8 @@ from .service import RequestContext, Service
 from .validation import parse_json_body
 
 JSON = "application/json"
-#: Path -> methods, from schemas/routes.json (the one route table; 404 and 405 answers use it).
+#: Path -> methods, from schemas/routes.json (the one route table; 404 and 405 answers use it). Routes that
+#: require a feature (the agent routes: ``agents``) are answered only where it is on (``create_app``).
 ROUTES: dict[str, tuple[str, ...]] = api_schema.allowed_methods()
 #: POST route -> the Service method that answers it (``method(body, request_context)``).
 POST_OPERATIONS = {
@@ -38,6 +39,8 @@ POST_OPERATIONS = {
 #: Streamed routes. In AWS the streaming function answers them (API Gateway streams its response);
 #: here they answer the same events in one ``text/event-stream`` body, within the buffered deadline.
 STREAM_OPERATIONS = {"/v1/generate/stream": "generate", "/v1/chat/stream": "chat"}
+#: The agent routes (agent_service.py), where agents are on.
+AGENT_PATH, AGENT_STREAM_PATH = "/v1/agent", "/v1/agent/stream"
 
 # --------------------------------------------------------------------------- helpers
 def request_id_of(event: Mapping[str, Any], context: Any) -> str:
@@ -67,11 +70,13 @@ def _ok(body: Mapping[str, Any]) -> Response:
     return Response(status_code=200, content_type=JSON, body=_dumps(body))
 
 
-def create_app(service: Service, stream_settings: Any = None) -> APIGatewayRestResolver:
-    """The resolver with every route and error handler bound to ``service``; the streamed routes'
-    code is imported on their first request (the cold start does not load it)."""
+def create_app(service: Service, stream_settings: Any = None, agent: Any = None) -> APIGatewayRestResolver:
+    """The resolver with every route and error handler bound to ``service`` (and ``agent``, the
+    AgentService where agents are on); the streamed routes' code is imported on their first request
+    (the cold start does not load it)."""
     app = APIGatewayRestResolver()
     streams: list[Any] = []
+    table = api_schema.allowed_methods(frozenset({"agents"}) if agent is not None else frozenset())
 
 
     def context() -> RequestContext:
@@ -119,7 +124,7 @@ def create_app(service: Service, stream_settings: Any = None) -> APIGatewayRestR
             if not streams:
                 from .streaming.service import StreamService
 
-                streams.append(StreamService(service, stream_settings))
+                streams.append(StreamService(service, stream_settings, agent=agent))
             from .streaming.events import MEDIA_TYPE, encode
 
             stream = streams[0].open(operation, body(), ctx)
@@ -135,6 +140,14 @@ def create_app(service: Service, stream_settings: Any = None) -> APIGatewayRestR
     for path, operation in STREAM_OPERATIONS.items():
         app.post(path)(streamed(operation))
 
+    if agent is not None:
+        @app.post(AGENT_PATH)
+        def post_agent() -> Response:
+            ctx = context()
+            return _ok(agent.answer(body(), ctx))
+
+        app.post(AGENT_STREAM_PATH)(streamed("agent"))
+
     @app.exception_handler(ApiError)
     def handle_api_error(exc: ApiError) -> Response:
         request_id = request_id_of(app.current_event.raw_event, app.lambda_context)
@@ -147,13 +160,13 @@ def create_app(service: Service, stream_settings: Any = None) -> APIGatewayRestR
     @app.not_found
     def handle_not_found(_: NotFoundError) -> Response:
         event = app.current_event
-        allowed = ROUTES.get(event.path)
+        allowed = table.get(event.path)
         if allowed:
             message = f"{event.http_method} is not allowed on {event.path}; allowed: {', '.join(allowed)}"
             exc: ApiError = MethodNotAllowed(message)
             headers = {"Allow": ", ".join(allowed)}
         else:
-            exc, headers = NotFound(f"no route for {event.path}; routes: {sorted(ROUTES)}"), {}
+            exc, headers = NotFound(f"no route for {event.path}; routes: {sorted(table)}"), {}
         request_id = request_id_of(event.raw_event, app.lambda_context)
         logger.info("request failed", extra={"status": exc.status, "code": exc.code})
         return Response(status_code=exc.status, content_type=JSON, body=_dumps(error_body(exc, request_id)), headers=headers)

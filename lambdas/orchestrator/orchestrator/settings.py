@@ -15,7 +15,9 @@ naming the variable (and the key path inside JSON values) and the allowed values
 ``SAFETY_CONFIG``, ``GUARDRAIL_ARN``, ``GUARDRAIL_VERSION``
                                   the safety package's contract (``safety/settings.py``); the
                                   guardrail is required when MODELS has a Bedrock model
-``CONVERSATION_TABLE``            DynamoDB table name
+``CONVERSATION_TABLE``            optional, DynamoDB table name; absent only in a function that serves no
+                                  conversations (the agents stack's Gateway tool function, which runs
+                                  generate only): its chat routes would answer 503
 ``CONVERSATION_TTL_SECONDS``      60..31536000
 ``CHAT_HISTORY_MAX_TOKENS``       100..1000000 (history budget, tokens estimated as chars/4)
 ``REQUEST_DEADLINE_SECONDS``      1..900 (API Gateway integration timeout minus a margin)
@@ -24,6 +26,9 @@ naming the variable (and the key path inside JSON values) and the allowed values
                                   filters take the IMAGE input modality; false -> images are refused
 ``KNOWLEDGE_BASES``               optional JSON list of knowledge-base objects (``knowledge_settings.py``);
                                   absent: no grounded answers
+``AGENT_RUNTIME_ARN``             optional, the AgentCore Runtime ARN ``POST /v1/agent`` and
+                                  ``/v1/agent/stream`` invoke (``agent_runtime_arn``); absent: those
+                                  routes answer 404 ``not_found`` (agents are off in this environment)
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 # DynamoDB table names: 3..255 of [a-zA-Z0-9_.-].
 _TABLE_RE = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
+#: bedrock-agentcore InvokeAgentRuntime's agentRuntimeArn (a URI label; botocore 1.44 bedrock-agentcore model:
+#: a plain string). An ARN of this service's ``runtime/<id>`` resource; tokens at synth are written as given.
+_AGENT_RUNTIME_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime/[A-Za-z][A-Za-z0-9_]{0,99}-[A-Za-z0-9]{10}$"
+)
 
 __all__ = ["FAMILIES", "LOG_LEVELS", "ConfigError", "ModelSpec", "Settings"]
 
@@ -58,7 +68,7 @@ class Settings:
     models: Mapping[str, ModelSpec]
     default_models: Mapping[str, str]
     safety: SafetySettings  # SAFETY_CONFIG and the guardrail, parsed once
-    conversation_table: str
+    conversation_table: str | None
     conversation_ttl_seconds: int
     chat_history_max_tokens: int
     request_deadline_seconds: float
@@ -67,6 +77,8 @@ class Settings:
     #: it an image would reach the model unscreened, so requests with images are refused.
     guardrail_screens_images: bool = False
     knowledge_bases: Mapping[str, KnowledgeBaseSettings] = field(default_factory=dict)
+    #: POST /v1/agent's AgentCore Runtime; None where agents are off (the agent routes answer 404).
+    agent_runtime_arn: str | None = None
 
     @property
     def guardrail_arn(self) -> str:
@@ -90,7 +102,7 @@ class Settings:
             "MODELS": _compact_json([spec.to_descriptor() for spec in self.models.values()]),
             "DEFAULT_MODELS": _compact_json(dict(self.default_models)),
             **self.safety.to_environment(),
-            "CONVERSATION_TABLE": self.conversation_table,
+            **({"CONVERSATION_TABLE": self.conversation_table} if self.conversation_table else {}),
             "CONVERSATION_TTL_SECONDS": str(self.conversation_ttl_seconds),
             "CHAT_HISTORY_MAX_TOKENS": str(self.chat_history_max_tokens),
             "REQUEST_DEADLINE_SECONDS": str(self.request_deadline_seconds),
@@ -101,6 +113,7 @@ class Settings:
                 if self.knowledge_bases
                 else {}
             ),
+            **({"AGENT_RUNTIME_ARN": self.agent_runtime_arn} if self.agent_runtime_arn else {}),
         }
 
     @classmethod
@@ -149,8 +162,8 @@ class Settings:
                 "every Bedrock call carries the guardrail",
             )
 
-        table = required("CONVERSATION_TABLE")
-        if not _TABLE_RE.match(table):
+        table = (environ.get("CONVERSATION_TABLE") or "").strip() or None
+        if table is not None and not _TABLE_RE.match(table):
             raise ConfigError("CONVERSATION_TABLE", "must be a DynamoDB table name (3..255 of [a-zA-Z0-9_.-])")
 
         return cls(
@@ -168,7 +181,18 @@ class Settings:
             max_input_chars=_int(required("MAX_INPUT_CHARS"), "MAX_INPUT_CHARS", 1, 1_000_000),
             guardrail_screens_images=_bool(environ.get("GUARDRAIL_SCREENS_IMAGES"), "GUARDRAIL_SCREENS_IMAGES"),
             knowledge_bases=_knowledge_bases(environ.get("KNOWLEDGE_BASES")),
+            agent_runtime_arn=_agent_runtime_arn(environ.get("AGENT_RUNTIME_ARN")),
         )
+
+
+def _agent_runtime_arn(raw: str | None) -> str | None:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if not _AGENT_RUNTIME_ARN_RE.match(value):
+        raise ConfigError("AGENT_RUNTIME_ARN", "must be an AgentCore Runtime ARN "
+                                               "(arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<id>)")
+    return value
 
 
 def _knowledge_bases(raw: str | None) -> dict[str, KnowledgeBaseSettings]:

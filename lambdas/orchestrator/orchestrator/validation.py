@@ -355,3 +355,13 @@ def parse_moderate(data: Mapping[str, Any], settings: Settings) -> tuple[str, st
     if len(text) > settings.max_input_chars:
         raise PayloadTooLarge(f"text has {len(text)} characters; the maximum is {settings.max_input_chars}", field="text")
     return text, data.get("language")
+
+
+def parse_agent(data: Mapping[str, Any], settings: Settings) -> tuple[str, str | None]:
+    """POST /v1/agent's body -> (message, session_id or None); the session's owner is checked by agent_sessions."""
+    _check(validators.validate_AgentRequest, data)
+    message = data["message"]
+    if len(message) > settings.max_input_chars:
+        raise PayloadTooLarge(f"message has {len(message)} characters; the maximum is {settings.max_input_chars}",
+                              field="message")
+    return message, data.get("session_id")

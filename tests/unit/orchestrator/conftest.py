@@ -13,7 +13,7 @@ import pytest
 
 from . import fakes
 
-_SERVICES = ("bedrock-runtime", "sagemaker-runtime", "comprehend", "dynamodb", "bedrock-agent-runtime")
+_SERVICES = ("bedrock-runtime", "sagemaker-runtime", "comprehend", "dynamodb", "bedrock-agent-runtime", "bedrock-agentcore")
 
 
 class _Dispatch:

@@ -200,6 +200,8 @@ class FakeAws:
             return "Converse"
         if path.endswith("/converse-stream"):
             return "ConverseStream"
+        if "/runtimes/" in path and path.endswith("/invocations"):
+            return "InvokeAgentRuntime"
         if path.endswith("/invocations-response-stream"):
             return "InvokeEndpointWithResponseStream"
         if path.endswith("/invocations"):

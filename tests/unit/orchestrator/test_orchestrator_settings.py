@@ -78,7 +78,8 @@ def test_provider_from_model_id(model_id: str, provider: str) -> None:
         ({"GUARDRAIL_ARN": None}, "GUARDRAIL_ARN"),
         ({"GUARDRAIL_ARN": fakes.GUARDRAIL_ID}, "GUARDRAIL_ARN"),
         ({"GUARDRAIL_VERSION": "DRAFT"}, "GUARDRAIL_VERSION"),
-        ({"CONVERSATION_TABLE": None}, "CONVERSATION_TABLE"),
+        ({"CONVERSATION_TABLE": "x"}, "CONVERSATION_TABLE"),
+        ({"AGENT_RUNTIME_ARN": "arn:aws:bedrock:eu-west-1:123456789012:agent/ABC"}, "AGENT_RUNTIME_ARN"),
         ({"CONVERSATION_TTL_SECONDS": "10"}, "CONVERSATION_TTL_SECONDS"),
         ({"CHAT_HISTORY_MAX_TOKENS": "lots"}, "CHAT_HISTORY_MAX_TOKENS"),
         ({"REQUEST_DEADLINE_SECONDS": "0"}, "REQUEST_DEADLINE_SECONDS"),
@@ -197,3 +198,17 @@ def test_to_environment_round_trips_every_variable() -> None:
     environ = settings.to_environment()
     assert Settings.from_environment(environ) == settings
     assert set(environ) == {k for k in fakes.ENV if not k.startswith("AWS_") and k != "POWERTOOLS_METRICS_DISABLED"}
+
+
+AGENT_RUNTIME_ARN = "arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/genai_dev_agent-AbCdEf1234"
+
+
+def test_the_agent_runtime_arn_and_an_absent_conversation_table_round_trip() -> None:
+    """The API functions of an agents environment carry the Runtime ARN; the Gateway's tool function (agents
+    stack, which must not depend on the API stack) has no conversation table. Both through the one contract."""
+    settings = Settings.from_environment(env(AGENT_RUNTIME_ARN=AGENT_RUNTIME_ARN, CONVERSATION_TABLE=None))
+    assert settings.agent_runtime_arn == AGENT_RUNTIME_ARN and settings.conversation_table is None
+    environ = settings.to_environment()
+    assert environ["AGENT_RUNTIME_ARN"] == AGENT_RUNTIME_ARN and "CONVERSATION_TABLE" not in environ
+    assert Settings.from_environment(environ) == settings
+    assert Settings.from_environment(env()).agent_runtime_arn is None

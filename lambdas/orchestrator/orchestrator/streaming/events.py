@@ -1,14 +1,17 @@
 """The streamed routes' wire format: Server-Sent Events (``text/event-stream``) whose ``data:`` line
 is one JSON object with a ``type``:
 
-``start``     ``{"type": "start", "request_id", "model", "conversation_id"?}`` (first event)
+``start``     ``{"type": "start", "request_id", "model"?, "conversation_id"?, "session_id"?}`` (first event;
+              the agent stream has ``session_id`` and no ``model``)
+``tool_call`` ``{"type": "tool_call", "phase": "start"|"end", "tool", "duration_ms"?, "outcome"?}``: the agent
+              stream's tool calls, before its first ``delta`` (``agent_stream.py``)
 ``delta``     ``{"type": "delta", "text"}``: screened text, in order; the reply is their concatenation
 ``citation``  ``{"type": "citation", "n", "source", "score", "excerpt"}``: grounded answers, one per
               document the answer cites, after the last ``delta`` (the buffered ``citations`` items)
 ``usage``     ``{"type": "usage", "input_tokens", "output_tokens", "estimated"?, "estimated_cost_usd"}``
 ``error``     ``{"type": "error", "error": {"code", "message", ...}, "request_id"}``: the buffered API's error
               object; last event
-``done``      ``{"type": "done", "stop_reason", "request_id", "turn"?, "grounding"?}``: last event
+``done``      ``{"type": "done", "stop_reason", "request_id", "turn"?, "grounding"?, "session_id"?, "steps"?}``: last event
               (``stop_reason`` null: grounded, no document matched, no model was called)
 
 Every stream ends with exactly one ``done`` or ``error``. A request that fails before the stream starts
@@ -22,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 MEDIA_TYPE = "text/event-stream"
-EVENT_TYPES = ("start", "delta", "citation", "usage", "error", "done")
+EVENT_TYPES = ("start", "tool_call", "delta", "citation", "usage", "error", "done")
 TERMINAL_TYPES = ("error", "done")
 
 

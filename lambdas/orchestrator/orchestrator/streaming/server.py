@@ -32,7 +32,7 @@ from .events import MEDIA_TYPE, encode
 from .service import StreamService
 
 #: Streamed route -> the operation it streams.
-STREAM_ROUTES = {"/v1/generate/stream": "generate", "/v1/chat/stream": "chat"}
+STREAM_ROUTES = {"/v1/generate/stream": "generate", "/v1/chat/stream": "chat", "/v1/agent/stream": "agent"}
 REQUEST_CONTEXT_HEADER = "x-amzn-request-context"
 DEFAULT_PORT = 8080  # LWA's default AWS_LWA_PORT
 
@@ -145,7 +145,7 @@ def main() -> None:
 
     from orchestrator.stream_settings import StreamSettings
 
-    streams = StreamService(handler.RUNTIME.service, StreamSettings.from_environment(os.environ))
+    streams = StreamService(handler.RUNTIME.service, StreamSettings.from_environment(os.environ), agent=handler.RUNTIME.agent)
     port = int(os.environ.get("AWS_LWA_PORT") or os.environ.get("PORT") or DEFAULT_PORT)
     build_server(streams, port=port).serve_forever()
 

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import chat_templates
+from ..agent_service import AgentService
 from ..backends import ModelResult
 from ..deadline import RESPONSE_MARGIN_SECONDS, Deadline
-from ..errors import ApiError
+from ..errors import ApiError, NotFound
 from ..grounding import NO_DOCUMENTS_ANSWER, GroundedContext
 from ..observability import logger
 from ..parameters import resolve
@@ -33,6 +34,7 @@ from ..settings import ModelSpec
 from ..stream_settings import StreamSettings
 from ..validation import parse_generate
 from . import model_stream
+from .agent_stream import AgentStream
 from .events import event
 from .windows import OutputWindows, WindowLimits
 
@@ -49,9 +51,12 @@ class _Plan:
 
 
 class StreamService:
-    def __init__(self, service: Service, stream_settings: StreamSettings) -> None:
+    """``agent``: POST /v1/agent/stream's service (None where agents are off: that route answers 404)."""
+
+    def __init__(self, service: Service, stream_settings: StreamSettings, agent: AgentService | None = None) -> None:
         self.service = service
         self.settings = stream_settings
+        self.agent = agent
         self.limits = WindowLimits(
             window_chars=stream_settings.window_chars,
             min_window_chars=stream_settings.min_window_chars,
@@ -65,7 +70,11 @@ class StreamService:
         return Deadline.for_request(self.settings.max_seconds, context, margin=margin)
 
     # ------------------------------------------------------------------ opening (may fail with a status)
-    def open(self, operation: str, data: Mapping[str, Any], ctx: RequestContext) -> Stream:
+    def open(self, operation: str, data: Mapping[str, Any], ctx: RequestContext) -> Stream | AgentStream:
+        if operation == "agent":
+            if self.agent is None:
+                raise NotFound("no route for /v1/agent/stream: agents are not enabled in this environment")
+            return AgentStream(self.agent, self.agent.prepare(data, ctx), ctx, self.limits)
         plan = self._open_chat(data, ctx) if operation == "chat" else self._open_generate(data, ctx)
         return Stream(self, plan, ctx)
 
