@@ -2,8 +2,11 @@
 sessions in AgentCore Memory, every model call under the environment's guardrail (config ``agents``).
 
 - The Gateway's Lambda target is the orchestrator's code with another entry point (``tool_handler.handler``) and
-  the API function's settings (``OrchestrationStack.settings``): each tool call runs the API's validation,
-  screening, guardrail and metrics. Inbound authorization is IAM: only the Runtime's role may call it.
+  the API functions' settings, built from the same inputs (``stacks/orchestrator_settings.py``; no conversation
+  table, no agent): each tool call runs the API's validation, screening, guardrail and metrics. Inbound
+  authorization is IAM: only the Runtime's role may call it.
+- This stack takes nothing from the API stack; the API stack takes ``agent`` (the Runtime, for POST /v1/agent) by
+  reference, so it deploys after this one.
 - The Runtime (code asset ``lambdas/agent_runtime``) may converse with the allowed models only with the pinned
   guardrail (``BedrockModelAccess.grant_invoke``), keep sessions in its Memory, and invoke the Gateway.
 - Agent metrics (EMF), the Runtime's and Gateway's service metrics, and their alarms go to the dashboard.
@@ -42,6 +45,8 @@ from orchestrator.agent_tools import (  # noqa: E402
 )
 from orchestrator.catalog import load_catalog  # noqa: E402
 
+from stacks.orchestrator_settings import OrchestratorInputs  # noqa: E402
+
 TOOLS_TARGET = "usecases"
 KNOWLEDGE_TARGET = "knowledge"
 TOOLS_HANDLER = "tool_handler.handler"
@@ -63,21 +68,14 @@ class KnowledgeOutputs(Protocol):
     knowledge_bases: Mapping[str, RetrievableKnowledgeBase]
 
 
-class OrchestratorOutputs(Protocol):
-    """What the Api stack exposes for the tool function: the function's settings contract object."""
-
-    settings: Any
-    endpoint: Any
-
-
 class AgentsStack(Stack):
     """Exposes ``gateway``, ``memory``, ``agent`` (the Runtime), ``tool_function``, ``alarms`` and
     ``dashboard_widgets()``."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
-                 model_access: ModelAccessGrants, guardrail_arn: str, guardrail_version: str,
-                 api: OrchestratorOutputs, knowledge: KnowledgeOutputs | None = None,
-                 alarm_topic: AlarmTopic | None = None, **kwargs: Any) -> None:
+                 model_access: ModelAccessGrants, inputs: OrchestratorInputs,
+                 knowledge: KnowledgeOutputs | None = None, alarm_topic: AlarmTopic | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         agents = config.agents
         if agents.runtime is None:
@@ -89,7 +87,7 @@ class AgentsStack(Stack):
         # The tools: the orchestrator's code and settings behind another entry point.
         logs_key = LogsEncryptionKey(self, "LogsKey", description=f"Encrypts the log groups of {self.stack_name}",
                                      removal_policy=removal).key
-        api_settings = api.settings
+        api_settings = inputs.settings(config)
         tool = PythonFunction(
             self, "Tools",
             asset="orchestrator", handler=TOOLS_HANDLER,
@@ -106,8 +104,8 @@ class AgentsStack(Stack):
         self.tool_function = tool.function
         model_access.grant_invoke(self.tool_function)
         model_access.grant_apply_guardrail(self.tool_function)
-        if api.endpoint is not None:
-            api.endpoint.grant_invoke(self.tool_function)
+        if inputs.endpoint is not None:
+            inputs.endpoint.grant_invoke(self.tool_function)
         if agents.knowledge_bases and knowledge is None:
             raise ValueError(f"environments.{config.name}.agents.tools.knowledge_bases needs the knowledge stack")
         for name in agents.knowledge_bases:  # Retrieve on exactly the knowledge bases offered as tools
@@ -133,8 +131,8 @@ class AgentsStack(Stack):
         self.memory = AgentMemory(self, "Memory", props=agents.memory, removal_policy=removal,
                                   description=f"{config.project} {config.name} agent sessions")
         self.agent = AgentRuntime(
-            self, "Agent", props=agents.runtime, environment=config.name, guardrail_arn=guardrail_arn,
-            guardrail_version=guardrail_version, gateway_url=self.gateway.url, memory_id=self.memory.memory_id,
+            self, "Agent", props=agents.runtime, environment=config.name, guardrail_arn=inputs.guardrail_arn,
+            guardrail_version=inputs.guardrail_version, gateway_url=self.gateway.url, memory_id=self.memory.memory_id,
             metrics_namespace=namespace, description=f"{config.project} {config.name} agent over the use-case tools",
         )
         runtime = self.agent.runtime

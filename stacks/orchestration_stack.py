@@ -6,7 +6,6 @@ Timeouts: REQUEST_DEADLINE_SECONDS < API Gateway integration timeout <= Lambda t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -19,7 +18,6 @@ from cdk.components.api_user_pool import ApiUserPool
 from cdk.components.comprehend_detection import ComprehendDetectionPolicy
 from cdk.components.conversation_table import ConversationTable
 from cdk.components.encrypted_log_group import EncryptedLogGroup, LogsEncryptionKey, retention_days
-from cdk.components.knowledge_base.props import KnowledgeBaseDescriptor
 from cdk.components.lambda_web_adapter import WebAdapterLayer
 from cdk.components.orchestration_api import OrchestrationApi
 from cdk.components.python_function import PythonFunction
@@ -31,11 +29,10 @@ from cdk.runtime_contracts import expose_runtime_packages
 expose_runtime_packages()  # lambdas/<function>/ on sys.path for the runtime contracts below
 
 # isort: split
-from orchestrator.knowledge_settings import KnowledgeBaseSettings  # noqa: E402
-from orchestrator.model_spec import ModelSpec  # noqa: E402
-from orchestrator.settings import Settings  # noqa: E402
+from orchestrator.settings import AGENT_RUNTIME_QUALIFIER  # noqa: E402
 
-SERVICE_NAME = "orchestrator"
+from stacks.orchestrator_settings import SERVICE_NAME, OrchestratorInputs  # noqa: E402
+
 FUNCTION_ASSET = "orchestrator"
 FUNCTION_HANDLER = "handler.handler"
 #: The streaming function's handler: the start-up script the Lambda Web Adapter runs (lambdas/orchestrator/run.sh).
@@ -55,13 +52,12 @@ class ModelAccessGrants(Protocol):
     def grant_apply_guardrail(self, grantee: iam.IGrantable) -> Any: ...
 
 
-class InferenceEndpoint(Protocol):
-    """What the SageMaker stack's ``endpoint`` offers."""
+class AgentRuntimeAccess(Protocol):
+    """What the agents stack's ``agent`` (``AgentRuntime``) offers: the Runtime and an exact invoke grant."""
 
-    endpoint_name: str
-    model_descriptor: Mapping[str, Any]
+    runtime: Any  # aws_bedrockagentcore.Runtime: agent_runtime_arn
 
-    def grant_invoke(self, grantee: iam.IGrantable) -> Any: ...
+    def grant_invoke(self, grantee: iam.IGrantable, *, endpoint: str) -> Any: ...
 
 
 class OrchestrationStack(Stack):
@@ -75,13 +71,8 @@ class OrchestrationStack(Stack):
         *,
         config: EnvironmentConfig,
         model_access: ModelAccessGrants,
-        model_descriptors: Sequence[Mapping[str, Any]],
-        default_models: Mapping[str, str],
-        guardrail_arn: str,
-        guardrail_version: str,
-        guardrail_screens_images: bool = False,
-        endpoint: InferenceEndpoint | None = None,
-        knowledge_bases: Sequence[KnowledgeBaseDescriptor] = (),
+        inputs: OrchestratorInputs,
+        agent: AgentRuntimeAccess | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -108,27 +99,13 @@ class OrchestrationStack(Stack):
                                          removal_policy=removal)
         self.table = self.history.table
 
-        descriptors = [*model_descriptors, *([endpoint.model_descriptor] if endpoint is not None else [])]
-        # The function's settings contract (lambdas/orchestrator/orchestrator/settings.py) writes the variables
-        # the handler parses; the guardrail is named by its ARN, the form IAM's GuardrailIdentifier condition uses.
-        settings = Settings(
-            environment=config.name,
-            service=SERVICE_NAME,
-            metrics_namespace=api_config.metrics_namespace,
-            log_level=api_config.log_level,
-            models={spec.id: spec for spec in map(ModelSpec.described, descriptors)},
-            default_models=dict(default_models),
-            safety=config.safety.with_guardrail(guardrail_arn, guardrail_version),
-            conversation_table=self.table.table_name,
-            conversation_ttl_seconds=api_config.conversation_ttl_seconds,
-            chat_history_max_tokens=api_config.chat_history_max_tokens,
-            request_deadline_seconds=api_config.request_deadline_seconds,
-            max_input_chars=api_config.max_input_chars,
-            guardrail_screens_images=guardrail_screens_images,
-            knowledge_bases={kb.name: knowledge_base_settings(kb) for kb in knowledge_bases},
-        )
-        self.settings = settings  # the agents stack runs the same code and settings as Gateway tools
-        self.endpoint = endpoint
+        # The functions' settings contract (lambdas/orchestrator/orchestrator/settings.py), built as for the agents
+        # stack's tool function (stacks/orchestrator_settings.py) plus what only the API has: its table and, where
+        # agents are on, the Runtime POST /v1/agent invokes (a reference: this stack depends on the agents stack).
+        settings = inputs.settings(config, conversation_table=self.table.table_name,
+                                   agent_runtime_arn=agent.runtime.agent_runtime_arn if agent is not None else None)
+        self.settings = settings
+        endpoint = self.endpoint = inputs.endpoint
         # What both functions (buffered and streamed routes) share: one code asset, one settings contract.
         shared = dict(asset=FUNCTION_ASSET, service_name=SERVICE_NAME, metrics_namespace=api_config.metrics_namespace,
                       log_level=api_config.log_level, memory_size=api_config.lambda_memory_mb, log_retention=retention,
@@ -174,6 +151,8 @@ class OrchestrationStack(Stack):
             model_access.grant_apply_guardrail(fn)
             if endpoint is not None:
                 endpoint.grant_invoke(fn)
+            if agent is not None:  # bedrock-agentcore:InvokeAgentRuntime on exactly this Runtime and its endpoint
+                agent.grant_invoke(fn, endpoint=AGENT_RUNTIME_QUALIFIER)
             self.history.grant_history_access(fn)
         roles = [self.orchestrator.role, self.stream_orchestrator.role]
         self.safety_policy = ComprehendDetectionPolicy(
@@ -246,19 +225,3 @@ class OrchestrationStack(Stack):
                     "chat turns expire within conversation_ttl_seconds; point-in-time recovery (where configured) "
                     "covers restores, and AWS Backup plans are managed per organization, not per stack")
 
-
-def knowledge_base_settings(kb: KnowledgeBaseDescriptor) -> KnowledgeBaseSettings:
-    """A knowledge stack's descriptor as the function's ``KNOWLEDGE_BASES`` entry (the id is a token)."""
-    return KnowledgeBaseSettings(
-        name=kb.name,
-        knowledge_base_id=kb.knowledge_base_id,
-        description=kb.description,
-        filterable_keys=kb.filterable_keys,
-        max_results=kb.retrieval.max_results,
-        min_score=kb.retrieval.min_score,
-        grounded_use_cases=kb.grounded_use_cases,
-        grounding_threshold=kb.grounding.grounding_threshold,
-        relevance_threshold=kb.grounding.relevance_threshold,
-        below_threshold=kb.grounding.below_threshold_action,
-        retrieved_text_pii=kb.retrieved_text_pii,
-    )

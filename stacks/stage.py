@@ -17,6 +17,7 @@ from stacks.evaluation_stack import EvaluationStack
 from stacks.knowledge_stack import KnowledgeStack
 from stacks.observability_stack import ObservabilityStack
 from stacks.orchestration_stack import OrchestrationStack
+from stacks.orchestrator_settings import OrchestratorInputs
 from stacks.sagemaker_stack import SageMakerStack
 
 
@@ -55,9 +56,8 @@ class GenAiStage(Stage):
                 **self._stack_props("knowledge", "knowledge bases on S3 Vectors and their ingestion"),
                 alarm_topic=self.alerting.alarm_topic,
             )
-        self.api = OrchestrationStack(
-            self, "Api", **self._stack_props("api", "prompt orchestration API, its function, chat history and WAF"),
-            model_access=self.bedrock.model_access,
+        # What every function running the orchestrator's code is configured from (stacks/orchestrator_settings.py).
+        orchestrator_inputs = OrchestratorInputs(
             model_descriptors=self.bedrock.model_descriptors,
             default_models=self.bedrock.default_models,
             guardrail_arn=self.bedrock.guardrail_arn,
@@ -65,6 +65,21 @@ class GenAiStage(Stage):
             guardrail_screens_images=self.bedrock.guardrail_screens_images,
             endpoint=self.sagemaker.endpoint if self.sagemaker is not None else None,
             knowledge_bases=self.knowledge.descriptors if self.knowledge is not None else (),
+        )
+        # Only an environment with agents.enabled gets this stack. Before the API: the API invokes its Runtime
+        # (POST /v1/agent) and takes it by reference; the agents stack needs nothing from the API stack.
+        self.agents: AgentsStack | None = None
+        if config.agents.enabled:
+            self.agents = AgentsStack(
+                self, "Agents", **self._stack_props("agents", "AgentCore agent, its Gateway tools and memory"),
+                model_access=self.bedrock.model_access, inputs=orchestrator_inputs, knowledge=self.knowledge,
+                alarm_topic=self.alerting.alarm_topic,
+            )
+        self.api = OrchestrationStack(
+            self, "Api", **self._stack_props("api", "prompt orchestration API, its function, chat history and WAF"),
+            model_access=self.bedrock.model_access,
+            inputs=orchestrator_inputs,
+            agent=self.agents.agent if self.agents is not None else None,
         )
         if self.knowledge is not None:
             # Retrieve on exactly these knowledge bases (their KNOWLEDGE_BASES settings are the descriptors above).
@@ -78,16 +93,6 @@ class GenAiStage(Stage):
                 self, "Evaluation",
                 **self._stack_props("evaluation", "evaluation state machine, reports and the Bedrock judge"),
                 orchestrator=self.api.function,
-            )
-
-        # Only an environment with agents.enabled gets this stack (after the API: its tools run the API's code).
-        self.agents: AgentsStack | None = None
-        if config.agents.enabled:
-            self.agents = AgentsStack(
-                self, "Agents", **self._stack_props("agents", "AgentCore agent, its Gateway tools and memory"),
-                model_access=self.bedrock.model_access, guardrail_arn=self.bedrock.guardrail_arn,
-                guardrail_version=self.bedrock.guardrail_version, api=self.api, knowledge=self.knowledge,
-                alarm_topic=self.alerting.alarm_topic,
             )
 
         # Last: reads what the stacks above expose (pass each one as it exists), nothing depends on it.

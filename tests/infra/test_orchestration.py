@@ -105,7 +105,7 @@ def test_every_route_proxies_to_the_one_function_with_the_configured_auth(api):
     if _config(env).api.lambda_snap_start:
         buffered = next(iter(stack.resources_of_type("AWS::Lambda::Alias")))
     streamed = {(route.method, route.path) for route in ROUTES if route.streamed}
-    assert streamed == {("POST", "/v1/generate/stream"), ("POST", "/v1/chat/stream")}
+    assert streamed == {("POST", "/v1/generate/stream"), ("POST", "/v1/chat/stream"), ("POST", "/v1/agent/stream")}
     expected = {"iam": "AWS_IAM", "cognito": "COGNITO_USER_POOLS"}[_config(env).api.authorization]
     for key, method in methods.items():
         assert method["AuthorizationType"] == expected, key
@@ -150,7 +150,9 @@ def test_the_streaming_function_runs_under_the_web_adapter_with_the_stream_contr
     variables = fn["Environment"]["Variables"]
     assert fn["Timeout"] == streaming.settings.max_seconds
     assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap" and variables["AWS_LWA_INVOKE_MODE"] == "response_stream"
-    assert json.loads(variables["STREAM_CONFIG"])["window_chars"] == streaming.settings.window_chars
+    from orchestrator.stream_settings import StreamSettings
+
+    assert StreamSettings.from_environment(variables) == streaming.settings
     assert set(CONTRACT_VARIABLES) <= set(variables)
     assert float(variables["REQUEST_DEADLINE_SECONDS"]) == streaming.settings.max_seconds
     [layer] = fn["Layers"]
@@ -367,6 +369,7 @@ def _variant_app(tmp_path, api_overrides, models=None):
 
     from cdk.policy import apply_policy_gates
     from stacks.orchestration_stack import OrchestrationStack
+    from stacks.orchestrator_settings import OrchestratorInputs
     from tests.infra.synth import ROOT
 
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -379,11 +382,13 @@ def _variant_app(tmp_path, api_overrides, models=None):
     stage = Stage(app, "test")
     stack = OrchestrationStack(
         stage, "Api", stack_name="genai-test-api", config=config, model_access=_FakeModelAccess(),
-        model_descriptors=models if models is not None else [
-            {"id": "m1", "backend": "bedrock", "target": "arn:aws:bedrock:eu-west-1:111122223333:"
-             "application-inference-profile/abc123", "max_tokens": 4096, "image": True}],
-        default_models={"text": "m1", "chat": "m1", "code": "m1", "vision": "m1"},
-        guardrail_arn="arn:aws:bedrock:eu-west-1:111122223333:guardrail/abc123", guardrail_version="1", endpoint=_FakeEndpoint(),
+        inputs=OrchestratorInputs(
+            model_descriptors=models if models is not None else [
+                {"id": "m1", "backend": "bedrock", "target": "arn:aws:bedrock:eu-west-1:111122223333:"
+                 "application-inference-profile/abc123", "max_tokens": 4096, "image": True}],
+            default_models={"text": "m1", "chat": "m1", "code": "m1", "vision": "m1"},
+            guardrail_arn="arn:aws:bedrock:eu-west-1:111122223333:guardrail/abc123", guardrail_version="1",
+            endpoint=_FakeEndpoint()),
     )
     apply_policy_gates(app)
     return app, stack

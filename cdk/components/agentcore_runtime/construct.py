@@ -132,8 +132,15 @@ class AgentRuntime(Construct):
                     "code zip): its action groups", findings=["Action::s3:GetObject*", "Action::s3:GetBucket*",
                                                               "Action::s3:List*"])
 
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        return self.runtime.grant_invoke_runtime(grantee)
+    def grant_invoke(self, grantee: iam.IGrantable, *, endpoint: str = "DEFAULT") -> iam.Grant:
+        """``bedrock-agentcore:InvokeAgentRuntime`` on exactly this Runtime and its ``endpoint`` (the qualifier the
+        caller sends). The L2's ``grant_invoke_runtime`` grants ``<runtime ARN>/*`` (every endpoint). IAM checks the
+        endpoint-qualified ARN ``<runtime ARN>/runtime-endpoint/<name>`` as well as the runtime's: so reported from
+        live AccessDenied messages in public projects (found with the code search); the service authorization
+        reference's action table could not be read offline, so this stays unverified against AWS."""
+        arn = self.runtime.agent_runtime_arn
+        return iam.Grant.add_to_principal(grantee=grantee, actions=["bedrock-agentcore:InvokeAgentRuntime"],
+                                          resource_arns=[arn, f"{arn}/runtime-endpoint/{endpoint}"])
 
     def metric(self, name: str, *, statistic: str = "Sum", tool: str | None = None,
                period: Duration = METRIC_PERIOD) -> cw.Metric:

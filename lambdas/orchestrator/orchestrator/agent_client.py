@@ -42,9 +42,8 @@ from .errors import (
     ModelError,
     Throttled,
 )
+from .settings import AGENT_RUNTIME_QUALIFIER
 
-#: The Runtime's endpoint every environment invokes (AgentCore creates ``DEFAULT`` with the runtime).
-QUALIFIER = "DEFAULT"
 JSON = "application/json"
 EVENT_STREAM = "text/event-stream"
 #: The agent's own stop codes -> the API's answer (README "Agents": limits end a run with 422 limit_exceeded).
@@ -80,8 +79,9 @@ class AgentClient:
         try:
             with bound_to(deadline):
                 response = client.invoke_agent_runtime(
-                    agentRuntimeArn=self.runtime_arn, qualifier=QUALIFIER, runtimeSessionId=request.runtime_session_id,
-                    contentType=JSON, accept=f"{EVENT_STREAM}, {JSON}", payload=payload)
+                    agentRuntimeArn=self.runtime_arn, qualifier=AGENT_RUNTIME_QUALIFIER,
+                    runtimeSessionId=request.runtime_session_id, contentType=JSON, accept=f"{EVENT_STREAM}, {JSON}",
+                    payload=payload)
         except Exception as exc:  # noqa: BLE001 - every failure answers with a status, never a trace
             raise agent_call_error(exc) from None
         return _events(response)

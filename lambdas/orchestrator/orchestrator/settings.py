@@ -50,10 +50,13 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 # DynamoDB table names: 3..255 of [a-zA-Z0-9_.-].
 _TABLE_RE = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
-#: bedrock-agentcore InvokeAgentRuntime's agentRuntimeArn (a URI label; botocore 1.44 bedrock-agentcore model:
-#: a plain string). An ARN of this service's ``runtime/<id>`` resource; tokens at synth are written as given.
+#: The Runtime endpoint POST /v1/agent invokes (InvokeAgentRuntime ``qualifier``) and the API stack's grant names:
+#: ``DEFAULT``, the endpoint AgentCore creates with every runtime.
+AGENT_RUNTIME_QUALIFIER = "DEFAULT"
+#: bedrock-agentcore InvokeAgentRuntime's agentRuntimeArn: the AgentRuntimeArn pattern of botocore's (1.44)
+#: bedrock-agentcore-control model. Tokens at synth are written as given and checked here at cold start.
 _AGENT_RUNTIME_ARN_RE = re.compile(
-    r"^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime/[A-Za-z][A-Za-z0-9_]{0,99}-[A-Za-z0-9]{10}$"
+    r"^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$"
 )
 
 __all__ = ["FAMILIES", "LOG_LEVELS", "ConfigError", "ModelSpec", "Settings"]

@@ -1,5 +1,6 @@
 """The streaming function's settings contract (stdlib only): one variable, ``STREAM_CONFIG``, a JSON
-object the stack writes (:meth:`StreamSettings.to_environment`) and the streaming entry point parses
+object the stack writes (:meth:`StreamSettings.to_environment`, the keys that differ from the defaults) and the
+streaming entry point parses
 once (:meth:`StreamSettings.from_environment`); the buffered function reads it too (its streamed
 routes answer in one body) and falls back to the defaults when it is absent.
 
@@ -40,7 +41,10 @@ class StreamSettings:
             raise ConfigError(f"{VARIABLE}.min_window_chars", f"must be at most window_chars ({self.window_chars})")
 
     def to_environment(self) -> dict[str, str]:
-        return {VARIABLE: json.dumps(asdict(self), separators=(",", ":"))}
+        """Only the keys that differ from the defaults (none: no variable): Lambda's 4 KB environment limit
+        counts every byte, and :meth:`from_environment` fills in the defaults."""
+        changed = {key: value for key, value in asdict(self).items() if value != getattr(DEFAULTS, key)}
+        return {VARIABLE: json.dumps(changed, separators=(",", ":"))} if changed else {}
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> StreamSettings:
@@ -54,3 +58,6 @@ class StreamSettings:
         if not isinstance(data, dict) or set(data) - set(BOUNDS):
             raise ConfigError(VARIABLE, f"must be a JSON object with keys from {sorted(BOUNDS)}")
         return cls(**data)
+
+
+DEFAULTS = StreamSettings()

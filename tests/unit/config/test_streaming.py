@@ -18,8 +18,14 @@ def _parse(streaming: dict) -> object:
 
 def test_defaults_render_the_runtime_stream_contract() -> None:
     streaming = _parse({})
-    assert json.loads(streaming.settings.to_environment()["STREAM_CONFIG"]) == {
-        "max_seconds": 300, "window_chars": 400, "min_window_chars": 40, "tail_chars": 64}
+    from orchestrator.stream_settings import StreamSettings
+
+    assert streaming.settings.to_environment() == {}  # all defaults: no variable (Lambda's 4 KB environment)
+    assert StreamSettings.from_environment(streaming.settings.to_environment()) == StreamSettings(
+        max_seconds=300, window_chars=400, min_window_chars=40, tail_chars=64)
+    changed = _parse({"max_seconds": 120, "tail_chars": 64}).settings
+    assert json.loads(changed.to_environment()["STREAM_CONFIG"]) == {"max_seconds": 120}
+    assert StreamSettings.from_environment(changed.to_environment()) == changed
     assert streaming.web_adapter.layer_version >= 1 and streaming.lambda_reserved_concurrency == 5
 
 
