@@ -20,11 +20,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..agent_service import AgentService, PreparedRun, checked_result, tool_calls_of, tool_name
-from ..errors import ApiError
-from ..observability import logger
 from ..safety_gate import KeepPlaceholders
 from ..service import RequestContext
-from .events import event
+from .events import error_event, event
 from .windows import OutputWindows, WindowLimits
 
 STOP_REASON = "end_turn"
@@ -69,14 +67,8 @@ class AgentStream:
             yield event("usage", **report.usage, estimated_cost_usd=report.estimated_cost_usd)
             yield event("done", stop_reason=STOP_REASON, request_id=ctx.request_id, session_id=run.request.session_id,
                         steps=report.steps)
-        except ApiError as exc:
-            log = logger.warning if exc.status >= 500 else logger.info
-            log("agent stream failed", extra={"status": exc.status, "code": exc.code})
-            yield event("error", error=exc.body(), request_id=ctx.request_id)
-        except Exception as exc:  # noqa: BLE001 - never a trace on the wire; type only in the log
-            logger.error("agent stream failed", extra={"error_type": type(exc).__name__})
-            error = ApiError("internal error; quote the request_id when reporting it")
-            yield event("error", error=error.body(), request_id=ctx.request_id)
+        except Exception as exc:  # noqa: BLE001 - never a trace on the wire (error_event)
+            yield error_event(exc, ctx.request_id, route="agent")
         finally:
             if runtime_events is not None:
                 runtime_events.close()

@@ -39,3 +39,17 @@ def encode(payload: Mapping[str, Any]) -> bytes:
     """One SSE event: a single ``data:`` line (JSON never holds a raw newline) and a blank line."""
     return b"data: " + json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n\n"
 
+
+def error_event(exc: Exception, request_id: str, **log_extra: Any) -> dict[str, Any]:
+    """The stream's last event for a failure after ``start``: an ApiError's own body, anything else a 500
+    ``internal_error``; logged by status and code, or by type only (never a trace, never text)."""
+    from ..errors import ApiError
+    from ..observability import logger
+
+    if isinstance(exc, ApiError):
+        log = logger.warning if exc.status >= 500 else logger.info
+        log("stream failed", extra={"status": exc.status, "code": exc.code, **log_extra})
+        return event("error", error=exc.body(), request_id=request_id)
+    logger.error("stream failed", extra={"error_type": type(exc).__name__})
+    return event("error", error=ApiError("internal error; quote the request_id when reporting it").body(),
+                 request_id=request_id)

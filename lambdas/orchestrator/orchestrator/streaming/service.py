@@ -24,9 +24,8 @@ from .. import chat_templates
 from ..agent_service import AgentService
 from ..backends import ModelResult
 from ..deadline import RESPONSE_MARGIN_SECONDS, Deadline
-from ..errors import ApiError, NotFound
+from ..errors import NotFound
 from ..grounding import NO_DOCUMENTS_ANSWER, GroundedContext
-from ..observability import logger
 from ..parameters import resolve
 from ..retrieval import plan_retrieval
 from ..service import RequestContext, Service, estimated_cost, model_request
@@ -35,7 +34,7 @@ from ..stream_settings import StreamSettings
 from ..validation import parse_generate
 from . import model_stream
 from .agent_stream import AgentStream
-from .events import event
+from .events import error_event, event
 from .windows import OutputWindows, WindowLimits
 
 
@@ -201,14 +200,8 @@ class Stream:
                 yield event("citation", **citation)
             yield event("usage", **result.usage(), estimated_cost_usd=estimated_cost(plan.model, result))
             yield event("done", **done)
-        except ApiError as exc:
-            log = logger.warning if exc.status >= 500 else logger.info
-            log("stream failed", extra={"status": exc.status, "code": exc.code, "screenings": windows.screenings})
-            yield event("error", error=exc.body(), request_id=ctx.request_id)
-        except Exception as exc:  # noqa: BLE001 - never a trace on the wire; type only in the log
-            logger.error("stream failed", extra={"error_type": type(exc).__name__})
-            error = ApiError("internal error; quote the request_id when reporting it")
-            yield event("error", error=error.body(), request_id=ctx.request_id)
+        except Exception as exc:  # noqa: BLE001 - never a trace on the wire (error_event)
+            yield error_event(exc, ctx.request_id, screenings=windows.screenings)
         finally:
             plan.opened.close()
 
