@@ -96,10 +96,26 @@ class RunReport:
     usage: dict[str, int]
     steps: int
     estimated_cost_usd: float
+    citations: list[dict[str, Any]]
 
     def fields(self) -> dict[str, Any]:
         return {"tool_calls": self.tool_calls, "usage": self.usage, "steps": self.steps,
-                "estimated_cost_usd": self.estimated_cost_usd}
+                "estimated_cost_usd": self.estimated_cost_usd, **({"citations": self.citations} if self.citations else {})}
+
+
+def citations_of(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The knowledge-base documents the answer cites (the Runtime's ``citations``: excerpts the search tool screened
+    with the knowledge base's document policy), with only the Citation schema's fields, each of its type."""
+    kept = []
+    for item in result.get("citations") or []:
+        if not isinstance(item, Mapping):
+            continue
+        n, score = item.get("n"), item.get("score")
+        fields = {"source": item.get("source"), "excerpt": item.get("excerpt"), "knowledge_base": item.get("knowledge_base")}
+        if (isinstance(n, int) and not isinstance(n, bool) and n >= 1 and isinstance(score, (int, float))
+                and all(isinstance(value, str) for value in fields.values())):
+            kept.append({"n": n, **fields, "score": float(score)})
+    return kept
 
 
 def tool_calls_of(result: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -133,6 +149,7 @@ def checked_result(result: Mapping[str, Any] | None) -> RunReport:
         usage={"input_tokens": _count(usage.get("input_tokens")), "output_tokens": _count(usage.get("output_tokens"))},
         steps=_count(result.get("steps")),
         estimated_cost_usd=round(float(cost), 8) if isinstance(cost, (int, float)) and cost >= 0 else 0.0,
+        citations=citations_of(result),
     )
 
 

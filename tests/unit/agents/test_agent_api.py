@@ -194,3 +194,61 @@ def test_the_agent_routes_answer_404_where_agents_are_off(runtime_for: Callable[
         response = handler.handler(fakes.api_event("POST", path, {"message": "hi"}), fakes.LambdaContext())
         assert (response["statusCode"], json.loads(response["body"])["error"]["code"]) == (404, "not_found")
     assert aws.count("bedrock-agentcore", "InvokeAgentRuntime") == 0
+
+
+def test_the_documents_the_answer_cites_come_back_checked_and_after_the_streamed_answer(agent_api) -> None:
+    cited = {"n": 1, "knowledge_base": "operations-guide", "source": "s3://docs/deploying.md", "score": 0.82,
+             "excerpt": "Deploy with make deploy."}
+
+    def with_citations(request: Any, payload: dict, app: Any) -> Any:
+        body = app.handle(payload)
+        body["citations"] = [cited, {"n": "2", "source": None, "excerpt": "<script>"}]  # the second is malformed
+        return fakes.aws_response(request, 200, body)
+
+    post, _ = agent_api([final("Use make deploy [1]."), final("Use make deploy [1].")], runtime_answer=with_citations)
+    status, body = post("/v1/agent", {"message": "How do I deploy?"})
+    assert status == 200 and body["citations"] == [cited]
+    status, events = post("/v1/agent/stream", {"message": "How do I deploy?"})
+    kinds = [event["type"] for event in events]
+    assert kinds == ["start", "delta", "citation", "usage", "done"], kinds
+    assert {k: v for k, v in events[2].items() if k != "type"} == cited
+
+
+def test_the_streaming_functions_http_app_serves_the_agent_stream_on_loopback(agent_api) -> None:
+    """What the Lambda Web Adapter fronts in Lambda (streaming/server.py): the caller from API Gateway's request
+    context header; errors before the stream (another caller's session) are the buffered JSON errors."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    import handler
+    from orchestrator.stream_settings import StreamSettings
+    from orchestrator.streaming.server import REQUEST_CONTEXT_HEADER, build_server
+    from orchestrator.streaming.service import StreamService
+
+    post, _ = agent_api([final("Hello Alice."), *SUMMARIZE_THEN_TRANSLATE])
+    _, alices = post("/v1/agent/stream", {"message": "Hello"})
+    session = alices[0]["session_id"]
+    runtime = handler.RUNTIME
+    httpd = build_server(StreamService(runtime.service, StreamSettings(), agent=runtime.agent), port=0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/v1/agent/stream"
+
+    def request(body: dict, caller: str) -> Any:
+        context = json.dumps({"requestId": "req-lwa-1", "authorizer": {"claims": {"sub": caller}}})
+        return urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - loopback
+            url, data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json", REQUEST_CONTEXT_HEADER: context}), timeout=30)
+
+    try:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            request({"message": "Whose session?", "session_id": session}, "bob-sub")
+        assert refused.value.code == 404 and json.loads(refused.value.read())["error"]["code"] == "session_not_found"
+        with request({"message": "Summarize, then translate.", "session_id": session}, ALICE_SUB) as response:
+            assert response.headers["Content-Type"].startswith("text/event-stream")
+            events = [json.loads(line[len(b"data: "):]) for line in response.read().splitlines() if line]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert [e["type"] for e in events][0] == "start" and events[-1]["type"] == "done"
+    assert events[0]["request_id"] == "req-lwa-1" and events[-1]["session_id"] == session

@@ -7,6 +7,7 @@ time to first byte. Events, in order:
 ``tool_call`` ``{"phase": "start"|"end", "tool", "duration_ms"?, "outcome"?}``: as the Runtime reports them
               (a Runtime answering ``text/event-stream``), else the run's report, replayed once it has ended;
 ``delta``     the final answer in screened windows (``windows.py``, the generate stream's windows);
+``citation``  the knowledge-base documents the answer cites (the buffered route's ``citations`` items);
 ``usage``     the run's tokens and estimated cost; ``done`` (``stop_reason`` ``end_turn``, ``session_id``, ``steps``).
 
 A failure after ``start`` (throttled, a limit, a failed window) is an ``error`` event carrying the buffered
@@ -63,6 +64,8 @@ class AgentStream:
                     yield event("tool_call", phase="end", **call)
             report = checked_result(result)
             yield from self._answer(report.output)
+            for citation in report.citations:  # as the grounded streams: after the last delta
+                yield event("citation", **citation)
             AgentService.log_run(report, output_chars=len(report.output), message_chars=run.message_chars)
             yield event("usage", **report.usage, estimated_cost_usd=report.estimated_cost_usd)
             yield event("done", stop_reason=STOP_REASON, request_id=ctx.request_id, session_id=run.request.session_id,
