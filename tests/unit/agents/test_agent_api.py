@@ -236,7 +236,7 @@ def test_the_streaming_functions_http_app_serves_the_agent_stream_on_loopback(ag
 
     def request(body: dict, caller: str) -> Any:
         context = json.dumps({"requestId": "req-lwa-1", "authorizer": {"claims": {"sub": caller}}})
-        return urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - loopback
+        return urllib.request.urlopen(urllib.request.Request(
             url, data=json.dumps(body).encode(), method="POST",
             headers={"Content-Type": "application/json", REQUEST_CONTEXT_HEADER: context}), timeout=30)
 
@@ -250,5 +250,5 @@ def test_the_streaming_functions_http_app_serves_the_agent_stream_on_loopback(ag
     finally:
         httpd.shutdown()
         httpd.server_close()
-    assert [e["type"] for e in events][0] == "start" and events[-1]["type"] == "done"
+    assert events[0]["type"] == "start" and events[-1]["type"] == "done"
     assert events[0]["request_id"] == "req-lwa-1" and events[-1]["session_id"] == session
