@@ -20,10 +20,10 @@ CDK_FLAGS := --no-notices --ci
 # Synthesis must not need the network: where the kernel allows it, run it with no network at all.
 OFFLINE := $(shell unshare -rn true >/dev/null 2>&1 && echo "unshare -rn")
 
-.PHONY: help setup synth test lint assets client manifest deploy deploy-account diff destroy rehearse clean doctor evaluate evaluate-local
+.PHONY: help setup synth test lint assets client manifest deploy deploy-account diff destroy rehearse clean doctor evaluate evaluate-local playground
 
 help:
-	@echo "make synth | test | lint | manifest | rehearse | cost-report | evaluate ENV=staging | evaluate-local | doctor ENV=dev | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
+	@echo "make synth | test | lint | manifest | rehearse | cost-report | evaluate ENV=staging | evaluate-local | playground | doctor ENV=dev | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -141,3 +141,10 @@ evaluate: $(VENV)/.installed
 
 evaluate-local: $(VENV)/.installed
 	$(PY) -m evaluation --local $(EVALUATE_FLAGS)
+
+# The playground on your machine (issue 16): the built app (playground/dist) and the orchestrator's real handler
+# behind a dev server on 127.0.0.1 that turns requests into API Gateway proxy events; AWS answered by the local
+# fakes (playground_dev/), sign-in stubbed. Prints the URL to open. PORT=0 picks any free port.
+PORT ?= 8765
+playground: $(VENV)/.installed
+	$(PY) -m playground_dev --port $(PORT)
