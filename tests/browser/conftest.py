@@ -43,11 +43,12 @@ VIEWPORT = {"width": 1280, "height": 800}
 ACTION_TIMEOUT_MS = 10_000
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """With ``-n 2 --dist loadgroup`` every browser test runs in one worker: one server and one browser."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test item, so the ``page`` fixture knows whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
 
 
 def _unavailable(reason: str) -> None:
@@ -96,9 +97,11 @@ def browser(dev_server: DevServer) -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, playground_url: str) -> Iterator[Any]:
+def page(request: pytest.FixtureRequest, browser: Any, dev_server: DevServer, playground_url: str,
+         tmp_path: Path) -> Iterator[Any]:
     """A page in a fresh context at the playground's base URL (``page.goto("/")``). Page errors (uncaught
-    exceptions) and console messages reporting a CSP violation fail the test at its end."""
+    exceptions) and console messages reporting a CSP violation fail the test at its end. When the test fails,
+    a screenshot of the page (in the test's tmp_path) and the server's last log lines are printed with it."""
     context = browser.new_context(base_url=playground_url, viewport=VIEWPORT, locale="en-US", reduced_motion="reduce")
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
@@ -108,6 +111,11 @@ def page(browser: Any, playground_url: str) -> Iterator[Any]:
             if message.type == "error" and "Content Security Policy" in message.text else None)
     try:
         yield page
+        failed = getattr(request.node, "report_call", None)
+        if failed is not None and failed.failed:
+            page.screenshot(path=str(tmp_path / "failure.png"))
+            print(f"screenshot: {tmp_path / 'failure.png'}\ndev server log (last lines):\n"
+                  + "\n".join(dev_server.output().splitlines()[-20:]))
     finally:
         context.close()
     assert not problems, "\n".join(problems)
