@@ -146,5 +146,5 @@ evaluate-local: $(VENV)/.installed
 # behind a dev server on 127.0.0.1 that turns requests into API Gateway proxy events; AWS answered by the local
 # fakes (playground_dev/), sign-in stubbed. Prints the URL to open. PORT=0 picks any free port.
 PORT ?= 8765
-playground: $(VENV)/.installed
+playground: $(VENV)/.installed playground/dist/.built
 	$(PY) -m playground_dev --port $(PORT)
