@@ -96,10 +96,12 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
 
     # ----------------------------------------------------------------- static files
     def _static(self, path: str) -> None:
-        relative = unquote(path).lstrip("/") or "index.html"
+        relative = unquote(path).lstrip("/")
+        if "." not in relative.rsplit("/", 1)[-1]:
+            # The site's viewer-request function: a path without a file extension is a client-side route of the
+            # single-page app, answered with /index.html (cdk/components/playground_site).
+            relative = "index.html"
         target = (self.server.dist / relative).resolve()
-        if target.is_dir():
-            target = target / "index.html"
         if not target.is_relative_to(self.server.dist) or not target.is_file():
             hint = "" if self.server.dist.is_dir() else f" ({self.server.dist} is missing: run make setup)"
             self._send(404, f"not found{hint}\n".encode(), "text/plain; charset=utf-8")

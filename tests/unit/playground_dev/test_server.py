@@ -104,6 +104,8 @@ def test_static_files_from_dist_and_nothing_outside_it(served) -> None:
     for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/nothing.css"):
         response, body = request(served[0], "GET", path)
         assert response.status == 404 and b"secret" not in body, path
+    response, body = request(served[0], "GET", "/chat/some-conversation")  # a client-side route of the app
+    assert response.status == 200 and body.startswith(b"<!doctype html>")
     response, _ = request(served[0], "POST", "/index.html", b"x")
     assert response.status == 405
 
