@@ -26,8 +26,8 @@ from cdk.components.encrypted_log_group import EncryptedLogGroup, LogsEncryption
 from cdk.components.knowledge_base import KnowledgeBase, KnowledgeBaseDescriptor
 from cdk.components.knowledge_base_ingestion import KnowledgeBaseIngestion, enable_event_bridge_notifications
 from cdk.components.secure_bucket import AccessLogsBucket, SecureBucket
+from cdk.components.secure_bucket.deployment import acknowledge_bucket_deployment
 from cdk.config import EnvironmentConfig
-from cdk.policy import acknowledge
 
 SAMPLE_CORPUS = Path(__file__).resolve().parents[1] / "knowledge" / "sample_corpus"
 SAMPLE_CORPUS_PREFIX = "sample-corpus/"
@@ -113,38 +113,7 @@ class KnowledgeStack(Stack):
             log_group=EncryptedLogGroup(self, f"{construct_id_}SampleCorpusLogs", retention=retention,
                                         removal_policy=removal, encryption_key=logs_key).log_group,
         )
-        _acknowledge_deployment_provider(deployment, kb)
-
-
-def _acknowledge_deployment_provider(deployment: s3_deployment.BucketDeployment, kb: KnowledgeBase) -> None:
-    """The aws-s3-deployment provider (a stack singleton that runs only during deployments) is built by
-    aws-cdk-lib: its runtime, role and grants are not ours to change."""
-    provider = deployment.handler_role.node.scope
-    stack = Stack.of(deployment)
-    # Its function's DependsOn on its role repeats what the function's GetAtt of the role ARN orders (cfn-lint
-    # W3005): keep only the policy.
-    policy = deployment.handler_role.node.find_child("DefaultPolicy").node.default_child
-    provider.node.default_child.add_override("DependsOn", [stack.get_logical_id(policy)])
-    for rule in ("AwsSolutions-L1", "Serverless-LambdaLatestVersion"):
-        acknowledge(provider, rule, "aws-cdk-lib fixes the runtime of the BucketDeployment provider function")
-    for rule in ("Serverless-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ", "NIST.800.53.R5-LambdaConcurrency",
-                 "NIST.800.53.R5-LambdaInsideVPC", "Serverless-LambdaTracing"):
-        acknowledge(provider, rule, "the BucketDeployment provider is a CloudFormation custom resource invoked only "
-                                    "by deployments, which report its failures; it copies the sample corpus to S3")
-    acknowledge(deployment.handler_role, "NIST.800.53.R5-IAMNoInlinePolicy",
-                "aws-s3-deployment puts its provider's grants in the role's inline default policy")
-    acknowledge(deployment.handler_role, "AwsSolutions-IAM4",
-                "aws-s3-deployment attaches AWSLambdaBasicExecutionRole to its provider's role",
-                findings=["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"])
-    bucket = kb.source_bucket.node.default_child
-    acknowledge(deployment.handler_role, "AwsSolutions-IAM5",
-                "aws-s3-deployment grants its provider read on the CDK asset bucket and read/write on the destination "
-                "(with the destination key): it copies the whole sample-corpus asset and prunes what it removed",
-                findings=[*(f"Action::{action}" for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*", "s3:Abort*",
-                                                               "s3:DeleteObject*", "s3:GetBucket*", "s3:GetObject*",
-                                                               "s3:List*")),
-                          f"Resource::<{stack.get_logical_id(bucket)}.Arn>/*",
-                          f"Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-{stack.region}/*"])
+        acknowledge_bucket_deployment(deployment, destination=kb.source_bucket, purpose="the sample corpus")
 
 
 def _construct_id(name: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from aws_cdk import Annotations, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -62,7 +63,8 @@ class AgentRuntimeAccess(Protocol):
 
 class OrchestrationStack(Stack):
     """Exposes ``api``, ``api_stage_name``, ``function``, ``table``, ``metrics_namespace``, ``api_url_output``
-    (the ``ApiUrl`` output) and ``web_acl`` (None where WAF is off)."""
+    (the ``ApiUrl`` output), ``web_acl`` (None where WAF is off), ``user_pool`` (None under IAM authorization) and
+    ``grant_invoke``."""
 
     def __init__(
         self,
@@ -165,7 +167,7 @@ class OrchestrationStack(Stack):
         # The API.
         access_logs = EncryptedLogGroup(self, "AccessLogs", retention=retention, removal_policy=removal,
                                         encryption_key=logs_key).log_group
-        user_pool = None
+        user_pool: cognito.IUserPool | None = None
         if api_config.authorization == "cognito":
             self.users = ApiUserPool(self, "Users", removal_policy=removal)
             user_pool = self.users.user_pool
@@ -190,6 +192,7 @@ class OrchestrationStack(Stack):
             stream_timeout=Duration.seconds(stream_seconds),
         )
         self.api = self.orchestration_api.api
+        self.user_pool = user_pool  # None where the API takes IAM callers
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.orchestration_api.url,
                                         description="Invoke URL of the API stage (routes start with /v1)")
 
@@ -205,6 +208,10 @@ class OrchestrationStack(Stack):
             )
             self.web_acl.associate("ApiStageAssociation", self.orchestration_api.stage.stage_arn)
         self._acknowledge_table_findings(config)
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> None:
+        """``execute-api:Invoke`` on exactly the API's routes (the playground's identity-pool role)."""
+        self.orchestration_api.grant_invoke(grantee)
 
     def _acknowledge_function_findings(self, fn: Any) -> None:
         for rule in ("Serverless-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"):

@@ -18,6 +18,7 @@ from stacks.knowledge_stack import KnowledgeStack
 from stacks.observability_stack import ObservabilityStack
 from stacks.orchestration_stack import OrchestrationStack
 from stacks.orchestrator_settings import OrchestratorInputs
+from stacks.playground_stack import PlaygroundStack
 from stacks.sagemaker_stack import SageMakerStack
 
 
@@ -93,6 +94,15 @@ class GenAiStage(Stage):
                 self, "Evaluation",
                 **self._stack_props("evaluation", "evaluation state machine, reports and the Bedrock judge"),
                 orchestrator=self.api.function,
+            )
+
+        # Only an environment with playground.enabled gets the browser playground (after the API it proxies).
+        self.playground: PlaygroundStack | None = None
+        if config.playground.enabled:
+            self.playground = PlaygroundStack(
+                self, "Playground",
+                **self._stack_props("playground", "browser playground: CloudFront site, sign-in, the API on /v1/*"),
+                api=self.api,
             )
 
         # Last: reads what the stacks above expose (pass each one as it exists), nothing depends on it.

@@ -24,6 +24,7 @@ from cdk.config.fields import ConfigError, Section
 from cdk.config.knowledge_bases import parse_knowledge_bases
 from cdk.config.network import NetworkConfig, parse_network
 from cdk.config.observability import ObservabilityConfig, parse_observability
+from cdk.config.playground import PlaygroundConfig, parse_playground
 from cdk.config.safety import SafetyConfig, parse_safety
 from cdk.config.sagemaker import SageMakerConfig, parse_sagemaker
 
@@ -62,6 +63,7 @@ class EnvironmentConfig:
     knowledge_bases: tuple[KnowledgeBaseProps, ...] = ()  # name -> settings in cdk.json, in that order
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     agents: AgentsConfig = field(default_factory=AgentsConfig)  # disabled unless agents.enabled
+    playground: PlaygroundConfig = field(default_factory=PlaygroundConfig)  # disabled unless playground.enabled
 
     @property
     def retain_data(self) -> bool:
@@ -135,6 +137,7 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
         evaluation=parse_evaluation(section.section("evaluation"), bedrock=bedrock, api=api),
         agents=parse_agents(section.section("agents"), bedrock=bedrock, request_deadline_seconds=api.request_deadline_seconds,
                             knowledge_bases=tuple(kb.name for kb in knowledge_bases)),
+        playground=parse_playground(section.section("playground")),
     )
     section.finish()
     return config

@@ -258,6 +258,10 @@ CLASSIFICATION: Mapping[str, Classification] = {
         "AWS::BedrockAgentCore::WorkloadIdentity",
         "AWS::Logs::DeliverySource", "AWS::Logs::DeliveryDestination", "AWS::XRay::ResourcePolicy",
     )},
+    # The playground's sign-in: identity pools bill nothing themselves (the user pool's MAUs and the API calls made with
+    # the credentials do); stated from the Amazon Cognito pricing page's scope (user pools only), unverified offline.
+    "AWS::Cognito::IdentityPool": Classification(F, "no charge of its own: the user pool's MAUs and the calls bill"),
+    "AWS::Cognito::IdentityPoolRoleAttachment": Classification(F, _FREE_WIRING),
     "AWS::Bedrock::GuardrailVersion": Classification(F, "a snapshot of the guardrail; use bills the guardrail"),
     "AWS::Bedrock::ApplicationInferenceProfile": Classification(F, "tags model usage; the model's tokens bill"),
     "AWS::Bedrock::Prompt": Classification(F, "prompt management stores prompts at no charge; inference bills the model"),

@@ -19,6 +19,7 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 ACCOUNT = "${AWS::AccountId}"
 # Condition keys that tie a service principal's use to this account's resources.
 CONFUSED_DEPUTY_KEYS = ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "kms:EncryptionContext:")
+DEPUTY_KEY_PREFIXES = tuple(key.lower() for key in CONFUSED_DEPUTY_KEYS)
 
 
 def _config(environment: str):
@@ -129,7 +130,9 @@ def test_every_service_principal_grant_in_key_bucket_and_topic_policies_is_scope
                     if statement["Effect"] != "Allow" or not isinstance(principal, dict) or "Service" not in principal:
                         continue
                     keys = [key for operator in (statement.get("Condition") or {}).values() for key in operator]
-                    if not any(key.startswith(CONFUSED_DEPUTY_KEYS) for key in keys):
+                    # Condition keys are case-insensitive (IAM User Guide, "IAM JSON policy elements: Condition");
+                    # CloudFront's origin access control grant is written AWS:SourceArn.
+                    if not any(key.lower().startswith(DEPUTY_KEY_PREFIXES) for key in keys):
                         unscoped.append((f"{stack.environment}/{stack.construct_id}", logical_id, principal["Service"]))
     assert not unscoped
 

@@ -9,7 +9,8 @@ from constructs import Construct
 
 class ApiUserPool(Construct):
     """An invitation-only user pool (no self sign-up) with required TOTP MFA, a strong password policy and
-    threat protection enforced (Plus feature plan), and one public app client using SRP.
+    threat protection enforced (Plus feature plan), and one public app client using SRP (``sdk_client``; a pool
+    whose users only sign in through the hosted UI, see :class:`HostedUiSignIn`, goes without it).
 
     Example::
 
@@ -23,7 +24,8 @@ class ApiUserPool(Construct):
         CfnOutput(stack, "UserPoolId", value=users.user_pool.user_pool_id)
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy,
+                 sdk_client: bool = True) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
             self,
@@ -43,6 +45,9 @@ class ApiUserPool(Construct):
             deletion_protection=removal_policy == RemovalPolicy.RETAIN,
             removal_policy=removal_policy,
         )
+        self.client: cognito.UserPoolClient | None = None
+        if not sdk_client:
+            return
         self.client = self.user_pool.add_client(
             "Client",
             generate_secret=False,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aws_cdk import Duration, Size
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -240,6 +241,12 @@ class OrchestrationApi(Construct):
         self._acknowledge_findings(iam_authorized=user_pool is None,
                                    execution_logging=execution_log_level != apigateway.MethodLoggingLevel.OFF,
                                    no_web_acl_reason=no_web_acl_reason)
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> None:
+        """``execute-api:Invoke`` on exactly this API's routes in its stage (one ARN per method; a path parameter
+        is a ``*`` within its segment)."""
+        for method in self.methods.values():
+            method.grant_execute(grantee)
 
     def _acknowledge_findings(self, *, iam_authorized: bool, execution_logging: bool,
                               no_web_acl_reason: str | None) -> None:

@@ -44,7 +44,10 @@ class AccessLogsBucket(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy,
-                 expiration_days: int = 365) -> None:
+                 expiration_days: int = 365, cloudfront_logs: bool = False) -> None:
+        """``cloudfront_logs``: CloudFront standard logging (legacy) delivers here too. It writes with an ACL grant
+        (the awslogsdelivery account), so the bucket keeps ACLs enabled (object ownership BucketOwnerPreferred):
+        CloudFront Developer Guide, "Configure standard logging (legacy)", bucket permissions."""
         super().__init__(scope, construct_id)
         # Log delivery is always granted by bucket policy (principal logging.s3.amazonaws.com, with
         # aws:SourceArn/aws:SourceAccount), never by the LogDeliveryWrite ACL that an owner-enforced bucket
@@ -58,7 +61,8 @@ class AccessLogsBucket(Construct):
             enforce_ssl=True,
             minimum_tls_version=1.2,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            object_ownership=(s3.ObjectOwnership.BUCKET_OWNER_PREFERRED if cloudfront_logs
+                              else s3.ObjectOwnership.BUCKET_OWNER_ENFORCED),
             versioned=True,
             lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=Duration.days(expiration_days),
                                               noncurrent_version_expiration=Duration.days(1),
@@ -84,7 +88,8 @@ class SecureBucket(Construct):
     """A data bucket: SSE-KMS (bucket key), SSL and TLS 1.2 only, no public access, versioned, access-logged.
 
     ``replication_reason`` says why the bucket is not replicated to another region (NIST 800-53 rev 5 asks for
-    replication); it is acknowledged on this bucket only.
+    replication); it is acknowledged on this bucket only. Without ``encryption_key`` the bucket is SSE-S3, and
+    ``no_kms_reason`` says why (e.g. files served to the public through CloudFront).
 
     Example::
 
@@ -102,15 +107,18 @@ class SecureBucket(Construct):
                             replication_reason="training datasets are re-creatable from their sources").bucket
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, encryption_key: kms.IKey,
+    def __init__(self, scope: Construct, construct_id: str, *, encryption_key: kms.IKey | None,
                  access_logs_bucket: s3.IBucket, removal_policy: RemovalPolicy, replication_reason: str,
-                 lifecycle_rules: Sequence[s3.LifecycleRule] = (), access_logs_prefix: str | None = None) -> None:
+                 lifecycle_rules: Sequence[s3.LifecycleRule] = (), access_logs_prefix: str | None = None,
+                 no_kms_reason: str | None = None) -> None:
         super().__init__(scope, construct_id)
+        if (encryption_key is None) != (no_kms_reason is not None):
+            raise ValueError("give either encryption_key or no_kms_reason (why the bucket is SSE-S3)")
         self.bucket = s3.Bucket(
             self, "Bucket",
-            encryption=s3.BucketEncryption.KMS,
+            encryption=s3.BucketEncryption.KMS if encryption_key is not None else s3.BucketEncryption.S3_MANAGED,
             encryption_key=encryption_key,
-            bucket_key_enabled=True,
+            bucket_key_enabled=True if encryption_key is not None else None,
             enforce_ssl=True,
             minimum_tls_version=1.2,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -124,3 +132,5 @@ class SecureBucket(Construct):
         )
         tidy_auto_delete_provider(self)
         acknowledge(self.bucket, "NIST.800.53.R5-S3BucketReplicationEnabled", replication_reason)
+        if no_kms_reason is not None:
+            acknowledge(self.bucket, "NIST.800.53.R5-S3DefaultEncryptionKMS", no_kms_reason)
