@@ -23,6 +23,9 @@ PATCHES: dict[str, str] = {
                                 "(AttributeError on None); such outputs are left unvalidated, like their resource",
     "getatt-of-skipped-types": "Fn::GetAtt on a resource moto skipped (type not implemented) fails the stack in "
                                "moto 5.2.5; it resolves to the placeholder 'rehearsal-skipped:<LogicalId>.<Attribute>'",
+    "ref-of-skipped-types": "a Ref to a resource moto skipped (e.g. AWS::Cognito::UserPool) resolves to nothing in moto "
+                            "5.2.5, so an Output of it vanishes and a stack importing it fails; it resolves to the "
+                            "placeholder 'rehearsal-skipped:<LogicalId>.Ref'",
     "custom-resources-not-invoked": "moto runs a custom resource's Lambda handler in Docker and waits for its "
                                     "response forever when there is no Docker; custom resources complete at once, "
                                     "with no attributes, and their handlers are not run",
@@ -110,7 +113,7 @@ def get_stack_output(spec: Any, resources_map: Any) -> Any:
 
 
 def patch_intrinsics() -> None:
-    """Fn::GetAtt of resources moto skipped, and Fn::GetStackOutput."""
+    """Ref and Fn::GetAtt of resources moto skipped, and Fn::GetStackOutput."""
     from moto.cloudformation import parsing
 
     original = parsing.clean_json
@@ -120,6 +123,11 @@ def patch_intrinsics() -> None:
     def clean_json(resource_json: Any, resources_map: Any) -> Any:
         if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
             return get_stack_output(clean_json(resource_json["Fn::GetStackOutput"], resources_map), resources_map)
+        if isinstance(resource_json, dict) and isinstance(resource_json.get("Ref"), str):
+            # Conditions are parsed with a plain dict for resources_map: no resources there.
+            resource = getattr(resources_map, "_resource_json_map", {}).get(resource_json["Ref"]) or {}
+            if resource and parsing.resource_class_from_type(resource.get("Type", "")) is None:
+                return SKIPPED_PLACEHOLDER.format(logical_id=resource_json["Ref"], attribute="Ref")
         if isinstance(resource_json, dict) and "Fn::GetAtt" in resource_json:
             target = resource_json["Fn::GetAtt"]
             if isinstance(target, str):

@@ -226,7 +226,7 @@ def test_every_file_asset_destination_is_expected_in_the_staging_bucket(tmp_path
 
 @pytest.mark.filterwarnings("ignore::UserWarning:moto.cloudformation.parsing")
 def test_the_emulator_fixes_let_a_cdk_style_stack_pair_deploy_resolve_and_delete():
-    """Tagged KMS key, a skipped type read by GetAtt and output, a custom resource, a managed policy on a role,
+    """Tagged KMS key, a skipped type read by GetAtt and Ref and output, a custom resource, a managed policy on a role,
     and a consumer stack reading an output through Fn::GetStackOutput."""
     import boto3
     from moto import mock_aws
@@ -243,17 +243,22 @@ def test_the_emulator_fixes_let_a_cdk_style_stack_pair_deploy_resolve_and_delete
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:ApplyGuardrail",
                                                     "Resource": {"Fn::GetAtt": ["Guardrail", "GuardrailArn"]}}]}}},
     }, "Outputs": {"GuardrailArn": {"Value": {"Fn::GetAtt": ["Guardrail", "GuardrailArn"]}},
+                   "GuardrailRef": {"Value": {"Ref": "Guardrail"}},
                    "KeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}}}}
     consumer = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": {
         "Fn::GetStackOutput": {"StackName": "producer", "OutputName": "KeyArn", "Region": "eu-west-1"}}}}},
-        "Outputs": {"Guardrail": {"Value": {"Fn::GetStackOutput": {"StackName": "producer", "OutputName": "GuardrailArn"}}}}}
+        "Outputs": {"Guardrail": {"Value": {"Fn::GetStackOutput": {"StackName": "producer", "OutputName": "GuardrailArn"}}},
+                    "GuardrailRef": {"Value": {"Fn::GetStackOutput": {"StackName": "producer",
+                                                                      "OutputName": "GuardrailRef"}}}}}
     with mock_aws():
         cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
         cloudformation.create_stack(StackName="producer", TemplateBody=json.dumps(producer), Capabilities=["CAPABILITY_IAM"])
         cloudformation.create_stack(StackName="consumer", TemplateBody=json.dumps(consumer))
         (stack,) = cloudformation.describe_stacks(StackName="consumer")["Stacks"]
         assert stack["StackStatus"] == "CREATE_COMPLETE"
-        assert stack["Outputs"][0]["OutputValue"] == "arn:aws:rehearsal:::skipped/Guardrail/GuardrailArn"
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        assert outputs == {"Guardrail": "arn:aws:rehearsal:::skipped/Guardrail/GuardrailArn",
+                           "GuardrailRef": "arn:aws:rehearsal:::skipped/Guardrail/Ref"}
         key_arn = next(o["OutputValue"] for o in cloudformation.describe_stacks(StackName="producer")["Stacks"][0]["Outputs"]
                        if o["OutputKey"] == "KeyArn")
         key_id = key_arn.rsplit("/", 1)[1]
@@ -267,6 +272,7 @@ def test_the_emulator_fixes_let_a_cdk_style_stack_pair_deploy_resolve_and_delete
 
 def test_every_emulator_fix_is_listed_with_its_reason():
     assert set(emulator_fixes.PATCHES) == {"kms-cfn-tags", "outputs-of-skipped-types", "getatt-of-skipped-types",
+                                           "ref-of-skipped-types",
                                            "custom-resources-not-invoked", "fn-getstackoutput", "iam-managed-policy-delete",
                                            "lambda-alias-and-version-cfn"}
     assert all(len(reason) > 60 for reason in emulator_fixes.PATCHES.values())
