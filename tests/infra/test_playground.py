@@ -198,6 +198,8 @@ def test_config_json_is_deployed_with_the_app_and_names_what_the_page_needs(synt
     keys = deployment["SourceObjectKeys"]
     config_dirs = [synthesized.outdir / f"asset.{key.removesuffix('.zip')}" for key in keys]
     [config_file] = [d / "config.json" for d in config_dirs if (d / "config.json").is_file()]
+    [app_dir] = [d for d in config_dirs if (d / "index.html").is_file()]
+    assert not [p.name for p in app_dir.iterdir() if p.name.startswith(".")]  # no build stamps on the site
     text = config_file.read_text()
     markers = {marker: flat(value) for sources in deployment["SourceMarkers"] for marker, value in sources.items()}
     for marker, value in markers.items():  # each marker stands for a quoted JSON string

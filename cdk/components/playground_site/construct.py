@@ -168,7 +168,8 @@ class PlaygroundSite(Construct):
         time), remove what the build no longer has, and invalidate CloudFront's copies."""
         deployment = s3_deployment.BucketDeployment(
             self, "App",
-            sources=[s3_deployment.Source.asset(app_dir),
+            # Dotfiles (the build's .built stamp) are build bookkeeping, not the site's.
+            sources=[s3_deployment.Source.asset(app_dir, exclude=[".*"]),
                      s3_deployment.Source.json_data(RUNTIME_CONFIG_PATH, dict(runtime_config))],
             destination_bucket=self.bucket,
             distribution=self.distribution,
