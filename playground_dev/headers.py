@@ -1,14 +1,15 @@
 """The headers every dev-server response carries: the ones CloudFront's response-headers policy adds in AWS
-(cdk/components/playground_site), so a page that breaks the Content-Security-Policy breaks locally too."""
+(cdk/components/playground_site), so a page that breaks the Content-Security-Policy breaks locally too.
+
+The policy text comes from the site's own writer (``content_security_policy``, CDK-free); the other values are the
+policy's, and tests/infra/test_playground_dev_headers.py checks them against the synthesized dev site."""
 
 from __future__ import annotations
 
-#: The deployed site's policy for a same-origin API and no sign-in origins (the stub sign-in redirects nowhere):
-#: everything from the page's own origin, nothing inline, no frames, no plugins.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
-)
+from cdk.components.playground_site.props import content_security_policy
+
+#: The deployed policy without sign-in origins: the stub sign-in redirects nowhere and the API is same-origin.
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
