@@ -91,25 +91,26 @@ class Context:
         return int((self._end - time.monotonic()) * 1000)
 
 
-def use_benchmark_environment() -> None:
+def use_benchmark_environment(orchestrator_dir: Path = ORCHESTRATOR_DIR) -> None:
     """The stack's variables (``ENV``), nothing of a real Lambda or AWS profile, and the import paths."""
     os.environ.update(ENV)
     for name in ("LAMBDA_TASK_ROOT", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
         os.environ.pop(name, None)
-    setup_paths()
+    setup_paths(orchestrator_dir)
 
 
-def setup_paths() -> None:
-    for path in (str(ORCHESTRATOR_DIR), str(BENCH_DIR)):
+def setup_paths(orchestrator_dir: Path = ORCHESTRATOR_DIR) -> None:
+    for path in (str(orchestrator_dir), str(BENCH_DIR)):
         if path not in sys.path:
             sys.path.insert(0, path)
 
 
 @contextmanager
-def stubbed_handler(extra_env: Mapping[str, str] | None = None) -> Iterator[Any]:
+def stubbed_handler(extra_env: Mapping[str, str] | None = None, orchestrator_dir: Path = ORCHESTRATOR_DIR) -> Iterator[Any]:
     """``handler`` imported over ``stub_aws`` (every AWS call answered in-process at zero latency), with
-    stdout (EMF metrics, logs) sent to /dev/null until the block ends."""
-    use_benchmark_environment()
+    stdout (EMF metrics, logs) sent to /dev/null until the block ends. ``orchestrator_dir``: the function's
+    folder to import it from (another checkout's, for a before/after comparison)."""
+    use_benchmark_environment(orchestrator_dir)
     os.environ.update(extra_env or {})
     import stub_aws
 

@@ -39,8 +39,18 @@ MAX_POOL_CONNECTIONS = 10  # compare runs up to 4 models at once
 #: InvokeAgentRuntime (POST /v1/agent): read timeout = the request deadline, like a model call, and one attempt:
 #: a run calls tools and writes memory, so a retry could repeat them (the API answers 429/503 instead).
 AGENT_ATTEMPTS = 1
+#: botocore's client-side parameter validation is skipped for these services: every parameter this function
+#: sends them is built from a body the API's own JSON schema has validated first (validation.py) or by this
+#: code itself (texts split to Comprehend's byte limits, language codes from the safety router, model ids from
+#: the allow-list, inference parameters resolved within the catalog's bounds). It costs ~25 us of CPU per call,
+#: a few percent of a warm generate (benchmarks/warm_overhead.py). AWS validates every request itself: a request
+#: it rejects fails as any AWS error does (502 for a model, 503 fail-closed for a safety check), as botocore's
+#: ParamValidationError did. The other services (caller ids as keys, retrieval filters, agent sessions) keep it.
+UNVALIDATED_SERVICES = frozenset({"comprehend", "bedrock-runtime", "sagemaker-runtime"})
 
-def client_config(service: str, model_read_timeout: float) -> Any:
+
+def client_config(service: str, model_read_timeout: float, *, validate_parameters: bool = False) -> Any:
+    """The client's Config; ``validate_parameters`` keeps botocore's validation on for every service (tests)."""
     from botocore.config import Config
 
     if service in ("bedrock-runtime", "sagemaker-runtime"):
@@ -58,6 +68,7 @@ def client_config(service: str, model_read_timeout: float) -> Any:
         retries={"mode": "standard", "total_max_attempts": attempts},
         max_pool_connections=MAX_POOL_CONNECTIONS,
         user_agent_extra="genai-stack-orchestrator",
+        parameter_validation=validate_parameters or service not in UNVALIDATED_SERVICES,
     )
 
 
@@ -81,10 +92,13 @@ def _drop_error_text(parsed: Any = None, http_response: Any = None, **_: Any) ->
 
 class AwsClients:
     """One client per service (bedrock-runtime, sagemaker-runtime, comprehend, dynamodb), created
-    on first use; thread-safe. ``model_read_timeout`` is the model clients' read timeout (seconds)."""
+    on first use; thread-safe. ``model_read_timeout`` is the model clients' read timeout (seconds);
+    ``validate_parameters`` keeps botocore's parameter validation on for every service (the tests use it as
+    an oracle that every request the code builds matches the service model)."""
 
-    def __init__(self, model_read_timeout: float, *, session: Any = None) -> None:
+    def __init__(self, model_read_timeout: float, *, session: Any = None, validate_parameters: bool = False) -> None:
         self.model_read_timeout = float(model_read_timeout)
+        self.validate_parameters = validate_parameters
         self._session = session
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -112,7 +126,8 @@ class AwsClients:
                 import botocore.session
 
                 self._session = botocore.session.get_session()
-            created = self._session.create_client(service, config=client_config(service, self.model_read_timeout))
+            config = client_config(service, self.model_read_timeout, validate_parameters=self.validate_parameters)
+            created = self._session.create_client(service, config=config)
             created.meta.events.register("after-call", _drop_error_text)
             # No attempt (first or retry) starts after the bound request deadline (deadline.py).
             created.meta.events.register_first("before-send", refuse_late_attempt)

@@ -47,8 +47,10 @@ def orchestrator_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def _session_clients() -> Any:
-    """``AwsClients`` configured exactly as in Lambda (orchestrator.clients), every client created
-    once and answered by the current test's FakeAws."""
+    """``AwsClients`` configured as in Lambda (orchestrator.clients), every client created once and
+    answered by the current test's FakeAws; except that botocore validates every request's parameters
+    against the service model (Lambda skips that for the services in ``UNVALIDATED_SERVICES``), so a
+    request the code builds wrong fails the test here instead of reaching AWS there."""
     import os
 
     from orchestrator.clients import AwsClients
@@ -56,7 +58,7 @@ def _session_clients() -> Any:
     saved = dict(os.environ)
     os.environ.update({k: v for k, v in fakes.ENV.items() if k.startswith("AWS_")})
     try:
-        clients = AwsClients(model_read_timeout=27.0)
+        clients = AwsClients(model_read_timeout=27.0, validate_parameters=True)
         created = [clients.client(name) for name in _SERVICES]
     finally:
         os.environ.clear()
