@@ -350,6 +350,8 @@ class SafetyFilter:
         return kind
 
     def _log(self, phase: str, text: str, analysis: dict[str, Any], started: float) -> None:
+        if not logger.isEnabledFor(logging.INFO):  # build nothing for a line nobody writes
+            return
         counts: dict[str, int] = {}
         for entity in analysis["pii"]["entities"]:
             counts[entity["type"]] = counts.get(entity["type"], 0) + 1

@@ -80,3 +80,21 @@ def test_aws_error_messages_never_reach_an_exception(aws, _session_clients) -> N
         assert "SECRET" not in str(exc) and "SECRET" not in json.dumps(exc.response, default=str)
     else:  # pragma: no cover
         raise AssertionError("the fake error was not raised")
+
+
+def test_each_model_call_writes_its_own_documents(call, aws, captured_output) -> None:
+    # The two documents are reused between calls (observability.record_model_call): nothing of one
+    # call may carry over into the next one's documents.
+    aws.on("bedrock-runtime", "Converse", fakes.converse_reply("ok", input_tokens=1000, output_tokens=200))
+    for use_case in ("summarize", "summarize"):
+        assert call("POST", "/v1/generate", {"use_case": use_case, "input": "hello"})[0] == 200
+    docs = emf_documents(captured_output())
+    model_docs = [d for d in docs if "InputTokens" in d]
+    totals = [d for d in docs if "Tokens" in d]
+    assert len(model_docs) == 2 and len(totals) == 2
+    for doc in model_docs:
+        assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["environment", "model", "use_case", "service"]]
+        assert (doc["InputTokens"], doc["OutputTokens"]) == ([1000.0], [200.0])
+    for doc in totals:
+        assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["environment", "service"]]
+        assert doc["Tokens"] == [1200.0]

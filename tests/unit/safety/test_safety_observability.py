@@ -149,3 +149,46 @@ def test_no_metrics_object_means_no_emf(make_filter, comprehend_stub, capsys):
     add_clean_input(comprehend_stub, "A harmless question about the weather today.")
     make_filter().screen_input("A harmless question about the weather today.", language="en")
     assert _emf(capsys.readouterr().out) == []
+
+
+def test_each_point_is_the_document_single_metric_writes(capsys):
+    # The sink reuses one Powertools metrics object for every point: each document must still be exactly
+    # what a fresh single_metric writes (namespace, dimension sets in order, unit, value), one per point.
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+    from safety._metrics import MetricsSink
+
+    metrics = Metrics(namespace="GenAI", service="orchestrator")
+    metrics.set_default_dimensions(environment="dev")
+    sink = MetricsSink(metrics)
+    sink.latency("pii", 12.3456)
+    sink.filter_error("toxicity", "throttled")
+    with single_metric(
+        name="FilterLatency", unit=MetricUnit.Milliseconds, value=12.346, namespace="GenAI",
+        default_dimensions={"environment": "dev", "service": "orchestrator"},
+    ) as metric:
+        metric.add_dimension(name="Check", value="pii")
+    with single_metric(
+        name="FilterErrors", unit=MetricUnit.Count, value=1, namespace="GenAI",
+        default_dimensions={"environment": "dev", "service": "orchestrator"},
+    ) as metric:
+        metric.add_dimension(name="Check", value="toxicity")
+        metric.add_dimension(name="ErrorKind", value="throttled")
+    documents = _emf(capsys.readouterr().out)
+    for document in documents:
+        del document["_aws"]["Timestamp"]
+    assert documents[:2] == documents[2:]
+
+
+def test_a_point_that_fails_leaves_nothing_for_the_next(capsys, caplog, monkeypatch):
+    from safety._metrics import MetricsSink
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
+    metrics = Metrics(namespace="GenAI", service="orchestrator")
+    sink = MetricsSink(metrics)
+    metrics.namespace = None  # Powertools refuses a document without a namespace, after taking its metric
+    sink.latency("pii", 5.0)
+    assert any(record.getMessage() == "safety metric not emitted" for record in caplog.records)
+    metrics.namespace = "GenAI"
+    sink.latency("toxicity", 1.0)
+    (document,) = _emf(capsys.readouterr().out)
+    assert (document["Check"], document["FilterLatency"]) == ("toxicity", [1.0])
