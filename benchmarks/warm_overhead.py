@@ -16,10 +16,10 @@ Each call's process CPU time (all threads) is recorded too (``*_cpu_ms``, p50): 
 time includes waiting for a core, CPU time does not.
 
 ``--before DIR`` compares two versions of the function in the same run: ``DIR`` is another checkout's
-``lambdas/orchestrator`` folder (e.g. main's, unpacked with ``git archive``). Each version runs in its
-own child process (same stub, same baselines); the parent hands them chunks of ``--chunk`` iterations
-in turn, alternating which goes first, so both see the same machine load. Reported per version, and
-``after_vs_before`` as the per-round ratio of this checkout's generate to the other's.
+``lambdas/orchestrator`` folder (e.g. main's, unpacked with ``git archive``); ``--after DIR`` replaces
+this checkout's. Each version runs in its own child process (same stub, same baselines); the parent
+hands them chunks of ``--chunk`` iterations in turn, alternating which goes first, so both see the same
+machine load. Reported per version, and ``after_vs_before`` as the per-round ratio of the two generates.
 
     .venv/bin/python benchmarks/warm_overhead.py --requests 400 --rounds 5
     git archive main lambdas/orchestrator | tar -x -C /tmp/before
@@ -152,7 +152,7 @@ def serve(orchestrator_dir: Path, warmup: int) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> None:
-    trees = {"before": Path(args.before).resolve(), "after": ORCHESTRATOR_DIR}
+    trees = {"before": Path(args.before).resolve(), "after": Path(args.after).resolve()}
     children = {
         name: subprocess.Popen(
             [sys.executable, __file__, "--serve", str(tree), "--warmup", str(args.warmup)],
@@ -183,6 +183,7 @@ def run_compare(args: argparse.Namespace) -> None:
         "rounds": args.rounds,
         "chunk": args.chunk,
         "before": str(trees["before"]),
+        "after": str(trees["after"]),
     }
     for name in trees:
         result[name] = report(rounds[name])
@@ -201,6 +202,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--before", metavar="DIR", help="another checkout's lambdas/orchestrator to compare against")
+    parser.add_argument("--after", metavar="DIR", default=str(ORCHESTRATOR_DIR), help="with --before: the compared version")
     parser.add_argument("--chunk", type=int, default=20, help="with --before: iterations per turn of each version")
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
