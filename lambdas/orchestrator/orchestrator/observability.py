@@ -124,4 +124,5 @@ def record_model_call(
             total.flush_metrics()
         finally:
             for document in _MODEL_CALL_DOCUMENTS:
-                document.clear_metrics()
+                if document.metric_set or document.dimension_set:  # a flush empties it; a failure (or metrics off) not
+                    document.clear_metrics()

@@ -60,7 +60,8 @@ class MetricsSink:
             except Exception as exc:  # noqa: BLE001 - metrics must never break screening
                 logger.warning("safety metric not emitted", extra={"metric": name, "error_type": type(exc).__name__})
             finally:
-                document.clear_metrics()  # nothing of this point is left for the next one (failed or not)
+                if document.metric_set or document.dimension_set:  # a flush empties it; a failure (or metrics off) not
+                    document.clear_metrics()  # nothing of this point is left for the next one
 
     def pii_masked(self, counts: dict[str, int]) -> None:
         for entity_type, count in sorted(counts.items()):
