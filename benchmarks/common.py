@@ -56,7 +56,9 @@ SENTENCE = "The quarterly board meeting reviewed spending, hiring plans and the 
 INPUT_4KB = (SENTENCE * (4096 // len(SENTENCE) + 1))[:4096]
 
 
-def generate_event(text: str = INPUT_4KB) -> dict:
+def generate_event(text: str = INPUT_4KB, language: str | None = None) -> dict:
+    """``POST /v1/generate`` of ``text`` (summarize); ``language``: the request's optional language field."""
+    body = {"use_case": "summarize", "input": text, **({"language": language} if language else {})}
     return {
         "resource": "/{proxy+}",
         "path": "/v1/generate",
@@ -72,7 +74,7 @@ def generate_event(text: str = INPUT_4KB) -> dict:
             "stage": "prod",
             "identity": {"userArn": "arn:aws:iam::123456789012:user/bench", "caller": "AIDABENCH"},
         },
-        "body": json.dumps({"use_case": "summarize", "input": text}),
+        "body": json.dumps(body),
         "isBase64Encoded": False,
     }
 

@@ -2,13 +2,14 @@
 
 ``POST /v1/generate`` with a 4 KB input through ``handler.handler`` with the real safety filter
 (input: language, PII, toxicity; output: PII, toxicity: 5 Comprehend calls) and one Converse
-call, all answered by ``stub_aws``. Logging and EMF metrics stay on (stdout is sent to
+call, all answered by ``stub_aws``; with ``--language en`` the request names its text's language
+(no detection call: 4 Comprehend calls). Logging and EMF metrics stay on (stdout is sent to
 /dev/null). Two baselines, answered by the same stub and measured interleaved with it (each
 iteration runs the three in turn, rotating the order) so machine load hits all of them alike:
 
 * ``bare_converse``: one botocore ``converse`` call (the model call alone);
-* ``aws_calls``: the six calls the request makes, made one after another in the calling thread
-  on the handler's own clients (what botocore costs; the rest is the orchestrator's).
+* ``aws_calls``: the calls the request makes (six; five with ``--language``), made one after another
+  in the calling thread on the handler's own clients (what botocore costs; the rest is the orchestrator's).
 
 The run is split into ``--rounds`` rounds; each round's percentiles are computed and the median over
 rounds is reported with its spread (min-max), so one noisy moment shows as spread, not as the result.
@@ -80,9 +81,10 @@ def summarize(rounds: list[Samples], name: str, q: float) -> dict[str, float]:
     return spread([percentile(r[name], q) for r in rounds])
 
 
-def make_variants(handler: Any) -> tuple[dict[str, Callable[[], None]], str]:
-    """The request and its two baselines on the handler's own clients; and the input text."""
-    event = generate_event()
+def make_variants(handler: Any, language: str | None = None) -> tuple[dict[str, Callable[[], None]], str]:
+    """The request and its two baselines on the handler's own clients; and the input text. With a
+    ``language`` the request names its text's language, so it (and ``aws_calls``) makes no detection call."""
+    event = generate_event(language=language)
     text = json.loads(event["body"])["input"]
 
     def generate() -> None:
@@ -99,7 +101,8 @@ def make_variants(handler: Any) -> tuple[dict[str, Callable[[], None]], str]:
         bedrock.converse(modelId=MODEL, messages=messages, inferenceConfig={"maxTokens": 512})
 
     def aws_calls() -> None:
-        comprehend.detect_dominant_language(Text=text)
+        if language is None:
+            comprehend.detect_dominant_language(Text=text)
         for _phase in ("input", "output"):
             comprehend.detect_pii_entities(Text=text, LanguageCode="en")
             comprehend.detect_toxic_content(TextSegments=segments, LanguageCode="en")
@@ -130,18 +133,19 @@ def report(rounds: list[Samples]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- one version in-process
 def run_single(args: argparse.Namespace) -> None:
     with stubbed_handler() as handler:
-        variants, text = make_variants(handler)
+        variants, text = make_variants(handler, args.language)
         rounds = [measure_interleaved(variants, args.requests, args.warmup if i == 0 else 0) for i in range(args.rounds)]
     header = {"requests_per_round": args.requests, "rounds": args.rounds, "input_bytes": len(text.encode())}
+    header["language"] = args.language
     print(json.dumps({**header, **report(rounds)}, indent=2))
 
 
 # --------------------------------------------------------------------------- two versions, interleaved
-def serve(orchestrator_dir: Path, warmup: int) -> None:
+def serve(orchestrator_dir: Path, warmup: int, language: str | None) -> None:
     """Child: read a chunk size per line, answer with that many interleaved samples (one JSON line)."""
     results = os.fdopen(os.dup(1), "w")  # stdout itself goes to /dev/null inside stubbed_handler
     with stubbed_handler(orchestrator_dir=orchestrator_dir) as handler:
-        variants, _text = make_variants(handler)
+        variants, _text = make_variants(handler, language)
         measure_interleaved(variants, 0, warmup)
         done = 0
         for line in sys.stdin:
@@ -155,7 +159,8 @@ def run_compare(args: argparse.Namespace) -> None:
     trees = {"before": Path(args.before).resolve(), "after": Path(args.after).resolve()}
     children = {
         name: subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(tree), "--warmup", str(args.warmup)],
+            [sys.executable, __file__, "--serve", str(tree), "--warmup", str(args.warmup)]
+            + (["--language", args.language] if args.language else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -184,6 +189,7 @@ def run_compare(args: argparse.Namespace) -> None:
         "chunk": args.chunk,
         "before": str(trees["before"]),
         "after": str(trees["after"]),
+        "language": args.language,
     }
     for name in trees:
         result[name] = report(rounds[name])
@@ -204,10 +210,11 @@ def main() -> None:
     parser.add_argument("--before", metavar="DIR", help="another checkout's lambdas/orchestrator to compare against")
     parser.add_argument("--after", metavar="DIR", default=str(ORCHESTRATOR_DIR), help="with --before: the compared version")
     parser.add_argument("--chunk", type=int, default=20, help="with --before: iterations per turn of each version")
+    parser.add_argument("--language", help="send the request's language field (e.g. en): no detection call")
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(Path(args.serve), args.warmup)
+        serve(Path(args.serve), args.warmup, args.language)
     elif args.before:
         run_compare(args)
     else:

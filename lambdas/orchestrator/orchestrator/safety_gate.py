@@ -114,12 +114,18 @@ class SafetyGate:
     def __init__(self, safety_filter: Any) -> None:
         self.filter = safety_filter
 
-    def screen_request(self, text: CallerText, *, primary_field: str, guardrail: bool) -> ScreenedRequest:
+    def screen_request(
+        self, text: CallerText, *, primary_field: str, guardrail: bool, language: str | None = None
+    ) -> ScreenedRequest:
+        """``language``: the request's ``language`` field (the screening uses it instead of detecting one,
+        and an unsupported one is the caller's error on that field); None: detected from the text."""
         named = {name: clean(part) for name, part in text.named_parts().items()}
         # The separators and the reserved placeholders are the service's, not the caller's: they do
         # not count against the input limit (validation already counted the caller's text).
         caller_chars = sum(len(part) for name, part in named.items() if name != "reserved")
-        masked, screening = self._screen_parts(named, primary_field=primary_field, guardrail=guardrail, caller_chars=caller_chars)
+        masked, screening = self._screen_parts(
+            named, primary_field=primary_field, guardrail=guardrail, caller_chars=caller_chars, language=language
+        )
         return ScreenedRequest(text=text.replaced(masked), screening=screening)
 
     def screen_documents(self, documents: Sequence[str], *, reserved: str, guardrail: bool) -> tuple[list[str], Any]:
@@ -133,15 +139,16 @@ class SafetyGate:
         return [masked[f"documents[{index}]"] for index in range(len(documents))], screening
 
     def _screen_parts(
-        self, named: dict[str, str], *, primary_field: str, guardrail: bool, caller_chars: int
+        self, named: dict[str, str], *, primary_field: str, guardrail: bool, caller_chars: int, language: str | None = None
     ) -> tuple[dict[str, str], Any]:
         """Screen the named parts in one call (one placeholder vault); the masked parts by name."""
         parts = list(named.values())
         joined = SEPARATOR.join(parts)
-        # The screened language is the text's own (the API takes no language here): name the text's field.
-        field_map = {"text": primary_field, "language": primary_field}
+        # A detected language is the text's own: an unsupported one names the text's field. A given one
+        # is the caller's ``language`` field, which keeps its name.
+        field_map = {"text": primary_field} if language is not None else {"text": primary_field, "language": primary_field}
         screening = self._call(
-            "screen_input", joined, language=None, guardrail=guardrail, added_chars=len(joined) - caller_chars,
+            "screen_input", joined, language=language, guardrail=guardrail, added_chars=len(joined) - caller_chars,
             field_map=field_map,
         )
         masked = screening.text.split(SEPARATOR_CHAR)

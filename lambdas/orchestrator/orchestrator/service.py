@@ -226,7 +226,9 @@ class Service:
         caller = CallerText(
             input=req.input, context=req.context or "", examples=tuple(req.examples), instructions=req.instructions
         )
-        screened: ScreenedRequest = self.safety.screen_request(caller, primary_field="input", guardrail=guardrail)
+        screened: ScreenedRequest = self.safety.screen_request(
+            caller, primary_field="input", guardrail=guardrail, language=req.language
+        )
         masked = screened.text
         grounded = None
         if plan is not None:
@@ -281,7 +283,7 @@ class Service:
         reserved = history_placeholders([turn.text for turn in history])
         sagemaker = model.backend == "sagemaker"
         screened = self.safety.screen_request(
-            CallerText(input=req.message, reserved=reserved), primary_field="message", guardrail=sagemaker
+            CallerText(input=req.message, reserved=reserved), primary_field="message", guardrail=sagemaker, language=req.language
         )
         message, screening = screened.text.input, screened.screening
         grounded = None

@@ -52,6 +52,7 @@ class GenerateInput:
     parameters: dict[str, Any]
     models: tuple[ModelSpec, ...]  # one for generate, 2..4 for compare
     image: Image | None
+    language: str | None = None  # the caller's text's language (screening skips detection); None: detected
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class ChatInput:
     message: str
     parameters: dict[str, Any]
     model: ModelSpec
+    language: str | None = None  # as GenerateInput.language
 
 
 class OutOfRangeNumber:
@@ -310,6 +312,7 @@ def parse_generate(
         image=parse_image(
             data.get("image"), use_case, models, catalog, guardrail_screens_images=settings.guardrail_screens_images
         ),
+        language=data.get("language"),
     )
 
 
@@ -346,6 +349,7 @@ def parse_chat(data: Mapping[str, Any], settings: Settings) -> ChatInput:
         message=message,
         parameters=data.get("parameters") or {},
         model=_model(settings, data.get("model", settings.default_models["chat"]), "model"),
+        language=data.get("language"),
     )
 
 

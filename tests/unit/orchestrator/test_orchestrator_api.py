@@ -233,7 +233,7 @@ def test_safety_filter_failing_outside_its_contract_is_a_closed_503(call, aws, s
 
 
 def test_unsupported_language_of_the_input_names_the_input_field(call, aws, safety_fake) -> None:
-    # /v1/generate has no "language" field: the detected language is the input's.
+    # Without a "language" field the screened language is detected: an unsupported one is the input's.
     import safety
 
     safety_fake.fail_with = safety.InputRejected(

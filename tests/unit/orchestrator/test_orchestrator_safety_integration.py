@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from . import fakes
+from .test_orchestrator_chat import table  # noqa: F401 - the moto conversation table fixture
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
@@ -146,3 +147,58 @@ def test_every_request_that_carries_the_guardrail_names_it_by_arn(call, aws, rea
     for url in applied:
         assert f"/guardrail/{quote(fakes.GUARDRAIL_ARN, safe='')}/version/{fakes.GUARDRAIL_VERSION}/apply" in url
         assert unquote(url.split("/guardrail/")[1].split("/version/")[0]) == fakes.GUARDRAIL_ARN
+
+
+def test_a_given_language_replaces_detection_and_is_screened_in(call, aws, real_safety) -> None:
+    comprehend_handlers(aws)
+    aws.on("bedrock-runtime", "Converse", fakes.converse_reply("Fine."))
+    status, body, _ = call("POST", "/v1/generate", {"use_case": "summarize", "input": "Write to erin@example.com today."})
+    assert status == 200, body
+    assert aws.count("comprehend", "DetectDominantLanguage") == 1  # no language given: detected
+
+    status, body, _ = call(
+        "POST", "/v1/generate", {"use_case": "summarize", "input": "Write to erin@example.com today.", "language": "en"}
+    )
+    assert status == 200, body
+    assert aws.count("comprehend", "DetectDominantLanguage") == 1  # none for this request
+    assert body["safety"]["input"]["checks"]["language"] == "request"
+    assert body["safety"]["input"]["pii"]["masked_count"] == 1  # still screened: PII, toxicity in and out
+    assert [p["LanguageCode"] for p in aws.payloads("comprehend", "DetectPiiEntities")][-2:] == ["en", "en"]
+    assert aws.count("comprehend", "DetectToxicContent") == 4
+
+
+def test_a_given_language_routes_the_screening_as_a_detected_one(call, aws, real_safety) -> None:
+    # Spanish: PII in Spanish, toxicity by the guardrail (Comprehend's toxicity is English only).
+    comprehend_handlers(aws)
+    aws.on("bedrock-runtime", "Converse", fakes.converse_reply("Bien."))
+    status, body, _ = call(
+        "POST", "/v1/generate", {"use_case": "summarize", "input": "Escribe a erin@example.com hoy.", "language": "es"}
+    )
+    assert status == 200, body
+    assert aws.count("comprehend", "DetectDominantLanguage") == 0
+    assert [p["LanguageCode"] for p in aws.payloads("comprehend", "DetectPiiEntities")] == ["es", "es"]
+    assert aws.count("comprehend", "DetectToxicContent") == 0
+    assert [p["source"] for p in aws.payloads("bedrock-runtime", "ApplyGuardrail")] == ["INPUT", "OUTPUT"]
+
+
+@pytest.mark.parametrize(
+    ("language", "code"), [("fr", "unsupported_language"), ("english", "validation_error"), ("EN", "validation_error")]
+)
+def test_a_given_language_is_still_validated(call, aws, real_safety, language: str, code: str) -> None:
+    comprehend_handlers(aws)
+    for route, body in (
+        ("/v1/generate", {"use_case": "summarize", "input": "Write to erin@example.com today.", "language": language}),
+        ("/v1/chat", {"message": "Write to erin@example.com today.", "language": language}),
+    ):
+        status, answer, _ = call("POST", route, body)
+        assert status == 400 and answer["error"]["code"] == code and answer["error"]["field"] == "language", answer
+    assert aws.calls == []  # refused before any AWS call
+
+
+def test_a_chat_turn_with_a_language_skips_detection(call, aws, real_safety, table) -> None:  # noqa: F811
+    comprehend_handlers(aws)
+    aws.on("bedrock-runtime", "Converse", fakes.converse_reply("Paris."))
+    status, body, _ = call("POST", "/v1/chat", {"message": "What is the capital of France?", "language": "en"})
+    assert status == 200, body
+    assert aws.count("comprehend", "DetectDominantLanguage") == 0
+    assert body["safety"]["input"]["checks"]["language"] == "request"

@@ -44,6 +44,18 @@ def validate____defs_modelcallfields(data, custom_formats={}, name_prefix=None):
             data_keys.remove("retrieval")
             data__retrieval = data["retrieval"]
             validate____defs_retrieval(data__retrieval, custom_formats, (name_prefix or "data") + ".retrieval")
+        if "language" in data_keys:
+            data_keys.remove("language")
+            data__language = data["language"]
+            validate____defs_language(data__language, custom_formats, (name_prefix or "data") + ".language")
+    return data
+
+def validate____defs_language(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (str, NoneType)):
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string or null", value=data, name="" + (name_prefix or "data") + "", definition={'type': ['string', 'null'], 'pattern': '^[a-z]{2}(-[A-Z]{2})?$', 'description': 'a language code such as "en" or "es": the language of the caller\'s text, which the safety screening then uses instead of detecting it (omitted or null: detected)'}, rule='type')
+    if isinstance(data, str):
+        if not REGEX_PATTERNS['^[a-z]{2}(-[A-Z]{2})?$'].search(data):
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern ^[a-z]{2}(-[A-Z]{2})?$", value=data, name="" + (name_prefix or "data") + "", definition={'type': ['string', 'null'], 'pattern': '^[a-z]{2}(-[A-Z]{2})?$', 'description': 'a language code such as "en" or "es": the language of the caller\'s text, which the safety screening then uses instead of detecting it (omitted or null: detected)'}, rule='pattern')
     return data
 
 def validate____defs_retrieval(data, custom_formats={}, name_prefix=None):
