@@ -157,10 +157,11 @@ def serve(orchestrator_dir: Path, warmup: int, language: str | None) -> None:
 
 def run_compare(args: argparse.Namespace) -> None:
     trees = {"before": Path(args.before).resolve(), "after": Path(args.after).resolve()}
+    languages = {"before": args.language, "after": args.after_language or args.language}
     children = {
         name: subprocess.Popen(
             [sys.executable, __file__, "--serve", str(tree), "--warmup", str(args.warmup)]
-            + (["--language", args.language] if args.language else []),
+            + (["--language", languages[name]] if languages[name] else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -189,7 +190,7 @@ def run_compare(args: argparse.Namespace) -> None:
         "chunk": args.chunk,
         "before": str(trees["before"]),
         "after": str(trees["after"]),
-        "language": args.language,
+        "language": languages,
     }
     for name in trees:
         result[name] = report(rounds[name])
@@ -211,6 +212,7 @@ def main() -> None:
     parser.add_argument("--after", metavar="DIR", default=str(ORCHESTRATOR_DIR), help="with --before: the compared version")
     parser.add_argument("--chunk", type=int, default=20, help="with --before: iterations per turn of each version")
     parser.add_argument("--language", help="send the request's language field (e.g. en): no detection call")
+    parser.add_argument("--after-language", help="with --before: the language field of the compared version's requests")
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
