@@ -9,7 +9,7 @@ How the page authenticates follows the API's ``api.authorization``:
   API's), its hosted UI and PKCE client, and a Cognito identity pool whose one role may ``execute-api:Invoke``
   exactly the API's routes. The page trades the ID token for temporary credentials (enhanced flow) and SigV4-signs
   each request for the API's own host and stage path (``/config.json`` ``auth.api_signing``): CloudFront forwards the
-  request with Host = the execute-api domain (``AllViewerExceptHostHeader``) and ``/v1/x`` -> ``/<stage>/v1/x`` (origin
+  request with Host = the execute-api domain (every viewer header but Host) and ``/v1/x`` -> ``/<stage>/v1/x`` (origin
   path), which are the values API Gateway recomputes the signature from. The owner of such a caller's
   conversations is ``cognito-identity:<identity id>`` (lambdas/orchestrator/orchestrator/owner.py).
 """

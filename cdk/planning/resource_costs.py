@@ -252,7 +252,7 @@ CLASSIFICATION: Mapping[str, Classification] = {
         "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress",
         "AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::ModelPackageGroup",
         "AWS::S3Vectors::VectorBucketPolicy", "AWS::CloudFront::OriginAccessControl",
-        "AWS::CloudFront::ResponseHeadersPolicy", "AWS::CloudFront::CachePolicy",
+        "AWS::CloudFront::ResponseHeadersPolicy", "AWS::CloudFront::CachePolicy", "AWS::CloudFront::OriginRequestPolicy",
         "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain", "AWS::Cognito::UserPoolGroup",
         "AWS::Cognito::UserPoolResourceServer", "AWS::CDK::Metadata", "AWS::CloudFormation::CustomResource",
         "AWS::BedrockAgentCore::WorkloadIdentity",

@@ -13,10 +13,8 @@ from cdk.components.orchestration_api.construct import ROUTES
 from tests.infra.synth import flat
 from tests.infra.test_knowledge import only
 
-# Managed CloudFront policies (CloudFront Developer Guide, "Use managed cache policies" / "... origin request
-# policies"): CachingDisabled and AllViewerExceptHostHeader.
+# The managed CloudFront cache policy CachingDisabled (CloudFront Developer Guide, "Use managed cache policies").
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +111,17 @@ def test_dev_connects_only_to_the_hosted_ui(dev):
     assert "cognito-identity" not in csp
 
 
-def test_v1_goes_uncached_to_the_api_stage_with_every_method_and_every_header_but_host(staging):
+def test_v1_goes_uncached_to_the_api_stage_with_every_method_and_every_header_but_host_and_accept_encoding(staging):
     behavior = _api_behavior(staging)
     assert behavior["CachePolicyId"] == CACHING_DISABLED
-    assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    [(policy_id, policy)] = staging.resources_of_type("AWS::CloudFront::OriginRequestPolicy").items()
+    assert behavior["OriginRequestPolicyId"] == {"Ref": policy_id}
+    config = policy["Properties"]["OriginRequestPolicyConfig"]
+    # Host: the API expects its own domain (what the managed AllViewerExceptHostHeader leaves out); Accept-Encoding:
+    # the API must not compress (and so perhaps buffer) a stream.
+    assert config["HeadersConfig"] == {"HeaderBehavior": "allExcept", "Headers": ["Host", "Accept-Encoding"]}
+    assert config["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
+    assert config["CookiesConfig"] == {"CookieBehavior": "none"}
     assert set(behavior["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
     assert behavior["Compress"] is False  # a streamed answer passes as the API sends it
     origin = _origin(staging, behavior["TargetOriginId"])

@@ -40,6 +40,8 @@ function handler(event) {
 }
 """
 HSTS_MAX_AGE = Duration.days(730)
+#: Viewer headers the API never gets (see the class docstring).
+API_EXCLUDED_HEADERS = ("Host", "Accept-Encoding")
 _PRICE_CLASSES = {"PriceClass_100": cloudfront.PriceClass.PRICE_CLASS_100,
                   "PriceClass_200": cloudfront.PriceClass.PRICE_CLASS_200,
                   "PriceClass_All": cloudfront.PriceClass.PRICE_CLASS_ALL}
@@ -55,12 +57,16 @@ class PlaygroundSite(Construct):
     ``connect_origins`` / ``form_origins``: what the page may fetch / post forms to besides its own origin (the
     sign-in's hosted UI). :meth:`deploy_app` uploads the built app and its ``/config.json``.
 
-    The API behavior forwards every viewer header but Host (managed ``AllViewerExceptHostHeader``, the policy
-    CloudFront documents for API Gateway origins, which expect their own domain as Host), all query strings and
-    methods, with caching off (managed ``CachingDisabled``, which also turns compression off, so a streamed
-    ``text/event-stream`` answer is passed on as API Gateway sends it). ``api_read_timeout_seconds`` bounds the wait
-    for the first byte and between two chunks; no response completion timeout is set (CloudFront then enforces none,
-    botocore cloudfront model Origin.ResponseCompletionTimeout), so a stream may last as long as the API allows.
+    The API behavior forwards every viewer header but Host and Accept-Encoding, every query string and no cookie
+    (the API reads none), for every method, with caching off (managed ``CachingDisabled``). Host: like the managed
+    ``AllViewerExceptHostHeader``, which CloudFront documents for API Gateway origins (they expect their own domain
+    as Host). Accept-Encoding: a browser always sends it, and with both compression flags of the cache policy off
+    CloudFront would forward it (botocore cloudfront model, ``ParametersInCacheKeyAndForwardedToOrigin``), asking the
+    API (``minimumCompressionSize`` 1 KiB) to gzip; whether API Gateway buffers a STREAM method's answer to compress
+    it is not documented, so the API never gets the chance and a streamed ``text/event-stream`` answer passes as
+    sent. ``api_read_timeout_seconds`` bounds the wait for the first byte and between two chunks; no response
+    completion timeout is set (CloudFront then enforces none, botocore cloudfront model
+    Origin.ResponseCompletionTimeout), so a stream may last as long as the API allows.
 
     Example::
 
@@ -127,6 +133,13 @@ class PlaygroundSite(Construct):
             comment="Serves /index.html for the app's client-side routes (paths without a file extension)",
             code=cloudfront.FunctionCode.from_inline(SPA_FALLBACK_CODE),
         )
+        api_requests = cloudfront.OriginRequestPolicy(
+            self, "ApiRequests",
+            comment="Playground /v1/*: every viewer header but Host and Accept-Encoding, every query string, no cookie",
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.deny_list(*API_EXCLUDED_HEADERS),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
+        )
         self.distribution = cloudfront.Distribution(
             self, "Distribution",
             comment="Playground single-page app and its API",
@@ -148,7 +161,7 @@ class PlaygroundSite(Construct):
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                 cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                origin_request_policy=api_requests,
                 response_headers_policy=self.headers,
                 compress=False,
             )},
