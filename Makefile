@@ -47,7 +47,7 @@ client: $(VENV)/.client-installed
 # The playground single-page app (playground/, issue 16): its pinned npm dependencies from its own lockfile, then
 # an offline type check + esbuild bundle into playground/dist/ (Node.js from the virtualenv).
 PLAYGROUND_SOURCES := $(wildcard playground/src/*.ts playground/src/*/*.ts playground/src/*.css) \
-  playground/index.html playground/build.mjs playground/tsconfig.json
+  playground/index.html playground/favicon.svg playground/build.mjs playground/tsconfig.json
 
 playground/node_modules/.installed: playground/package.json playground/package-lock.json | $(VENV)/.installed
 	npm ci --prefix playground --no-audit --no-fund --loglevel=error

@@ -1,5 +1,5 @@
 // Offline, deterministic build of the playground: type-check (tsc), bundle src/main.ts with esbuild into one
-// minified ES module, copy the static files. Output: dist/ (index.html, app.js, app.css), nothing else.
+// minified ES module, copy the static files. Output: dist/ (index.html, favicon.svg, app.js, app.css).
 // No inline script or style anywhere: the site's Content-Security-Policy is default-src 'self' without
 // 'unsafe-inline', so index.html only links /app.js and /app.css.
 import { execFileSync } from "node:child_process";
@@ -29,6 +29,6 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
-for (const file of ["index.html", "src/app.css"]) {
+for (const file of ["index.html", "favicon.svg", "src/app.css"]) {
   copyFileSync(join(root, file), join(dist, file.replace(/^src\//, "")));
 }

@@ -11,6 +11,9 @@ export interface AuthConfig {
   identity_pool_id?: string;
   user_pool_id?: string;
   region?: string;
+  scopes?: string[];
+  /** mode "iam": what a request is signed for (the API's execute-api host and stage, behind CloudFront's /v1). */
+  api_signing?: { service: string; host: string; path_prefix: string };
 }
 
 export interface PlaygroundConfig {

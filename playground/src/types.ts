@@ -53,7 +53,13 @@ export interface ErrorDetail {
   field?: string;
 }
 
+export interface KnowledgeBase {
+  name: string;
+  description: string;
+}
+
 export interface Catalog {
   useCases: UseCase[];
   models: Model[];
+  knowledgeBases: KnowledgeBase[];
 }

@@ -41,10 +41,19 @@ function claims(idToken: string): Record<string, unknown> {
   }
 }
 
-export function cognitoAuth(config: AuthConfig): Auth {
+/** The hosted-UI session both signed modes share: sign-in, sign-out, and a fresh ID token (refreshed when due). */
+export interface HostedUiSession {
+  user(): string | null;
+  idToken(): Promise<string | null>;
+  signIn(): Promise<void>;
+  signOut(): void;
+}
+
+export function hostedUiSession(config: AuthConfig): HostedUiSession {
   const domain = config.hosted_ui_domain ?? "";
   const clientId = config.user_pool_client_id ?? "";
   const redirectUri = config.redirect_uri ?? `${location.origin}/`;
+  const scopes = (config.scopes ?? ["openid", "email"]).join(" ");
   const base = domain.startsWith("https://") ? domain.replace(/\/$/, "") : `https://${domain}`;
 
   const load = (): Tokens | null => {
@@ -85,15 +94,13 @@ export function cognitoAuth(config: AuthConfig): Auth {
   const ready = completeRedirect();
 
   return {
-    mode: "cognito",
-    canSignIn: true,
     user: () => {
       const tokens = load();
       if (!tokens) return null;
       const values = claims(tokens.id_token);
       return String(values.email ?? values["cognito:username"] ?? "signed in");
     },
-    async headers(): Promise<Record<string, string>> {
+    async idToken() {
       await ready;
       let tokens = load();
       if (tokens && tokens.expires_at - EXPIRY_MARGIN_MS < Date.now()) {
@@ -102,8 +109,7 @@ export function cognitoAuth(config: AuthConfig): Auth {
           : null;
         if (!tokens) sessionStorage.removeItem(TOKENS);
       }
-      // No token: the API answers 401 and the page offers sign-in.
-      return tokens ? { Authorization: tokens.id_token } : {};
+      return tokens?.id_token ?? null;
     },
     async signIn() {
       const verifier = randomString(48);
@@ -113,7 +119,7 @@ export function cognitoAuth(config: AuthConfig): Auth {
         response_type: "code",
         client_id: clientId,
         redirect_uri: redirectUri,
-        scope: "openid email",
+        scope: scopes,
         state,
         code_challenge_method: "S256",
         code_challenge: await pkceChallenge(verifier),
@@ -125,5 +131,21 @@ export function cognitoAuth(config: AuthConfig): Auth {
       const query = new URLSearchParams({ client_id: clientId, logout_uri: redirectUri });
       location.assign(`${base}/logout?${query}`);
     },
+  };
+}
+
+export function cognitoAuth(config: AuthConfig): Auth {
+  const session = hostedUiSession(config);
+  return {
+    mode: "cognito",
+    canSignIn: true,
+    user: session.user,
+    async headers(): Promise<Record<string, string>> {
+      // No token: the API answers 401 and the page offers sign-in.
+      const token = await session.idToken();
+      return token ? { Authorization: token } : {};
+    },
+    signIn: session.signIn,
+    signOut: session.signOut,
   };
 }

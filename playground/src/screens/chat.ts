@@ -1,0 +1,146 @@
+// Chat with history: replies streamed in (POST /v1/chat/stream), the caller's conversations listed, resumed
+// and deleted (GET/DELETE /v1/conversations..., owner-scoped by the API).
+import type { StreamEvent } from "../api";
+import type { Context } from "../context";
+import { field, h, replaceChildren } from "../dom";
+import { errorView } from "../errors";
+import { modelSelect, run } from "../view";
+
+interface ConversationSummary {
+  conversation_id: string;
+  title: string;
+  model: string;
+  turns: number;
+  updated_at: string;
+}
+
+interface Conversation {
+  conversation_id: string;
+  model: string;
+  turns: { role: string; text: string }[];
+}
+
+export function chatScreen(ctx: Context): HTMLElement {
+  const { catalog, api, auth } = ctx;
+  const chatUseCase = catalog.useCases.find((useCase) => useCase.family === "chat");
+  const { field: modelField, select: model } = modelSelect(catalog.models, chatUseCase?.default_model ?? catalog.models[0].id);
+  const message = h("textarea", { rows: 3, required: true });
+  const sendButton = h("button", { type: "submit", class: "primary" }, "Send");
+  const newButton = h("button", { type: "button" }, "New conversation");
+  const transcript = h("ol", { class: "transcript", "aria-label": "Conversation", "aria-live": "polite" });
+  const status = h("p", { class: "hint" }, "New conversation.");
+  const errors = h("div", { class: "error-slot" });
+  const list = h("ul", { class: "conversations" });
+  const listErrors = h("div", { class: "error-slot" });
+  let conversationId: string | null = null;
+
+  const turn = (role: string, text: string) => {
+    const body = h("div", { class: "turn-text" }, text);
+    transcript.append(h("li", { class: `turn ${role}` }, h("span", { class: "role" }, role === "user" ? "You" : "Assistant"), body));
+    return body;
+  };
+
+  const start = (id: string | null, label: string) => {
+    conversationId = id;
+    status.textContent = label;
+  };
+
+  async function refresh(): Promise<void> {
+    replaceChildren(listErrors);
+    try {
+      const { conversations } = await api.get<{ conversations: ConversationSummary[] }>("/conversations");
+      replaceChildren(
+        list,
+        conversations.length === 0 ? h("li", { class: "hint" }, "No conversations yet.") : null,
+        conversations.map((item) => {
+          const title = item.title || "(untitled)";
+          return h(
+            "li",
+            {},
+            h("button", { type: "button", class: "link", onclick: () => void resume(item.conversation_id) }, title),
+            h("span", { class: "hint" }, ` ${item.turns} turns, ${item.model}`),
+            " ",
+            h("button", { type: "button", "aria-label": `Delete conversation: ${title}`, onclick: () => void remove(item) }, "Delete"),
+          );
+        }),
+      );
+    } catch (error) {
+      replaceChildren(listErrors, errorView(error, auth));
+    }
+  }
+
+  async function resume(id: string): Promise<void> {
+    replaceChildren(errors);
+    try {
+      const conversation = await api.get<Conversation>(`/conversations/${encodeURIComponent(id)}`);
+      replaceChildren(transcript);
+      for (const item of conversation.turns) turn(item.role, item.text);
+      if (catalog.models.some((candidate) => candidate.id === conversation.model)) model.value = conversation.model;
+      start(conversation.conversation_id, `Resumed conversation ${conversation.conversation_id}.`);
+      message.focus();
+    } catch (error) {
+      replaceChildren(errors, errorView(error, auth));
+    }
+  }
+
+  async function remove(item: ConversationSummary): Promise<void> {
+    replaceChildren(listErrors);
+    try {
+      await api.delete(`/conversations/${encodeURIComponent(item.conversation_id)}`);
+      if (conversationId === item.conversation_id) {
+        replaceChildren(transcript);
+        start(null, "Conversation deleted. New conversation.");
+      }
+      await refresh();
+      newButton.focus();
+    } catch (error) {
+      replaceChildren(listErrors, errorView(error, auth));
+    }
+  }
+
+  newButton.addEventListener("click", () => {
+    replaceChildren(transcript);
+    replaceChildren(errors);
+    start(null, "New conversation.");
+    message.focus();
+  });
+
+  const form = h(
+    "form",
+    {
+      "aria-label": "New chat turn",
+      onsubmit: (event: SubmitEvent) => {
+        event.preventDefault();
+        const text = message.value;
+        void run(sendButton, errors, auth, async () => {
+          turn("user", text);
+          const reply = turn("assistant", "");
+          const body: Record<string, unknown> = { message: text, model: model.value };
+          if (conversationId) body.conversation_id = conversationId;
+          try {
+            await api.stream("/chat/stream", body, (event: StreamEvent) => {
+              if (event.type === "start" && event.conversation_id) start(event.conversation_id, `Conversation ${event.conversation_id}.`);
+              else if (event.type === "delta") reply.append(document.createTextNode(event.text));
+            });
+          } catch (error) {
+            if (!reply.textContent) reply.closest("li")?.remove();
+            throw error;
+          }
+          message.value = "";
+          await refresh();
+        });
+      },
+    },
+    modelField,
+    field("Message", message),
+    h("div", { class: "actions" }, sendButton, newButton),
+  );
+
+  void refresh();
+  return h(
+    "div",
+    { class: "two-columns chat" },
+    h("section", { "aria-labelledby": "conversations-heading" }, h("h3", { id: "conversations-heading" }, "Conversations"), listErrors, list),
+    h("div", {}, status, transcript, errors, form),
+  );
+}
