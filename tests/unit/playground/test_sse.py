@@ -1,0 +1,38 @@
+"""The playground's Server-Sent Events reader (playground/src/sse.ts) over fetch's byte stream: events split at any
+byte (mid-line, mid-CRLF, mid-UTF-8 character) come out whole, per the HTML event-stream format."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+STREAM = ('data: {"type":"start"}\r\n\r\n: a comment\n'
+          'data: {"type":"delta","text":"Grüße 你好"}\n\n'
+          'event: note\ndata:first\ndata: second\r\r'
+          'data: {"type":"done"}\n\n'
+          'data: unterminated')
+EXPECTED = [
+    {"event": "message", "data": '{"type":"start"}'},
+    {"event": "message", "data": '{"type":"delta","text":"Grüße 你好"}'},
+    {"event": "note", "data": "first\nsecond"},
+    {"event": "message", "data": '{"type":"done"}'},
+]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 1000])
+def test_events_survive_any_chunking(run_module, chunk_size: int) -> None:
+    data = list(STREAM.encode("utf-8"))
+    messages = run_module("src/sse.ts", f"""
+      const bytes = new Uint8Array({json.dumps(data)});
+      const body = new ReadableStream({{
+        start(controller) {{
+          for (let i = 0; i < bytes.length; i += {chunk_size}) controller.enqueue(bytes.slice(i, i + {chunk_size}));
+          controller.close();
+        }},
+      }});
+      const out = [];
+      for await (const message of module.readSse(body)) out.push(message);
+      console.log(JSON.stringify(out));
+    """)
+    assert messages == EXPECTED
