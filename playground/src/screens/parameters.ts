@@ -46,11 +46,8 @@ export class ParametersFieldset {
       "fieldset",
       { class: "parameters" },
       h("legend", {}, legend),
-      this.fields.max_new_tokens,
-      decoding,
-      this.fields.temperature,
-      this.fields.top_p,
-      this.fields.top_k,
+      h("div", { class: "row" }, this.fields.max_new_tokens, decoding),
+      h("div", { class: "row" }, this.fields.temperature, this.fields.top_p, this.fields.top_k),
     );
   }
 
