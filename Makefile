@@ -20,10 +20,10 @@ CDK_FLAGS := --no-notices --ci
 # Synthesis must not need the network: where the kernel allows it, run it with no network at all.
 OFFLINE := $(shell unshare -rn true >/dev/null 2>&1 && echo "unshare -rn")
 
-.PHONY: help setup synth test lint assets client manifest deploy deploy-account diff destroy rehearse clean doctor evaluate evaluate-local playground
+.PHONY: help setup synth test lint assets client manifest deploy deploy-account diff destroy rehearse clean doctor evaluate evaluate-local playground screenshots
 
 help:
-	@echo "make synth | test | lint | manifest | rehearse | cost-report | evaluate ENV=staging | evaluate-local | playground | doctor ENV=dev | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
+	@echo "make synth | test | lint | manifest | rehearse | cost-report | evaluate ENV=staging | evaluate-local | playground | screenshots | doctor ENV=dev | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -148,3 +148,7 @@ evaluate-local: $(VENV)/.installed
 PORT ?= 8765
 playground: $(VENV)/.installed playground/dist/.built
 	$(PY) -m playground_dev --port $(PORT)
+
+# The README's playground screenshots (docs/screenshots/): the browser tests, told to write them there.
+screenshots: setup
+	PLAYGROUND_SCREENSHOTS=write $(PY) -m pytest -q tests/browser

@@ -11,7 +11,8 @@ elements by accessible role or label, never by CSS class):
   ``playwright install``); ``page``: a fresh context (no shared storage) and page at the server's URL, failing
   the test on any page error or CSP violation it logged;
 * ``axe_violations(page)``: axe-core (npm, pinned in package.json) run in the page, violations of impact serious
-  or critical; ``screenshot(page, name)``: docs/screenshots/<name>.png for the README.
+  or critical; ``screenshot(page, name)``: <name>.png, into docs/screenshots/ for the README with
+  ``PLAYGROUND_SCREENSHOTS=write`` (``make screenshots``).
 
 A missing Chromium fails the session (CI installs it: .ci/run). Locally, ``PLAYGROUND_BROWSER_TESTS=skip`` skips
 these tests instead, saying why; CI ignores it.
@@ -38,6 +39,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 #: axe-core's bundle: the repository's tooling packages first, then the app's own.
 AXE_SOURCES = tuple(folder / "node_modules" / "axe-core" / "axe.min.js" for folder in (ROOT, ROOT / "playground"))
 SKIP_VARIABLE = "PLAYGROUND_BROWSER_TESTS"
+SCREENSHOTS_VARIABLE = "PLAYGROUND_SCREENSHOTS"
 VIEWPORT = {"width": 1280, "height": 800}
 #: What a test may wait for at most (Playwright's default is 30 s): the stub model answers within a second.
 ACTION_TIMEOUT_MS = 10_000
@@ -151,14 +153,17 @@ def axe_violations() -> Callable[..., list[dict[str, Any]]]:
 
 
 @pytest.fixture(scope="session")
-def screenshot() -> Callable[[Any, str], Path]:
-    """``screenshot(page, name)`` -> docs/screenshots/<name>.png (the viewport, as the README shows it)."""
+def screenshot(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any, str], Path]:
+    """``screenshot(page, name)`` -> <name>.png of the viewport, as the README shows it: into docs/screenshots/ when
+    ``PLAYGROUND_SCREENSHOTS=write`` (``make screenshots``), else into a temporary folder, so that a test run leaves
+    the work tree clean (each run's pixels differ: request ids, latencies)."""
+    folder = SCREENSHOTS if os.environ.get(SCREENSHOTS_VARIABLE) == "write" else tmp_path_factory.mktemp("screenshots")
 
     def take(page: Any, name: str) -> Path:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
             raise ValueError(f"screenshot name {name!r}: use lowercase letters, digits and dashes")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
         page.screenshot(path=str(path), animations="disabled", caret="hide")
         return path
 
