@@ -6,7 +6,10 @@ axe-core finds no serious or critical violation. The screenshots the README show
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -208,3 +211,57 @@ def tab_to(page, name: str, limit: int = 60) -> str:
         if focused[1] == name:
             return focused[0]
     raise AssertionError(f"{name!r} is not reachable with Tab")
+
+
+def test_cognito_sign_in_with_pkce_then_the_api_gets_the_id_token(browser, playground_url) -> None:
+    """Mode cognito end to end, the hosted UI and its token endpoint played by routes: a 401 offers sign-in, the
+    authorize request carries an S256 challenge, the token request the matching verifier, and every API request
+    afterwards the ID token (the dev server's own CSP allows no third-party origin, hence bypass_csp)."""
+    hosted_ui = "https://auth.example.test"
+    claims = base64.urlsafe_b64encode(json.dumps({"email": "ann@example.com"}).encode()).decode().rstrip("=")
+    id_token = f"e30.{claims}.c2ln"
+    seen: dict[str, str] = {}
+    context = browser.new_context(base_url=playground_url, bypass_csp=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    config = {"environment": "test", "local": False, "api_base": "/v1",
+              "auth": {"mode": "cognito", "hosted_ui_domain": "auth.example.test", "user_pool_client_id": "client-1",
+                       "redirect_uri": playground_url, "region": "eu-west-1", "scopes": ["openid", "email"]}}
+    page.route("**/config.json", lambda route: route.fulfill(json=config))
+
+    def authorize(route) -> None:
+        query = parse_qs(urlsplit(route.request.url).query)
+        seen["challenge"] = query["code_challenge"][0]
+        assert query["code_challenge_method"] == ["S256"] and query["client_id"] == ["client-1"]
+        location = f"{playground_url}?code=the-code&state={query['state'][0]}"
+        route.fulfill(status=302, headers={"Location": location})
+
+    def token(route) -> None:
+        form = parse_qs(route.request.post_data)
+        digest = hashlib.sha256(form["code_verifier"][0].encode()).digest()
+        assert base64.urlsafe_b64encode(digest).decode().rstrip("=") == seen["challenge"]
+        assert form["grant_type"] == ["authorization_code"] and form["code"] == ["the-code"]
+        route.fulfill(json={"id_token": id_token, "access_token": "unused", "expires_in": 3600},
+                      headers={"Access-Control-Allow-Origin": "*"})
+
+    def api(route) -> None:
+        if route.request.headers.get("authorization") != id_token:
+            route.fulfill(status=401, json={"error": {"code": "unauthorized", "message": "Unauthorized"},
+                                            "request_id": "req-unsigned"})
+        else:
+            route.continue_()
+
+    page.route(f"{hosted_ui}/oauth2/authorize**", authorize)
+    page.route(f"{hosted_ui}/oauth2/token", token)
+    page.route("**/v1/**", api)
+    try:
+        page.goto("/")
+        alert = page.get_by_role("alert")
+        assert "req-unsigned" in alert.inner_text()
+        alert.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Signed in as ann@example.com").wait_for()
+        page.get_by_role("heading", level=2, name="Generate").wait_for()
+        assert "code=" not in page.url  # the code is dropped from the address bar
+        assert page.evaluate("Object.keys(localStorage).length") == 0  # tokens only in sessionStorage
+    finally:
+        context.close()

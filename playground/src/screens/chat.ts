@@ -18,6 +18,7 @@ interface Conversation {
   conversation_id: string;
   model: string;
   turns: { role: string; text: string }[];
+  truncated?: boolean;
 }
 
 export function chatScreen(ctx: Context): HTMLElement {
@@ -45,25 +46,32 @@ export function chatScreen(ctx: Context): HTMLElement {
     status.textContent = label;
   };
 
-  async function refresh(): Promise<void> {
+  const entry = (item: ConversationSummary) => {
+    const title = item.title || "(untitled)";
+    return h(
+      "li",
+      {},
+      h("button", { type: "button", class: "link", onclick: () => void resume(item.conversation_id) }, title),
+      h("span", { class: "hint" }, ` ${item.turns} messages, ${item.model}`),
+      " ",
+      h("button", { type: "button", "aria-label": `Delete conversation: ${title}`, onclick: () => void remove(item) }, "Delete"),
+    );
+  };
+
+  /** The caller's conversations, newest first; "More conversations" follows next_token. */
+  async function refresh(nextToken?: string): Promise<void> {
     replaceChildren(listErrors);
     try {
-      const { conversations } = await api.get<{ conversations: ConversationSummary[] }>("/conversations");
-      replaceChildren(
-        list,
-        conversations.length === 0 ? h("li", { class: "hint" }, "No conversations yet.") : null,
-        conversations.map((item) => {
-          const title = item.title || "(untitled)";
-          return h(
-            "li",
-            {},
-            h("button", { type: "button", class: "link", onclick: () => void resume(item.conversation_id) }, title),
-            h("span", { class: "hint" }, ` ${item.turns} turns, ${item.model}`),
-            " ",
-            h("button", { type: "button", "aria-label": `Delete conversation: ${title}`, onclick: () => void remove(item) }, "Delete"),
-          );
-        }),
-      );
+      const query = nextToken ? `?next_token=${encodeURIComponent(nextToken)}` : "";
+      const page = await api.get<{ conversations: ConversationSummary[]; next_token?: string }>(`/conversations${query}`);
+      if (!nextToken) replaceChildren(list);
+      list.querySelector("li.more")?.remove();
+      if (!nextToken && page.conversations.length === 0) list.append(h("li", { class: "hint" }, "No conversations yet."));
+      list.append(...page.conversations.map(entry));
+      if (page.next_token) {
+        const token = page.next_token;
+        list.append(h("li", { class: "more" }, h("button", { type: "button", onclick: () => void refresh(token) }, "More conversations")));
+      }
     } catch (error) {
       replaceChildren(listErrors, errorView(error, auth));
     }
@@ -76,7 +84,8 @@ export function chatScreen(ctx: Context): HTMLElement {
       replaceChildren(transcript);
       for (const item of conversation.turns) turn(item.role, item.text);
       if (catalog.models.some((candidate) => candidate.id === conversation.model)) model.value = conversation.model;
-      start(conversation.conversation_id, `Resumed conversation ${conversation.conversation_id}.`);
+      const note = conversation.truncated ? " (only its newest messages are shown)" : "";
+      start(conversation.conversation_id, `Resumed conversation ${conversation.conversation_id}${note}.`);
       message.focus();
     } catch (error) {
       replaceChildren(errors, errorView(error, auth));
