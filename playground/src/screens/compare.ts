@@ -43,9 +43,18 @@ export function compareScreen(ctx: Context): HTMLElement {
   };
   checkboxes.forEach((box) => box.addEventListener("change", updateCount));
   updateCount();
-  // The parameter limits shown are the first chosen model's; the API checks each model's own.
+  // The parameter limits shown are the first chosen model's (shown again when it changes); the API checks each
+  // model's own.
   const firstModel = () => catalog.models.find((model) => model.id === selected()[0]);
+  let shownFor = selected()[0];
   form.onUseCaseChange((useCase) => parameters.reset(useCase, firstModel()));
+  checkboxes.forEach((box) =>
+    box.addEventListener("change", () => {
+      if (selected()[0] === shownFor) return;
+      shownFor = selected()[0];
+      parameters.reset(form.useCase(), firstModel());
+    }),
+  );
 
   const results = h("div", { class: "compare-results" });
   const errors = h("div", { class: "error-slot" });
