@@ -109,7 +109,7 @@ def _corpus() -> list[tuple[str, str]]:
 
 
 def _words(text: str) -> set[str]:
-    return {word for word in re.findall(r"[a-z]{4,}", text.lower())}
+    return set(re.findall(r"[a-z]{4,}", text.lower()))
 
 
 def _retrieve(corpus: list[tuple[str, str]]) -> Any:
@@ -153,7 +153,7 @@ def answer_for(prompt: str, model: str) -> str:
             "Each sentence arrives as its own streamed window.")
 
 
-def _fault(request: Any, prompt: str, streaming: bool) -> Any | None:
+def _fault(request: Any, prompt: str) -> Any | None:
     if THROTTLE_MARKER in prompt:
         return fakes.aws_error(request, 429, "ThrottlingException", "Too many requests")
     if UNAVAILABLE_MARKER in prompt:
@@ -163,7 +163,7 @@ def _fault(request: Any, prompt: str, streaming: bool) -> Any | None:
 
 def _converse(request: Any, payload: dict) -> Any:
     prompt = _prompt_of(payload)
-    fault = _fault(request, prompt, streaming=False)
+    fault = _fault(request, prompt)
     if fault is not None:
         return fault
     model = fakes.model_of(request)
@@ -176,7 +176,7 @@ def _converse(request: Any, payload: dict) -> Any:
 
 def _converse_stream(request: Any, payload: dict) -> Any:
     prompt = _prompt_of(payload)
-    fault = _fault(request, prompt, streaming=True)
+    fault = _fault(request, prompt)
     if fault is not None:
         return fault
     text = answer_for(prompt, fakes.model_of(request))
