@@ -22,7 +22,7 @@ from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk.components.agentcore_gateway import LambdaToolTarget, ToolGateway
+from cdk.components.agentcore_gateway import LambdaToolTarget, ToolGateway, ToolPolicy
 from cdk.components.agentcore_memory import AgentMemory
 from cdk.components.agentcore_runtime import AgentRuntime
 from cdk.components.alarm_topic import AlarmTopic
@@ -30,6 +30,7 @@ from cdk.components.comprehend_detection import ComprehendDetectionPolicy
 from cdk.components.encrypted_log_group import LogsEncryptionKey, retention_days
 from cdk.components.python_function import PythonFunction
 from cdk.config import EnvironmentConfig
+from cdk.config.agents import AgentsConfig
 from cdk.policy import acknowledge
 from cdk.runtime_contracts import expose_runtime_packages
 
@@ -126,7 +127,7 @@ class AgentsStack(Stack):
             descriptions = {kb.name: kb.description for kb in config.knowledge_bases}
             targets.append((LambdaToolTarget(name=KNOWLEDGE_TARGET, tools=tuple(search_tool_definitions(
                 (name, descriptions[name]) for name in agents.knowledge_bases))), self.tool_function))
-        self.gateway = ToolGateway(self, "Gateway", targets=targets,
+        self.gateway = ToolGateway(self, "Gateway", targets=targets, policy=self._tool_policy(agents, targets),
                                    description=f"{config.project} {config.name} use cases as tools")
         self.memory = AgentMemory(self, "Memory", props=agents.memory, removal_policy=removal,
                                   description=f"{config.project} {config.name} agent sessions")
@@ -146,6 +147,15 @@ class AgentsStack(Stack):
         CfnOutput(self, "AgentRuntimeArn", value=runtime.agent_runtime_arn,
                   description="InvokeAgentRuntime target (IAM auth)")
         CfnOutput(self, "GatewayUrl", value=self.gateway.url, description="MCP endpoint of the tools (IAM auth)")
+
+    @staticmethod
+    def _tool_policy(agents: AgentsConfig, targets: list[tuple[LambdaToolTarget, Any]]) -> ToolPolicy | None:
+        """The Gateway's Cedar ceiling: the tools some access rule names (the agent narrows them per caller)."""
+        if agents.gateway_policy == "off":
+            return None
+        permitted = {tool for rule in agents.runtime.tool_rules for tool in rule.tools} if agents.runtime else set()
+        return ToolPolicy(tools=tuple(f"{target.name}___{tool['name']}" for target, _ in targets for tool in target.tools
+                                      if tool["name"] in permitted), mode=agents.gateway_policy)
 
     def _alarms(self, config: EnvironmentConfig, alarm_topic: AlarmTopic | None) -> list[cw.IAlarm]:
         runtime = self.agent.runtime

@@ -11,7 +11,8 @@ Absent or ``"enabled": false`` means no agents stack. Every key but ``enabled`` 
       "memory": {"event_retention_days": 30, "summaries": true, "user_preferences": true, "history_turns": 10,
                  "recall_records": 5},
       "limits": {"max_steps": 6, "max_tool_calls": 8, "max_seconds": 20, "max_cost_usd": 0.05},
-      "access": [{"callers": ["*"], "tools": ["summarize", "translate"]}]
+      "access": [{"callers": ["*"], "tools": ["summarize", "translate"]}],
+      "gateway_policy": "enforce"
     }
 
 ``model`` must be on the environment's ``bedrock.models`` allow-list and take Converse tool use (default: the
@@ -19,8 +20,11 @@ chat default model). ``tools.use_cases`` are catalog use cases of the text and c
 history; the vision use case needs an image). ``tools.knowledge_bases`` are names from the environment's
 ``knowledge_bases`` (default: none), each the tool ``search_<name>``. ``access`` rules match the API's caller id
 (``cognito:<sub>`` or an IAM ARN) with fnmatch patterns; a caller may use the union of the tools of the rules it
-matches (default: every caller, every tool). ``limits.max_seconds`` must leave the API time to screen the answer: at most
-``api`` request deadline - 5 s. Bounds live in ``cdk/components/agentcore_*/props.py``.
+matches (default: every caller, every tool); the agent enforces them per caller. ``gateway_policy`` (``enforce``,
+``log_only`` or ``off``; default ``enforce``) puts a Cedar policy engine on the Gateway permitting only the tools some
+rule names (its caller is the Runtime's role, not the end user, so it holds the union). ``limits.max_seconds``
+must leave the API time to screen the answer: at most ``api`` request deadline - 5 s. Bounds live in
+``cdk/components/agentcore_*/props.py``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from cdk.components.agentcore_gateway.props import POLICY_MODES
 from cdk.components.agentcore_memory.props import EVENT_RETENTION_DAYS_RANGE, RECALL_RECORDS_RANGE, AgentMemoryProps
 from cdk.components.agentcore_runtime.props import (
     HISTORY_TURNS_RANGE,
@@ -64,6 +69,7 @@ class AgentsConfig:
     enabled: bool = False
     use_cases: tuple[str, ...] = ()
     knowledge_bases: tuple[str, ...] = ()  # each one the tool search_<name>
+    gateway_policy: str = "enforce"  # a POLICY_MODES value, or "off"
     memory: AgentMemoryProps = field(default_factory=AgentMemoryProps)
     runtime: AgentRuntimeProps | None = None  # None when disabled
 
@@ -80,7 +86,7 @@ def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_s
     """``knowledge_bases``: the names of the environment's knowledge bases (what ``tools.knowledge_bases`` may list)."""
     enabled = section.boolean("enabled", False)
     if not enabled:
-        for key in ("model", "max_output_tokens", "tools", "memory", "limits", "access"):
+        for key in ("model", "max_output_tokens", "tools", "memory", "limits", "access", "gateway_policy"):
             section.raw(key, None)
         section.finish()
         return AgentsConfig()
@@ -149,6 +155,7 @@ def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_s
     limits_section.finish()
 
     rules = _parse_access(section, tool_names)
+    gateway_policy = section.string("gateway_policy", "enforce", choices=[*POLICY_MODES, "off"])
     runtime = AgentRuntimeProps(
         model_id=model_id,
         price_in_per_1k=price.input,
@@ -163,7 +170,8 @@ def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_s
         recall=recall,
     )
     section.finish()
-    return AgentsConfig(enabled=True, use_cases=use_cases, knowledge_bases=searched, memory=memory, runtime=runtime)
+    return AgentsConfig(enabled=True, use_cases=use_cases, knowledge_bases=searched, gateway_policy=gateway_policy,
+                        memory=memory, runtime=runtime)
 
 
 def _parse_access(section: Section, tool_names: tuple[str, ...]) -> tuple[ToolRule, ...]:

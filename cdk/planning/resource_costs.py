@@ -229,6 +229,8 @@ CLASSIFICATION: Mapping[str, Classification] = {
     "AWS::BedrockAgentCore::Memory": Classification(U, "per event stored, record stored and retrieval"),
     "AWS::BedrockAgentCore::Gateway": Classification(U, "per tool invocation and search"),
     "AWS::BedrockAgentCore::GatewayTarget": Classification(U, "billed through its gateway"),
+    "AWS::BedrockAgentCore::PolicyEngine": Classification(U, "per authorization request the gateway makes"),
+    "AWS::BedrockAgentCore::Policy": Classification(U, "billed through its policy engine"),
     "AWS::Logs::Delivery": Classification(U, "vended logs/traces delivered per GB (here: the agent runtime's X-Ray "
                                              "spans to X-Ray, billed as traces recorded)"),
     "AWS::Events::Rule": Classification(U, "AWS service events free; custom events per million"),

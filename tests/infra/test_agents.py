@@ -53,6 +53,27 @@ def test_each_configured_knowledge_base_is_a_search_tool_with_retrieve_on_it_alo
         == {"usecases"}
 
 
+def test_a_cedar_policy_engine_on_the_gateway_permits_exactly_the_tools_of_the_access_rules(agents, synthesized):
+    gateway = only(agents, "AWS::BedrockAgentCore::Gateway")["Properties"]
+    assert gateway["PolicyEngineConfiguration"]["Mode"] == "ENFORCE"
+    policy = only(agents, "AWS::BedrockAgentCore::Policy")
+    cedar = flat(policy["Properties"]["Definition"]["Cedar"]["Statement"])
+    assert cedar.startswith("permit(\n  principal is AgentCore::IamEntity,\n  action in [")
+    actions = sorted(cedar.split("action in [", 1)[1].split("]", 1)[0].split(", "))
+    assert actions == sorted(f'AgentCore::Action::"{tool}"' for tool in (
+        "usecases___summarize", "usecases___translate", "usecases___classify", "usecases___extract",
+        "usecases___answer", "knowledge___search_operations-guide"))
+    assert "resource == AgentCore::Gateway::" in cedar
+    assert policy["Properties"]["ValidationMode"] == "FAIL_ON_ANY_FINDINGS"
+    targets = [lid for lid, r in agents.resources.items() if r["Type"] == "AWS::BedrockAgentCore::GatewayTarget"]
+    assert set(targets) <= set(policy["DependsOn"])  # validated against the Gateway's tools: created after them
+    actions = {a for p in agents.resources_of_type("AWS::IAM::ManagedPolicy").values()
+               for s in flat(p["Properties"]["PolicyDocument"])["Statement"]
+               for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert {"bedrock-agentcore:AuthorizeAction", "bedrock-agentcore:PartiallyAuthorizeActions",
+            "bedrock-agentcore:GetPolicyEngine"} <= actions
+
+
 def test_the_tool_function_is_the_orchestrator_code_with_the_tool_entry_point(agents, synthesized):
     [tools] = [f["Properties"] for f in agents.resources_of_type("AWS::Lambda::Function").values()
                if f["Properties"]["Handler"] == "tool_handler.handler"]

@@ -8,6 +8,10 @@ from typing import Any
 
 #: Gateway target names: [a-zA-Z0-9_-], used as the tools' prefix (``<target>___<tool>``).
 TARGET_NAME_PATTERN = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,98}[a-zA-Z0-9])?"
+#: Gateway tool names: ``<target>___<tool>`` (AgentCore devguide "gateway-tool-naming").
+TARGET_SEPARATOR = "___"
+#: aws-cdk-lib 2.275 ``PolicyEngineMode``: ENFORCE allows/denies; LOG_ONLY evaluates and logs only.
+POLICY_MODES = ("enforce", "log_only")
 
 
 @dataclass(frozen=True)
@@ -16,3 +20,20 @@ class LambdaToolTarget:
 
     name: str
     tools: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ToolPolicy:
+    """A Cedar policy engine on the Gateway: the IAM principals that may invoke it (``AgentCore::IamEntity``) may
+    call only ``tools`` (``<target>___<tool>``); every other tool call is denied (Cedar denies by default) and
+    the Gateway lists only what the policy permits. ``mode`` is one of :data:`POLICY_MODES`."""
+
+    tools: tuple[str, ...]
+    mode: str = "enforce"
+
+    def __post_init__(self) -> None:
+        if self.mode not in POLICY_MODES:
+            raise ValueError(f"ToolPolicy.mode must be one of {POLICY_MODES}")
+        for tool in self.tools:
+            if TARGET_SEPARATOR not in tool:
+                raise ValueError(f"ToolPolicy.tools names <target>{TARGET_SEPARATOR}<tool>, got {tool!r}")

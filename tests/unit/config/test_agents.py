@@ -60,6 +60,7 @@ def test_shipped_environments_enable_agents_in_dev_and_staging_only():
     ({"enabled": True, "access": [{"callers": ["bad caller!"], "tools": ["summarize"]}]}, f"{PATH}.access[0].callers[0]",
      "caller pattern"),
     ({"enabled": True, "limit": {}}, f"{PATH}.limit", "unknown key"),
+    ({"enabled": True, "gateway_policy": "audit"}, f"{PATH}.gateway_policy", "log_only"),
 ])
 def test_bad_values_name_the_key_path(section, path, hint):
     message = _error(section)
@@ -99,3 +100,8 @@ def test_recall_reads_the_namespaces_of_the_strategies_switched_on():
     assert recall == Recall("/summaries/{actorId}/{sessionId}", "/preferences/{actorId}", 5)
     recall = _agents({"enabled": True, "memory": {"summaries": False, "recall_records": 2}}).runtime.recall
     assert recall == Recall("", "/preferences/{actorId}", 2)
+
+
+def test_the_gateway_policy_enforces_by_default():
+    assert _agents({"enabled": True}).gateway_policy == "enforce"
+    assert _agents({"enabled": True, "gateway_policy": "off"}).gateway_policy == "off"
