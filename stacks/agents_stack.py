@@ -128,6 +128,7 @@ class AgentsStack(Stack):
             targets.append((LambdaToolTarget(name=KNOWLEDGE_TARGET, tools=tuple(search_tool_definitions(
                 (name, descriptions[name]) for name in agents.knowledge_bases))), self.tool_function))
         self.gateway = ToolGateway(self, "Gateway", targets=targets, policy=self._tool_policy(agents, targets),
+                                   openapi_targets=agents.openapi_targets,
                                    description=f"{config.project} {config.name} use cases as tools")
         self.memory = AgentMemory(self, "Memory", props=agents.memory, removal_policy=removal,
                                   description=f"{config.project} {config.name} agent sessions")
@@ -154,8 +155,10 @@ class AgentsStack(Stack):
         if agents.gateway_policy == "off":
             return None
         permitted = {tool for rule in agents.runtime.tool_rules for tool in rule.tools} if agents.runtime else set()
-        return ToolPolicy(tools=tuple(f"{target.name}___{tool['name']}" for target, _ in targets for tool in target.tools
-                                      if tool["name"] in permitted), mode=agents.gateway_policy)
+        names = [(target.name, tool["name"]) for target, _ in targets for tool in target.tools]
+        names += [(api.name, operation) for api in agents.openapi_targets for operation in api.operations]
+        return ToolPolicy(tools=tuple(f"{target}___{tool}" for target, tool in names if tool in permitted),
+                          mode=agents.gateway_policy)
 
     def _alarms(self, config: EnvironmentConfig, alarm_topic: AlarmTopic | None) -> list[cw.IAlarm]:
         runtime = self.agent.runtime

@@ -18,7 +18,8 @@ Absent or ``"enabled": false`` means no agents stack. Every key but ``enabled`` 
 ``model`` must be on the environment's ``bedrock.models`` allow-list and take Converse tool use (default: the
 chat default model). ``tools.use_cases`` are catalog use cases of the text and code families (chat keeps its own
 history; the vision use case needs an image). ``tools.knowledge_bases`` are names from the environment's
-``knowledge_bases`` (default: none), each the tool ``search_<name>``. ``access`` rules match the API's caller id
+``knowledge_bases`` (default: none), each the tool ``search_<name>``. ``tools.openapi`` adds external APIs with
+an API-key or OAuth credential provider (``cdk/config/agent_openapi.py``). ``access`` rules match the API's caller id
 (``cognito:<sub>`` or an IAM ARN) with fnmatch patterns; a caller may use the union of the tools of the rules it
 matches (default: every caller, every tool); the agent enforces them per caller. ``gateway_policy`` (``enforce``,
 ``log_only`` or ``off``; default ``enforce``) puts a Cedar policy engine on the Gateway permitting only the tools some
@@ -34,7 +35,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from cdk.components.agentcore_gateway.props import POLICY_MODES
+from cdk.components.agentcore_gateway.props import POLICY_MODES, OpenApiToolTarget
 from cdk.components.agentcore_memory.props import EVENT_RETENTION_DAYS_RANGE, RECALL_RECORDS_RANGE, AgentMemoryProps
 from cdk.components.agentcore_runtime.props import (
     HISTORY_TURNS_RANGE,
@@ -48,6 +49,7 @@ from cdk.components.agentcore_runtime.props import (
     Recall,
     ToolRule,
 )
+from cdk.config.agent_openapi import parse_openapi_targets
 from cdk.config.bedrock import BedrockConfig
 from cdk.config.fields import ConfigError, Section
 from cdk.config.knowledge_bases import PROMPT_CATALOG_PATH
@@ -70,6 +72,7 @@ class AgentsConfig:
     use_cases: tuple[str, ...] = ()
     knowledge_bases: tuple[str, ...] = ()  # each one the tool search_<name>
     gateway_policy: str = "enforce"  # a POLICY_MODES value, or "off"
+    openapi_targets: tuple[OpenApiToolTarget, ...] = ()  # agents.tools.openapi (cdk/config/agent_openapi.py)
     memory: AgentMemoryProps = field(default_factory=AgentMemoryProps)
     runtime: AgentRuntimeProps | None = None  # None when disabled
 
@@ -82,7 +85,7 @@ def catalog_families() -> dict[str, str]:
 
 
 def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_seconds: int,
-                 knowledge_bases: tuple[str, ...] = ()) -> AgentsConfig:
+                 knowledge_bases: tuple[str, ...] = (), region: str = "") -> AgentsConfig:
     """``knowledge_bases``: the names of the environment's knowledge bases (what ``tools.knowledge_bases`` may list)."""
     enabled = section.boolean("enabled", False)
     if not enabled:
@@ -117,8 +120,10 @@ def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_s
         return value
 
     searched = tools.string_list("knowledge_bases", (), item=knowledge_base)
-    tools.finish()
     tool_names = (*use_cases, *(search_tool_name(name) for name in searched))
+    openapi = parse_openapi_targets(tools, region=region, taken=set(tool_names))
+    tools.finish()
+    tool_names += tuple(operation for target in openapi for operation in target.operations)
 
     memory_section = section.section("memory")
     d = AgentMemoryProps()
@@ -171,7 +176,7 @@ def parse_agents(section: Section, *, bedrock: BedrockConfig, request_deadline_s
     )
     section.finish()
     return AgentsConfig(enabled=True, use_cases=use_cases, knowledge_bases=searched, gateway_policy=gateway_policy,
-                        memory=memory, runtime=runtime)
+                        openapi_targets=openapi, memory=memory, runtime=runtime)
 
 
 def _parse_access(section: Section, tool_names: tuple[str, ...]) -> tuple[ToolRule, ...]:

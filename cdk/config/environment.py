@@ -136,7 +136,8 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
                                                                   section.child_path("knowledge_bases"))),
         evaluation=parse_evaluation(section.section("evaluation"), bedrock=bedrock, api=api),
         agents=parse_agents(section.section("agents"), bedrock=bedrock, request_deadline_seconds=api.request_deadline_seconds,
-                            knowledge_bases=tuple(kb.name for kb in knowledge_bases)),
+                            knowledge_bases=tuple(kb.name for kb in knowledge_bases),
+                            region=section.raw("region", None) or ""),
         playground=parse_playground(section.section("playground")),
     )
     section.finish()

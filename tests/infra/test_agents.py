@@ -146,3 +146,54 @@ def test_the_agent_alarms_and_widgets_are_on_the_dashboard(agents, synthesized):
     dashboard = json.dumps(synthesized.stack("dev", "Observability").resources_of_type("AWS::CloudWatch::Dashboard"))
     for metric in ("AgentSteps", "AgentToolFailures", "AgentEstimatedCost", "AgentTokens"):
         assert metric in dashboard
+
+
+def test_an_openapi_target_names_its_credential_provider_and_secret_and_passes_the_nag_pack(tmp_path, monkeypatch):
+    from aws_cdk import App, Stack
+
+    from cdk.components.agentcore_gateway import (
+        ApiKeyCredential,
+        OAuthCredential,
+        OpenApiToolTarget,
+        ToolGateway,
+        ToolPolicy,
+    )
+    from cdk.policy import apply_policy_gates
+    from tests.infra.test_component_examples import _findings
+
+    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path))
+    schema = json.dumps({"openapi": "3.0.1", "info": {"title": "w", "version": "1"},
+                         "servers": [{"url": "https://weather.example.com"}],
+                         "paths": {"/f": {"get": {"operationId": "get_forecast", "responses": {"200": {
+                             "description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}}}}})
+    provider = "arn:aws:bedrock-agentcore:eu-west-1:123456789012:token-vault/default/apikeycredentialprovider/weather"
+    secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:weather-AbCdEf"
+    app = App()
+    stack = Stack(app, "Example")
+    ToolGateway(stack, "Gateway", targets=[], description="External tools", policy=ToolPolicy(tools=("weather___get_forecast",)),
+                openapi_targets=[
+                    OpenApiToolTarget("weather", schema, ApiKeyCredential(provider, secret, "header", "X-Api-Key", "Key "),
+                                      ("get_forecast",)),
+                    OpenApiToolTarget("crm", schema.replace("get_forecast", "get_contact"),
+                                      OAuthCredential(provider.replace("apikey", "oauth2"), secret, ("read",)),
+                                      ("get_contact",))])
+    apply_policy_gates(app, packs=["AwsSolutions"])
+    assembly = app.synth()
+    assert not _findings(app.outdir)
+    template = assembly.get_stack_by_name("Example").template
+    targets = {r["Properties"]["Name"]: r["Properties"] for r in template["Resources"].values()
+               if r["Type"] == "AWS::BedrockAgentCore::GatewayTarget"}
+    api_key = targets["weather"]["CredentialProviderConfigurations"][0]
+    assert api_key["CredentialProviderType"] == "API_KEY"
+    assert api_key["CredentialProvider"]["ApiKeyCredentialProvider"] == {
+        "CredentialLocation": "HEADER", "CredentialParameterName": "X-Api-Key", "CredentialPrefix": "Key ",
+        "ProviderArn": provider}
+    assert targets["crm"]["CredentialProviderConfigurations"][0]["CredentialProviderType"] == "OAUTH"
+    statements = [s for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                  for s in r["Properties"]["PolicyDocument"]["Statement"]]
+    secrets = [s for s in statements if s["Action"] == "secretsmanager:GetSecretValue"]
+    assert secrets and all(s["Resource"] == secret for s in secrets)  # exactly the provider's secret
+    assert not [s for s in statements if s["Action"] == "*" or str(s["Action"]).endswith(":*")]
+    policy = next(r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Policy")
+    assert 'AgentCore::Action::\\"weather___get_forecast\\"' in json.dumps(policy["Properties"])
+    assert "crm___get_contact" not in json.dumps(policy["Properties"])

@@ -23,7 +23,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from cdk.components.agentcore_gateway.props import LambdaToolTarget, ToolPolicy
+from cdk.components.agentcore_gateway.props import (
+    ApiKeyCredential,
+    LambdaToolTarget,
+    OpenApiToolTarget,
+    ToolPolicy,
+)
 from cdk.components.agentcore_runtime.construct import SERVICE, agentcore_arn
 from cdk.components.managed_policy_role import ManagedPolicyRole, account_service_principal
 from cdk.policy import acknowledge
@@ -56,6 +61,20 @@ def tool_statement(tools: Sequence[str], gateway_arn: str) -> agentcore.PolicySt
     )
 
 
+def credential_provider(api: OpenApiToolTarget) -> agentcore.GatewayCredentialProvider:
+    """The target's outbound credential by provider and secret ARN (L2 ``from_api_key_identity_arn`` /
+    ``from_oauth_identity_arn``, which grant the Gateway's role exactly that provider and secret)."""
+    credential = api.credential
+    if isinstance(credential, ApiKeyCredential):
+        location = (agentcore.ApiKeyCredentialLocation.header if credential.location == "header"
+                    else agentcore.ApiKeyCredentialLocation.query_parameter)(
+            credential_parameter_name=credential.parameter_name, credential_prefix=credential.prefix)
+        return agentcore.GatewayCredentialProvider.from_api_key_identity_arn(
+            provider_arn=credential.provider_arn, secret_arn=credential.secret_arn, credential_location=location)
+    return agentcore.GatewayCredentialProvider.from_oauth_identity_arn(
+        provider_arn=credential.provider_arn, secret_arn=credential.secret_arn, scopes=list(credential.scopes))
+
+
 class ToolGateway(Construct):
     """A Gateway with one Lambda target per ``LambdaToolTarget`` and, given a ``ToolPolicy``, a Cedar policy engine
     permitting exactly its tools. Exposes ``gateway``, ``url``, ``policy_engine`` (or None) and
@@ -85,7 +104,7 @@ class ToolGateway(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *,
                  targets: Sequence[tuple[LambdaToolTarget, lambda_.IFunction]], description: str,
-                 policy: ToolPolicy | None = None) -> None:
+                 policy: ToolPolicy | None = None, openapi_targets: Sequence[OpenApiToolTarget] = ()) -> None:
         super().__init__(scope, construct_id)
         # Our own role: the L2's default role trusts bedrock-agentcore.amazonaws.com a second time without any
         # condition (aws-cdk-lib 2.275), and keeps its grants inline. This one trusts the service only for a
@@ -120,6 +139,13 @@ class ToolGateway(Construct):
                     for tool in target.tools
                 ]),
             ))
+        for api in openapi_targets:
+            added.append(self.gateway.add_open_api_target(
+                f"OpenApi-{api.name}", gateway_target_name=api.name, description=f"{len(api.operations)} operations",
+                api_schema=agentcore.ApiSchema.from_inline(api.schema),
+                credential_provider_configurations=[credential_provider(api)]))
+        if openapi_targets:
+            self._acknowledge_credential_grants()
         if policy is not None and self.policy_engine is not None and policy.tools:
             permit = self.policy_engine.add_policy("Permit", description="The tools the Gateway's IAM callers may call",
                                                    statement=tool_statement(policy.tools, self.gateway.gateway_arn))
@@ -139,6 +165,14 @@ class ToolGateway(Construct):
                         "the Gateway L2 grants lambda:InvokeFunction on the target function and its qualified ARNs "
                         "(versions and aliases, ':*'): still only this one function",
                         findings=[f"Resource::<{self._logical_id(function)}.Arn>:*"])
+
+    def _acknowledge_credential_grants(self) -> None:
+        name = Stack.of(self).resolve(self.gateway.gateway_name)  # the L2's generated name (a lazy literal)
+        acknowledge(self.role.policy, "AwsSolutions-IAM5",
+                    "the Gateway L2 grants GetWorkloadAccessToken/GetResourceApiKey/GetResourceOauth2Token on this "
+                    "Gateway's own workload identities (workload-identity/<gateway name>-*: the service names them)",
+                    findings=[f"Resource::arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:"
+                              f"workload-identity-directory/default/workload-identity/{name}-*"])
 
     @staticmethod
     def _logical_id(function: lambda_.IFunction) -> str:

@@ -37,3 +37,39 @@ class ToolPolicy:
         for tool in self.tools:
             if TARGET_SEPARATOR not in tool:
                 raise ValueError(f"ToolPolicy.tools names <target>{TARGET_SEPARATOR}<tool>, got {tool!r}")
+
+
+#: ``ApiKeyCredentialLocation`` of aws-cdk-lib 2.275: where the Gateway puts the key on outbound requests.
+API_KEY_LOCATIONS = ("header", "query_parameter")
+
+
+@dataclass(frozen=True)
+class ApiKeyCredential:
+    """An API-key credential provider created outside the template (its key entered once into the AgentCore token
+    vault, which keeps it in Secrets Manager): the template names the provider and its secret, never the key."""
+
+    provider_arn: str
+    secret_arn: str
+    location: str = "header"
+    parameter_name: str | None = None  # default: Authorization (header) / api_key (query parameter)
+    prefix: str | None = None  # default: "Bearer " (header) / none (query parameter)
+
+
+@dataclass(frozen=True)
+class OAuthCredential:
+    """An OAuth2 credential provider (client credentials) created outside the template, and the scopes to ask for."""
+
+    provider_arn: str
+    secret_arn: str
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OpenApiToolTarget:
+    """An external HTTP API as tools: an OpenAPI 3 document (JSON text; each operation's ``operationId`` is a
+    tool) called with ``credential``."""
+
+    name: str
+    schema: str
+    credential: ApiKeyCredential | OAuthCredential
+    operations: tuple[str, ...] = ()
