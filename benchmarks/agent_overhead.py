@@ -77,7 +77,7 @@ def run_baseline(runs: int) -> float:
     for _ in range(runs):
         messages = [{"role": "user", "content": [{"text": "Summarize then translate."}]}]
         while True:
-            reply = model.converse(system="s", messages=messages, tools=TOOLS)
+            reply = model.converse(system=("s",), messages=messages, tools=TOOLS)
             uses = [b["toolUse"] for b in reply["output"]["message"]["content"] if "toolUse" in b]
             if not uses:
                 break
