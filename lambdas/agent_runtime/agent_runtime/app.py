@@ -8,6 +8,7 @@ stops returns ``{"error": {"code", "message", "limit"?}}`` with what ran until t
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -46,7 +47,7 @@ class AgentApp:
                           "session_id must be 1-64 letters, digits, '_' or '-', starting with a letter or digit")
         started = self.clock()
         history = self.memory.load(caller, session_id)
-        recalled = memory_context(self.memory.recall(caller, session_id, message))
+        recalled = self._recall(caller, session_id, message)
         try:
             result = self.loop.run(message, history=history, allowed=allowed_tools(self.settings.tool_rules, caller),
                                    context=(recalled,) if recalled else ())
@@ -61,6 +62,16 @@ class AgentApp:
         if result.state.citations:
             body["citations"] = cited(result.output, result.state.citations)
         return body
+
+    def _recall(self, caller: str, session_id: str, message: str) -> str | None:
+        """Long-term memory is an aid, not a dependency: a failed recall runs the turn without it (logged by error
+        type only, never text), where a failed session load fails the turn."""
+        try:
+            return memory_context(self.memory.recall(caller, session_id, message))
+        except Exception as exc:  # noqa: BLE001 - botocore's errors and a malformed answer alike
+            self.write(json.dumps({"level": "WARNING", "message": "memory recall failed",
+                                   "error_type": type(exc).__name__}))
+            return None
 
     def _emit(self, state: RunState, started: float, limit: str | None) -> None:
         emit_run(self.settings.metrics_namespace, self.settings.environment, state,

@@ -83,3 +83,15 @@ def test_recall_off_reads_no_records(build_agent, memory_service) -> None:
     app.handle({"message": "I prefer answers in French.", "caller": ALICE, "session_id": "s-1"})
     app.handle({"message": "Hello", "caller": ALICE, "session_id": "s-1"})
     assert memory_service.retrievals == [] and _memory_block(model.requests[1]) is None
+
+
+def test_a_failed_recall_runs_the_turn_without_memory(build_agent, memory_service, monkeypatch) -> None:
+    app, _, model = build_agent([final("Hello.")])
+
+    def failing(*_, **__):
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(app.memory.client, "retrieve_memory_records", failing)
+    body = app.handle({"message": "Hello", "caller": ALICE, "session_id": "s-1"})
+    assert body["output"] == "Hello." and _memory_block(model.requests[0]) is None
+    assert any('"memory recall failed"' in line and "RuntimeError" in line for line in app.metric_lines)
