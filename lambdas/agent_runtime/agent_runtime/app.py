@@ -3,7 +3,9 @@
 An invocation carries ``{"message", "session_id"?, "caller", "request_id"}`` from the orchestrator
 (POST /v1/agent), which authenticated the caller and screened the message; the orchestrator screens the
 answer before anyone sees it. The answer, the tool calls and the usage come back as JSON; a run that
-stops returns ``{"error": {"code", "message", "limit"?}}`` with what ran until then.
+stops returns ``{"error": {"code", "message", "limit"?}}`` with what ran until then. Asked for
+``text/event-stream`` (agent_main.py), the same body is the last event (``{"type": "result", ...}``), after
+a ``tool_call`` event as each tool call starts and ends (the orchestrator's ``agent_client.py`` reads both).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class AgentApp:
                               pricing=Pricing(settings.price_in_per_1k, settings.price_out_per_1k),
                               search_tools=frozenset(settings.search_tools))
 
-    def handle(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def handle(self, payload: Mapping[str, Any], progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """The run's answer (or its error); ``progress`` is told of each tool call as it starts and ends."""
         message, caller, session_id = payload.get("message"), payload.get("caller"), payload.get("session_id")
         if not isinstance(message, str) or not message.strip() or len(message) > MAX_MESSAGE_CHARS:
             return _error("validation_error", f"message must be a non-empty string of at most {MAX_MESSAGE_CHARS} characters")
@@ -50,7 +53,7 @@ class AgentApp:
         recalled = self._recall(caller, session_id, message)
         try:
             result = self.loop.run(message, history=history, allowed=allowed_tools(self.settings.tool_rules, caller),
-                                   context=(recalled,) if recalled else ())
+                                   context=(recalled,) if recalled else (), progress=progress)
         except AgentStopped as stop:
             self._emit(stop.state, started, stop.limit)
             body = _error(stop.code, stop.message, limit=stop.limit)

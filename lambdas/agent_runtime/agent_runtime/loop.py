@@ -75,6 +75,13 @@ class RunState:
     estimated_cost_usd: float = 0.0
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)  # the documents the search tools returned
+    #: Told of each tool call as it starts and ends (``{"type": "tool_call", "phase", "tool", ...}``): the Runtime's
+    #: streamed answer (agent_main.py). It may raise to stop the run before the next call starts (the caller left).
+    progress: Callable[[dict[str, Any]], None] | None = None
+
+    def report(self, phase: str, tool: str, record: ToolCallRecord | None = None) -> None:
+        if self.progress is not None:
+            self.progress({"type": "tool_call", "phase": phase, "tool": tool, **(record.describe() if record else {})})
 
     def usage(self) -> dict[str, int]:
         return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
@@ -112,9 +119,10 @@ class AgentLoop:
         self.search_tools = search_tools  # bare names whose results carry citable documents
 
     def run(self, message: str, *, history: Sequence[tuple[str, str]], allowed: frozenset[str],
-            context: Sequence[str] = ()) -> RunResult:
-        """``context``: system blocks after the agent's rules (recalled memory, labelled and escaped as data)."""
-        state = RunState()
+            context: Sequence[str] = (), progress: Callable[[dict[str, Any]], None] | None = None) -> RunResult:
+        """``context``: system blocks after the agent's rules (recalled memory, labelled and escaped as data);
+        ``progress``: told of each tool call as it starts and ends (``RunState.progress``)."""
+        state = RunState(progress=progress)
         system = (SYSTEM_PROMPT, *context)
         deadline = self.clock() + self.limits.max_seconds
         offered = tuple(spec for spec in self.tools.list_tools() if bare_tool_name(spec.name) in allowed)
@@ -167,11 +175,14 @@ class AgentLoop:
         bare = bare_tool_name(name)
         if name not in offered:
             state.tool_calls.append(ToolCallRecord(bare, 0, "refused"))
+            state.report("start", bare)
+            state.report("end", bare, state.tool_calls[-1])
             return _tool_result(tool_use_id, f"refused: the tool {bare!r} is not available to this caller", error=True)
         if len(state.tool_calls) >= self.limits.max_tool_calls:
             raise AgentStopped("limit_exceeded", f"the run needed more than {self.limits.max_tool_calls} tool calls",
                                state, limit="tool_calls")
         remaining = self._check_time(deadline, state)
+        state.report("start", bare)
         started = self.clock()
         arguments = use.get("input") if isinstance(use.get("input"), Mapping) else {}
         try:
@@ -180,6 +191,7 @@ class AgentLoop:
             outcome = ToolOutcome(f"the tool failed ({type(exc).__name__})", is_error=True)
         state.tool_calls.append(ToolCallRecord(bare, int((self.clock() - started) * 1000),
                                                "error" if outcome.is_error else "ok"))
+        state.report("end", bare, state.tool_calls[-1])
         text = outcome.text
         if bare in self.search_tools and not outcome.is_error:
             text, found = renumber(text, first=len(state.citations) + 1, budget=MAX_TOOL_RESULT_CHARS)

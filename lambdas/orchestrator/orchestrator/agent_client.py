@@ -8,7 +8,7 @@ runs the real AgentApp behind a fake InvokeAgentRuntime so both sides are held t
   and memory are keyed by;
 * answer ``application/json``: ``{"output", "session_id", "tool_calls": [{"tool", "duration_ms", "outcome"}],
   "usage", "steps", "estimated_cost_usd"}``, or ``{"error": {"code", "message", "limit"?}, ...the same report}``;
-* answer ``text/event-stream`` (a Runtime that reports progress): ``data:`` lines of
+* answer ``text/event-stream`` (asked for by the streamed route; agent_main.py): ``data:`` lines of
   ``{"type": "tool_call", "phase": "start"|"end", "tool", "duration_ms"?, "outcome"?}`` and, last,
   ``{"type": "result", ...the JSON answer}``.
 
@@ -69,9 +69,10 @@ class AgentClient:
         self._clients = clients
         self.runtime_arn = runtime_arn
 
-    def run(self, request: AgentRequest, deadline: Deadline) -> Iterator[dict[str, Any]]:
-        """The run's events: ``tool_call`` progress (only from a Runtime that streams it), then one ``result``
-        (the Runtime's JSON answer). Raises :class:`ApiError` for a failed call, before or while reading."""
+    def run(self, request: AgentRequest, deadline: Deadline, *, progress: bool = False) -> Iterator[dict[str, Any]]:
+        """The run's events: ``tool_call`` progress (``progress``: the Runtime is asked for ``text/event-stream``),
+        then one ``result`` (the Runtime's JSON answer). Raises :class:`ApiError` for a failed call, before or
+        while reading."""
         payload = json.dumps({"message": request.message, "session_id": request.session_id,
                               "caller": request.caller, "request_id": request.request_id},
                              ensure_ascii=False).encode("utf-8")
@@ -80,7 +81,7 @@ class AgentClient:
             with bound_to(deadline):
                 response = client.invoke_agent_runtime(
                     agentRuntimeArn=self.runtime_arn, qualifier=AGENT_RUNTIME_QUALIFIER,
-                    runtimeSessionId=request.runtime_session_id, contentType=JSON, accept=f"{EVENT_STREAM}, {JSON}",
+                    runtimeSessionId=request.runtime_session_id, contentType=JSON, accept=EVENT_STREAM if progress else JSON,
                     payload=payload)
         except Exception as exc:  # noqa: BLE001 - every failure answers with a status, never a trace
             raise agent_call_error(exc) from None
@@ -105,16 +106,23 @@ def _events(response: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _sse_events(body: Any) -> Iterator[dict[str, Any]]:
-    for raw in body.iter_lines():
-        line = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-        if not line.startswith("data:"):
-            continue  # blank separators and ": keep-alive" comments
-        event = _json_object(line[len("data:"):].strip().encode("utf-8"))
-        if event.get("type") == "result":
-            yield event
-            return
-        if event.get("type") == "tool_call":
-            yield event
+    """``data:`` lines as they arrive. Read from the raw urllib3 response (``StreamingBody``'s context manager
+    hands it out): its ``stream()`` yields each HTTP chunk as it arrives, where ``StreamingBody.iter_lines`` reads
+    1 KB blocks and would hold a short event back (urllib3 2.x ``read(amt)`` waits for ``amt`` bytes; checked in
+    the installed urllib3 2.8 and botocore 1.44)."""
+    pending = b""
+    with body as raw:
+        for chunk in raw.stream():
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                if not line.startswith(b"data:"):
+                    continue  # blank separators and ": keep-alive" comments
+                event = _json_object(line[len(b"data:"):].strip())
+                if event.get("type") == "result":
+                    yield event
+                    return
+                if event.get("type") == "tool_call":
+                    yield event
     raise ModelError("the agent's answer ended before its result", code="agent_error")
 
 

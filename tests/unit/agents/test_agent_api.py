@@ -252,3 +252,128 @@ def test_the_streaming_functions_http_app_serves_the_agent_stream_on_loopback(ag
         httpd.server_close()
     assert events[0]["type"] == "start" and events[-1]["type"] == "done"
     assert events[0]["request_id"] == "req-lwa-1" and events[-1]["session_id"] == session
+
+
+# --------------------------------------------------------------------------- the Runtime's HTTP contract, streamed
+@pytest.fixture
+def runtime_http() -> Any:
+    """``runtime_http(app)`` -> the URL of agent_main's HTTP server (what AgentCore runs) serving ``app`` on loopback."""
+    import threading
+
+    from agent_main import AgentHttpServer
+
+    servers: list[Any] = []
+
+    def serve(app: Any) -> str:
+        httpd = AgentHttpServer(("127.0.0.1", 0), app)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}"
+
+    yield serve
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_the_runtime_answers_json_or_streams_tool_calls_then_the_result(build_agent, runtime_http) -> None:
+    import urllib3
+
+    app, _, _ = build_agent([*SUMMARIZE_THEN_TRANSLATE, *SUMMARIZE_THEN_TRANSLATE])
+    url = runtime_http(app) + "/invocations"
+    payload = json.dumps({"message": "Summarize, then translate.", "caller": ALICE}).encode()
+
+    def invoke(accept: str) -> tuple[str, bytes]:
+        response = urllib3.PoolManager().request("POST", url, body=payload, timeout=30,
+                                                 headers={"Content-Type": "application/json", "Accept": accept})
+        return response.headers["Content-Type"], response.data
+
+    kind, raw = invoke("application/json")
+    assert kind == "application/json" and json.loads(raw)["output"] == "Les ventes ont augmenté de 12 %."
+    kind, raw = invoke("text/event-stream")
+    events = [json.loads(line[len(b"data: "):]) for line in raw.split(b"\n") if line.startswith(b"data: ")]
+    assert kind.startswith("text/event-stream")
+    assert [(e["type"], e.get("phase"), e.get("tool")) for e in events] == [
+        ("tool_call", "start", "summarize"), ("tool_call", "end", "summarize"),
+        ("tool_call", "start", "translate"), ("tool_call", "end", "translate"), ("result", None, None)]
+    assert events[-1]["output"] == "Les ventes ont augmenté de 12 %." and events[1]["outcome"] == "ok"
+
+
+def test_the_streamed_route_relays_the_runtimes_tool_calls_as_they_happen(agent_api, runtime_http, build_agent,
+                                                                         aws: fakes.FakeAws) -> None:
+    """InvokeAgentRuntime answered by agent_main's real HTTP server (its urllib3 response is the botocore body):
+    the first tool_call event reaches the API's stream while the tool call it announces is still running."""
+    import urllib3
+    from botocore.awsrequest import AWSResponse
+    from orchestrator.service import RequestContext
+    from orchestrator.stream_settings import StreamSettings
+    from orchestrator.streaming.service import StreamService
+
+    http = urllib3.PoolManager()
+    urls: list[str] = []
+
+    def over_http(request: Any, payload: dict, app: Any) -> Any:
+        urls.append(urls[0] if urls else runtime_http(app))
+        accept = header(request, "Accept")
+        response = http.request("POST", urls[0] + "/invocations", body=json.dumps(payload).encode(),
+                                headers={"Content-Type": "application/json", "Accept": accept}, preload_content=False)
+        return AWSResponse(request.url, response.status, {"Content-Type": response.headers["Content-Type"]}, response)
+
+    import threading
+
+    release = threading.Event()
+
+    def gated_tool_model(request: Any, payload: dict) -> Any:  # the use cases' model waits until released
+        assert release.wait(10)
+        return fakes.echo_converse(request, payload)
+
+    agent_api(SUMMARIZE_THEN_TRANSLATE, runtime_answer=over_http, tool_model=gated_tool_model)
+    import handler
+
+    runtime = handler.RUNTIME
+    streams = StreamService(runtime.service, StreamSettings(), agent=runtime.agent)
+    ctx = RequestContext(request_id="req-live-1", caller=ALICE, deadline=streams.deadline(None))
+    model = aws.handlers[("bedrock-runtime", "Converse")]
+    stream = streams.open("agent", {"message": "Summarize, then translate."}, ctx)
+    try:
+        events = iter(stream)
+        assert next(events)["type"] == "start"
+        first = next(events)
+        assert (first["type"], first["phase"], first["tool"]) == ("tool_call", "start", "summarize")
+        assert len(model.requests) == 1  # the agent is inside its first tool call (held): its run has not ended
+        release.set()
+        rest = list(events)
+    finally:
+        stream.close()
+    assert [e["type"] for e in rest] == ["tool_call", "tool_call", "tool_call", "delta", "usage", "done"]
+    assert aws.payloads("bedrock-agentcore", "InvokeAgentRuntime")  # one invocation, through botocore
+
+
+def test_a_caller_that_leaves_a_streamed_run_stops_it_before_the_next_tool_call(build_agent, runtime_http) -> None:
+    import socket
+    import threading
+    import time
+    from urllib.parse import urlsplit
+
+    release = threading.Event()
+
+    def gated_tool_model(request: Any, payload: dict) -> Any:
+        assert release.wait(10)
+        return fakes.echo_converse(request, payload)
+
+    app, gateway, model = build_agent([*SUMMARIZE_THEN_TRANSLATE], tool_model=gated_tool_model)
+    address = urlsplit(runtime_http(app))
+    body = json.dumps({"message": "Summarize, then translate.", "caller": ALICE}).encode()
+    caller = socket.create_connection((address.hostname, address.port), timeout=10)
+    caller.sendall(b"POST /invocations HTTP/1.1\r\nHost: runtime\r\nContent-Type: application/json\r\n"
+                   b"Accept: text/event-stream\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    received = b""
+    while b'"tool":"summarize"' not in received:
+        received += caller.recv(4096)
+    caller.close()  # the caller goes away while the first tool call runs
+    release.set()
+    until = time.monotonic() + 10
+    while len(model.requests) < 2 and time.monotonic() < until:  # the agent's next step, after the tool call
+        time.sleep(0.01)
+    time.sleep(0.3)
+    assert len(model.requests) == 2 and gateway.calls == ["usecases___summarize"]  # translate never started

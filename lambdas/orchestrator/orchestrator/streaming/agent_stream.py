@@ -5,7 +5,8 @@ filters; then the run is invoked, so a long run is bound by ``api.streaming.max_
 time to first byte. Events, in order:
 
 ``tool_call`` ``{"phase": "start"|"end", "tool", "duration_ms"?, "outcome"?}``: as the Runtime reports them
-              (a Runtime answering ``text/event-stream``), else the run's report, replayed once it has ended;
+              (it is asked for ``text/event-stream``), else (a Runtime that answered JSON) the run's report,
+              replayed once it has ended;
 ``delta``     the final answer in screened windows (``windows.py``, the generate stream's windows);
 ``citation``  the knowledge-base documents the answer cites (the buffered route's ``citations`` items);
 ``usage``     the run's tokens and estimated cost; ``done`` (``stop_reason`` ``end_turn``, ``session_id``, ``steps``).
@@ -47,7 +48,7 @@ class AgentStream:
         yield event("start", request_id=ctx.request_id, session_id=run.request.session_id)
         runtime_events: Iterator[dict[str, Any]] | None = None
         try:
-            runtime_events = self._agent.client.run(run.request, ctx.deadline)
+            runtime_events = self._agent.client.run(run.request, ctx.deadline, progress=True)
             result: dict[str, Any] | None = None
             reported = 0
             for item in runtime_events:
