@@ -96,6 +96,18 @@ def test_the_stack_is_named_per_environment(api):
     assert stack.stack_name == f"genai-{env}-api"
 
 
+def test_the_conversation_routes_declare_their_parameters_for_the_validator(api):
+    _, stack = api
+    methods = _methods(stack)
+    for method in ("GET", "DELETE"):
+        props = methods[(method, "/v1/conversations/{conversation_id}")]
+        assert props["RequestParameters"] == {"method.request.path.conversation_id": True}
+        assert "RequestValidatorId" in props
+    assert methods[("GET", "/v1/conversations")]["RequestParameters"] == {
+        "method.request.querystring.limit": False, "method.request.querystring.next_token": False}
+    assert "RequestParameters" not in methods[("POST", "/v1/generate")]
+
+
 def test_every_route_proxies_to_the_one_function_with_the_configured_auth(api):
     env, stack = api
     methods = _methods(stack)
@@ -308,8 +320,15 @@ def test_function_permissions_are_least_privilege(api):
     assert "aws:RequestedRegion" in comprehend["Condition"]["StringEquals"]
     table_id = next(iter(stack.resources_of_type("AWS::DynamoDB::Table")))
     dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))]
-    assert {a for s in dynamodb for a in _as_list(s["Action"])} == {"dynamodb:Query", "dynamodb:PutItem"}
     assert all(table_id in json.dumps(s["Resource"]) for s in dynamodb)
+    # The table: a conversation's items (query, conditional puts, the summary's update, deletes); no Scan,
+    # no BatchWriteItem. The owner index: Query only, and nothing else reaches an index.
+    on_index = [s for s in dynamodb if "/index/" in json.dumps(s["Resource"])]
+    on_table = [s for s in dynamodb if s not in on_index]
+    assert {a for s in on_table for a in _as_list(s["Action"])} == {
+        "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    assert [_as_list(s["Action"]) for s in on_index] == [["dynamodb:Query"]]
+    assert "/index/ByOwner" in json.dumps(on_index[0]["Resource"])
     assert "bedrock:InvokeModel" in actions and "bedrock:ApplyGuardrail" in actions
     assert {"logs:CreateLogStream", "logs:PutLogEvents"} <= actions and "logs:CreateLogGroup" not in actions
 
@@ -322,8 +341,15 @@ def test_the_chat_history_table(api):
     assert props["KeySchema"] == [{"AttributeName": "conversation_id", "KeyType": "HASH"},
                                   {"AttributeName": "turn", "KeyType": "RANGE"}]
     assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == \
-        {"conversation_id": "S", "turn": "N"}
+        {"conversation_id": "S", "turn": "N", "listed_owner": "S", "updated_at": "N"}
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    # The owner index lists a caller's conversations: sparse keys (summary items only), minimal projection.
+    (index,) = props["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "ByOwner"
+    assert index["KeySchema"] == [{"AttributeName": "listed_owner", "KeyType": "HASH"},
+                                  {"AttributeName": "updated_at", "KeyType": "RANGE"}]
+    assert index["Projection"] == {"ProjectionType": "INCLUDE",
+                                   "NonKeyAttributes": ["title", "model", "turns", "expires_at"]}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["SSESpecification"]["SSEType"] == "KMS" and "KMSMasterKeyId" in props["SSESpecification"]
     pitr = props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled", False)

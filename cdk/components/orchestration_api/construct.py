@@ -24,11 +24,23 @@ class Route:
     method: str
     path: str
     streamed: bool = False  # answers text/event-stream: a STREAM integration to the streaming function
+    #: API Gateway request parameters (``method.request.path.<name>`` / ``method.request.querystring.<name>``)
+    #: -> required. The validator checks that required ones are present; the handler checks their values.
+    parameters: tuple[tuple[str, bool], ...] = ()
 
+
+_LOCATIONS = {"path": "path", "query": "querystring"}
 
 #: Every route, from the runtime's route table (lambdas/orchestrator/orchestrator/schemas/routes.json).
 ROUTES: tuple[Route, ...] = tuple(
-    Route(route["method"], route["path"], STREAM_MEDIA_TYPE in route["responses"]) for route in api_schema.routes()
+    Route(
+        route["method"],
+        route["path"],
+        STREAM_MEDIA_TYPE in route["responses"],
+        tuple((f"method.request.{_LOCATIONS[p['in']]}.{p['name']}", bool(p.get("required")))
+              for p in route.get("parameters", ())),
+    )
+    for route in api_schema.routes()
 )
 
 # Errors API Gateway answers itself, in the orchestrator's shape:
@@ -226,6 +238,7 @@ class OrchestrationApi(Construct):
             self.methods[(route.method, route.path)] = resource.add_method(
                 route.method, stream_integration if route.streamed else integration,
                 request_validator=self.validator, request_models=request_models,
+                request_parameters=dict(route.parameters) or None,
             )
 
         for response_type, (code, retry_after) in GATEWAY_ERRORS.items():

@@ -122,7 +122,7 @@ def allowed_methods(features: frozenset[str] | None = None) -> dict[str, tuple[s
 
 # --------------------------------------------------------------------------- OpenAPI 3.1
 _STATUS_TEXT = {
-    400: "Bad request", 403: "Forbidden", 404: "Not found", 409: "Conflict", 413: "Payload too large",
+    204: "No content", 400: "Bad request", 403: "Forbidden", 404: "Not found", 409: "Conflict", 413: "Payload too large",
     422: "Blocked by a safety check", 429: "Throttled", 500: "Internal error", 502: "Model error",
     503: "Dependency unavailable", 504: "Model timeout",
 }
@@ -152,15 +152,10 @@ def openapi_document() -> dict[str, Any]:
     error_response = {"$ref": "#/components/schemas/Error"}
     paths: dict[str, dict[str, Any]] = {}
     for route in routes():
-        responses: dict[str, Any] = {
-            "200": {
-                "description": "OK",
-                "content": {
-                    media: {"schema": {"$ref": f"#/components/schemas/{schema}"}}
-                    for media, schema in route["responses"].items()
-                },
-            }
-        }
+        content = {media: {"schema": {"$ref": f"#/components/schemas/{schema}"}} for media, schema in route["responses"].items()}
+        status = str(route.get("status", 200))  # 204: no body (e.g. a delete)
+        description = "OK" if content else _STATUS_TEXT[int(status)]
+        responses: dict[str, Any] = {status: {"description": description, **({"content": content} if content else {})}}
         for status in route["errors"]:
             responses[str(status)] = {
                 "description": _STATUS_TEXT[status] + ". " + " ".join(codes_by_status.get(status, [])),
@@ -173,6 +168,8 @@ def openapi_document() -> dict[str, Any]:
             "security": SECURITY,
             "responses": responses,
         }
+        if route.get("parameters"):  # path and query parameters, as OpenAPI parameter objects
+            operation["parameters"] = route["parameters"]
         if route.get("request"):
             operation["requestBody"] = {
                 "required": True,

@@ -3,7 +3,13 @@
 Table: partition key ``conversation_id`` (S), sort key ``turn`` (N: 0, 1, 2, ... with user turns
 even and assistant turns odd), TTL attribute ``expires_at`` (epoch seconds). Each item also holds
 ``role``, ``text`` (masked: exactly what the model saw or wrote, never unmasked PII), ``owner``
-(the caller's IAM ARN: a conversation is visible to its owner only) and ``model``.
+(the caller's IAM ARN: a conversation is visible to its owner only) and ``model``. The shape is
+``history_contract.py``'s, shared with the table's construct.
+
+Each conversation also has one summary item (turn -1: title, model, turns, updated_at, expiry), written
+in the same transaction as every pair; it alone carries the keys of the owner index, which lists a
+caller's conversations newest first. Conversations written before the summary existed get one with
+their next exchange.
 
 A finished exchange is written as one user/assistant pair in a transaction conditioned on the
 turn numbers being free, so history always alternates and two concurrent requests cannot
@@ -23,10 +29,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiError, NotFound, from_aws_error
+from .history_contract import (
+    OWNER_ATTRIBUTE,
+    OWNER_INDEX,
+    OWNER_INDEX_PARTITION_KEY,
+    OWNER_INDEX_SORT_KEY,
+    PARTITION_KEY,
+    SORT_KEY,
+    SUMMARY_TURN,
+    TTL_ATTRIBUTE,
+)
 
 CHARS_PER_TOKEN = 4
 PAGE_SIZE = 100
 MAX_ITEMS_READ = 1000
+TITLE_CHARS = 80
+#: TransactWriteItems takes at most 100 actions (DynamoDB API reference, TransactWriteItems).
+MAX_TRANSACTION_ITEMS = 100
+#: Attribute names go through placeholders: OWNER (among others) is a DynamoDB reserved word.
+_NAMES = {"#c": PARTITION_KEY, "#t": SORT_KEY, "#o": OWNER_ATTRIBUTE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +55,22 @@ class Turn:
     number: int
     role: str  # user | assistant
     text: str
+    model: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    conversation_id: str
+    title: str
+    model: str
+    turns: int
+    updated_at_ms: int
+
+
+def title_of(message: str) -> str:
+    """The list's title: the first message as stored (masked), whitespace collapsed, at most 80 characters."""
+    title = " ".join(message.split())
+    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "\u2026"
 
 
 def estimate_tokens(text: str) -> int:
@@ -84,8 +121,9 @@ class ChatStore:
         chars = 0
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "KeyConditionExpression": "conversation_id = :c",
-            "ExpressionAttributeValues": {":c": {"S": conversation_id}},
+            "KeyConditionExpression": "#c = :c AND #t >= :first",  # the turns, not the summary item
+            "ExpressionAttributeNames": {"#c": PARTITION_KEY, "#t": SORT_KEY},
+            "ExpressionAttributeValues": {":c": {"S": conversation_id}, ":first": {"N": "0"}},
             "ScanIndexForward": False,
             "Limit": PAGE_SIZE,
             "ConsistentRead": True,
@@ -102,7 +140,8 @@ class ChatStore:
                     next_turn = number + 1
                 if float(item.get("expires_at", {}).get("N", 0)) <= now:
                     continue  # expired: TTL deletion is lazy
-                turns.append(Turn(number=number, role=item["role"]["S"], text=item["text"]["S"]))
+                model = item.get("model", {}).get("S", "")
+                turns.append(Turn(number=number, role=item["role"]["S"], text=item["text"]["S"], model=model))
                 chars += len(item["text"]["S"])
             last_key = page.get("LastEvaluatedKey")
             if not last_key or chars >= budget_chars or read >= MAX_ITEMS_READ:
@@ -143,7 +182,115 @@ class ChatStore:
                     }
                 }
             )
+        items.append({"Update": self._summary_update(conversation_id, owner, first_turn + 2, user_text, model, now)})
         self._call("transact_write_items", TransactItems=items)
+
+    def _summary_update(
+        self, conversation_id: str, owner: str, turns: int, user_text: str, model: str, now: float
+    ) -> dict[str, Any]:
+        """The summary item's update in a pair's transaction: the title is set once (the first message)."""
+        return {
+            "TableName": self.table,
+            "Key": {PARTITION_KEY: {"S": conversation_id}, SORT_KEY: {"N": str(SUMMARY_TURN)}},
+            "UpdateExpression": (
+                "SET #o = :o, #lo = :o, #u = :u, #m = :m, #n = :n, #e = :e, #title = if_not_exists(#title, :title)"
+            ),
+            "ConditionExpression": "attribute_not_exists(#o) OR #o = :o",
+            "ExpressionAttributeNames": {
+                "#o": OWNER_ATTRIBUTE, "#lo": OWNER_INDEX_PARTITION_KEY, "#u": OWNER_INDEX_SORT_KEY, "#m": "model",
+                "#n": "turns", "#e": TTL_ATTRIBUTE, "#title": "title",
+            },
+            "ExpressionAttributeValues": {
+                ":o": {"S": owner},
+                ":u": {"N": str(int(now * 1000))},
+                ":m": {"S": model},
+                ":n": {"N": str(turns)},
+                ":e": {"N": str(int(now) + self.ttl_seconds)},
+                ":title": {"S": title_of(user_text)},
+            },
+        }
+
+    # ------------------------------------------------------------------ the caller's conversations
+    def list_conversations(
+        self, owner: str, *, limit: int, after: tuple[int, str] | None = None, now: float | None = None
+    ) -> tuple[list[ConversationSummary], tuple[int, str] | None]:
+        """One page of the owner's live conversations, most recently updated first, and the position
+        (updated_at, conversation_id) to continue after, or None at the end. ``after`` is such a position:
+        the start key is rebuilt with the caller as owner, so no page can start in someone else's list."""
+        now = time.time() if now is None else now
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": OWNER_INDEX,
+            "KeyConditionExpression": "#lo = :o",
+            "ExpressionAttributeNames": {"#lo": OWNER_INDEX_PARTITION_KEY},
+            "ExpressionAttributeValues": {":o": {"S": owner}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if after is not None:
+            kwargs["ExclusiveStartKey"] = {
+                OWNER_INDEX_PARTITION_KEY: {"S": owner},
+                OWNER_INDEX_SORT_KEY: {"N": str(after[0])},
+                PARTITION_KEY: {"S": after[1]},
+                SORT_KEY: {"N": str(SUMMARY_TURN)},
+            }
+        page = self._call("query", **kwargs)
+        summaries = [
+            ConversationSummary(
+                conversation_id=item[PARTITION_KEY]["S"],
+                title=item.get("title", {}).get("S", ""),
+                model=item.get("model", {}).get("S", ""),
+                turns=int(item.get("turns", {}).get("N", "0")),
+                updated_at_ms=int(item[OWNER_INDEX_SORT_KEY]["N"]),
+            )
+            for item in page.get("Items", [])
+            if float(item.get(TTL_ATTRIBUTE, {}).get("N", 0)) > now  # expired: TTL deletion is lazy
+        ]
+        last = page.get("LastEvaluatedKey")
+        position = (int(last[OWNER_INDEX_SORT_KEY]["N"]), last[PARTITION_KEY]["S"]) if last else None
+        return summaries, position
+
+    def delete_conversation(self, conversation_id: str, owner: str) -> None:
+        """Delete every item of the owner's conversation (turns and summary; expired ones too). Raises
+        NotFound, and deletes nothing, when it has no item or any item belongs to someone else."""
+        keys: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "#c = :c",
+            "ProjectionExpression": "#c, #t, #o",
+            "ExpressionAttributeNames": _NAMES,
+            "ExpressionAttributeValues": {":c": {"S": conversation_id}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._call("query", **kwargs)
+            for item in page.get("Items", []):
+                if item.get(OWNER_ATTRIBUTE, {}).get("S") != owner:
+                    raise _not_found()
+                keys.append({PARTITION_KEY: item[PARTITION_KEY], SORT_KEY: item[SORT_KEY]})
+            if not page.get("LastEvaluatedKey"):
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        if not keys:
+            raise _not_found()
+        # Newest first, the summary (turn -1) last: an interrupted delete leaves a shorter conversation
+        # that is still listed and can be deleted again, never turns without a summary.
+        keys.sort(key=lambda key: -int(key[SORT_KEY]["N"]))
+        for start in range(0, len(keys), MAX_TRANSACTION_ITEMS):
+            chunk = keys[start : start + MAX_TRANSACTION_ITEMS]
+            deletes = [
+                {
+                    "Delete": {
+                        "TableName": self.table,
+                        "Key": key,
+                        "ConditionExpression": "#o = :o",
+                        "ExpressionAttributeNames": {"#o": OWNER_ATTRIBUTE},
+                        "ExpressionAttributeValues": {":o": {"S": owner}},
+                    }
+                }
+                for key in chunk
+            ]
+            self._call("transact_write_items", TransactItems=deletes)
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         from botocore.exceptions import ClientError

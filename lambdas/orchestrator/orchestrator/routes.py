@@ -10,6 +10,7 @@ text).
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,6 +19,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from . import api_schema
+from .conversations import Conversations
 from .errors import ApiError, Forbidden, MethodNotAllowed, NotFound
 from .observability import logger
 from .owner import owner_of
@@ -43,6 +45,17 @@ STREAM_OPERATIONS = {"/v1/generate/stream": "generate", "/v1/chat/stream": "chat
 AGENT_PATH, AGENT_STREAM_PATH = "/v1/agent", "/v1/agent/stream"
 
 # --------------------------------------------------------------------------- helpers
+def methods_for(table: Mapping[str, tuple[str, ...]], path: str) -> tuple[str, ...] | None:
+    """The methods of ``path`` in the route table, templated paths (``/v1/conversations/{conversation_id}``)
+    included: the 405 answer's ``Allow``."""
+    if path in table:
+        return table[path]
+    for template, methods in table.items():
+        if "{" in template and re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)), path):
+            return methods
+    return None
+
+
 def request_id_of(event: Mapping[str, Any], context: Any) -> str:
     request_context = event.get("requestContext") or {}
     return str(request_context.get("requestId") or getattr(context, "aws_request_id", None) or uuid.uuid4())
@@ -103,6 +116,25 @@ def create_app(service: Service, stream_settings: Any = None, agent: Any = None)
     def get_knowledge_bases() -> Response:
         return _ok({**service.knowledge_bases(), "request_id": context().request_id})
 
+    def conversations() -> Conversations:
+        return Conversations(service.store)
+
+    @app.get("/v1/conversations")
+    def list_conversations() -> Response:
+        ctx = context()
+        query = app.current_event.query_string_parameters or {}
+        return _ok({**conversations().list(ctx.caller, query), "request_id": ctx.request_id})
+
+    @app.get("/v1/conversations/<conversation_id>")
+    def get_conversation(conversation_id: str) -> Response:
+        ctx = context()
+        return _ok({**conversations().get(ctx.caller, conversation_id), "request_id": ctx.request_id})
+
+    @app.delete("/v1/conversations/<conversation_id>")
+    def delete_conversation(conversation_id: str) -> Response:
+        conversations().delete(context().caller, conversation_id)
+        return Response(status_code=204, content_type=JSON, body="")
+
     @app.get("/v1/openapi.json")
     def get_openapi() -> Response:
         return Response(status_code=200, content_type=JSON, body=api_schema.openapi_json())
@@ -160,7 +192,7 @@ def create_app(service: Service, stream_settings: Any = None, agent: Any = None)
     @app.not_found
     def handle_not_found(_: NotFoundError) -> Response:
         event = app.current_event
-        allowed = table.get(event.path)
+        allowed = methods_for(table, event.path)
         if allowed:
             message = f"{event.http_method} is not allowed on {event.path}; allowed: {', '.join(allowed)}"
             exc: ApiError = MethodNotAllowed(message)

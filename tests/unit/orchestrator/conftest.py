@@ -126,7 +126,8 @@ def call(handler_module: Any) -> Call:
         headers = dict(response.get("headers") or {})
         for key, values in (response.get("multiValueHeaders") or {}).items():
             headers.setdefault(key, values[-1] if isinstance(values, list) else values)
-        return response["statusCode"], json.loads(response["body"]), headers
+        body = json.loads(response["body"]) if response.get("body") else None  # 204: no body
+        return response["statusCode"], body, headers
 
     return invoke
 

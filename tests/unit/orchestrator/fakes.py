@@ -416,6 +416,7 @@ def api_event(
     request_id: str | None = None,
     raw_body: str | None = None,
     cognito_sub: str | None = None,
+    query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     identity = (
         {"userArn": caller, "caller": "AIDAEXAMPLE", "accountId": "123456789012"} if caller else {"userArn": None, "caller": None}
@@ -430,8 +431,8 @@ def api_event(
         "httpMethod": method,
         "headers": {"Content-Type": "application/json"},
         "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {key: [value] for key, value in query.items()} if query else None,
         "pathParameters": {"proxy": path.lstrip("/")},
         "stageVariables": None,
         "requestContext": {

@@ -55,7 +55,9 @@ def test_the_router_serves_every_route_of_the_route_table(call) -> None:
         if route.get("requires"):  # the agent routes: this environment has no AGENT_RUNTIME_ARN
             assert (status, body["error"]["code"]) == (404, "not_found"), (route, body)
         else:
-            assert status in (200, 400), (route, body)  # served (an empty POST body is a 400 from validation)
+            # Served: an empty POST body or a "{conversation_id}" path is a 400 from validation; the list needs
+            # the table (none here: 503). Never the router's 404 or 405.
+            assert status in (200, 400, 503), (route, body)
 
 
 def test_get_openapi_json_serves_the_committed_document(call) -> None:
@@ -92,7 +94,8 @@ def test_the_readme_shows_a_request_and_a_response_for_every_route_and_they_matc
     by_route = {(route["method"], route["path"]): route for route in api_schema.routes()}
     shown = {(method, path, kind) for kind, method, path, _ in examples}
     for (method, path), route in by_route.items():
-        assert (method, path, "response") in shown, (method, path)
+        if route["responses"]:  # a 204 route (delete) has no body to show
+            assert (method, path, "response") in shown, (method, path)
         if route.get("request"):
             assert (method, path, "request") in shown, (method, path)
     for kind, method, path, body in examples:

@@ -10,6 +10,7 @@ from typing import Any
 import botocore.session
 import pytest
 from moto import mock_aws
+from orchestrator import history_contract
 from orchestrator.chat_store import ChatStore, Turn, estimate_tokens, trim_history
 
 from . import fakes
@@ -31,6 +32,21 @@ def table(aws: fakes.FakeAws, monkeypatch: pytest.MonkeyPatch):
             AttributeDefinitions=[
                 {"AttributeName": "conversation_id", "AttributeType": "S"},
                 {"AttributeName": "turn", "AttributeType": "N"},
+                {"AttributeName": history_contract.OWNER_INDEX_PARTITION_KEY, "AttributeType": "S"},
+                {"AttributeName": history_contract.OWNER_INDEX_SORT_KEY, "AttributeType": "N"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": history_contract.OWNER_INDEX,
+                    "KeySchema": [
+                        {"AttributeName": history_contract.OWNER_INDEX_PARTITION_KEY, "KeyType": "HASH"},
+                        {"AttributeName": history_contract.OWNER_INDEX_SORT_KEY, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {
+                        "ProjectionType": "INCLUDE",
+                        "NonKeyAttributes": list(history_contract.OWNER_INDEX_ATTRIBUTES),
+                    },
+                }
             ],
             BillingMode="PAY_PER_REQUEST",
         )
@@ -38,11 +54,13 @@ def table(aws: fakes.FakeAws, monkeypatch: pytest.MonkeyPatch):
         yield client
 
 
-def items(table: Any, conversation_id: str) -> list[dict]:
+def items(table: Any, conversation_id: str, *, summary: bool = False) -> list[dict]:
+    """The conversation's turn items, oldest first (with ``summary``: the summary item too, first)."""
     response = table.query(
         TableName=TABLE, KeyConditionExpression="conversation_id = :c", ExpressionAttributeValues={":c": {"S": conversation_id}}
     )
-    return sorted(response["Items"], key=lambda item: int(item["turn"]["N"]))
+    found = sorted(response["Items"], key=lambda item: int(item["turn"]["N"]))
+    return found if summary else [item for item in found if int(item["turn"]["N"]) >= 0]
 
 
 def test_new_conversation_then_follow_up_sends_alternating_turns(call, aws, table) -> None:
