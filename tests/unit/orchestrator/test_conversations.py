@@ -167,3 +167,18 @@ def test_expired_conversations_are_left_out_of_the_list(table) -> None:  # noqa:
     store.append_pair(live, fakes.CALLER, 0, "new", "answer", fakes.HAIKU)
     summaries, _ = store.list_conversations(fakes.CALLER, limit=10)
     assert [s.conversation_id for s in summaries] == [live]
+
+
+def test_a_conversation_written_before_the_summary_is_listed_after_its_next_exchange(call, chat, table) -> None:  # noqa: F811
+    conversation_id = str(uuid.uuid4())
+    for number, (role, text) in enumerate((("user", "Old question"), ("assistant", "Old answer"))):
+        table.put_item(TableName=TABLE, Item={
+            "conversation_id": {"S": conversation_id}, "turn": {"N": str(number)}, "role": {"S": role},
+            "text": {"S": text}, "owner": {"S": fakes.CALLER}, "model": {"S": fakes.HAIKU},
+            "expires_at": {"N": str(2_000_000_000)},
+        })
+    assert listed(call)["conversations"] == []  # no summary item yet
+    assert call("GET", f"/v1/conversations/{conversation_id}")[0] == 200
+    chat("New question", conversation_id)
+    (entry,) = listed(call)["conversations"]
+    assert entry["conversation_id"] == conversation_id and entry["turns"] == 4 and entry["title"] == "New question"
