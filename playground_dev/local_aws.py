@@ -200,17 +200,12 @@ def fake_aws() -> fakes.FakeAws:
 
 # --------------------------------------------------------------------------- DynamoDB (moto)
 def create_conversation_table(name: str) -> None:
-    """The chat-history table as cdk/components/conversation_table declares it (keys, TTL)."""
+    """The chat-history table as cdk/components/conversation_table declares it (keys, owner index, TTL)."""
     import botocore.session
+    from orchestrator import history_contract
 
     client = botocore.session.get_session().create_client("dynamodb", region_name=ENV["AWS_DEFAULT_REGION"])
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "conversation_id", "KeyType": "HASH"}, {"AttributeName": "turn", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "conversation_id", "AttributeType": "S"},
-                              {"AttributeName": "turn", "AttributeType": "N"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    client.create_table(**history_contract.create_table_request(name))  # keys and the owner index
     client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
 
 

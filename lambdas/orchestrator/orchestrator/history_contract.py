@@ -22,3 +22,29 @@ OWNER_INDEX_PARTITION_KEY = "listed_owner"  # S: the owner, on summary items onl
 OWNER_INDEX_SORT_KEY = "updated_at"  # N: epoch milliseconds of the latest turn
 #: Projected beside the keys: what the list answers, and the expiry to leave expired entries out.
 OWNER_INDEX_ATTRIBUTES = ("title", "model", "turns", TTL_ATTRIBUTE)
+
+
+def create_table_request(table_name: str) -> dict[str, object]:
+    """DynamoDB ``CreateTable`` arguments for this shape (on-demand), for local stand-ins of the table (moto in
+    the tests and the playground's dev server); the deployed table is the construct's."""
+    return {
+        "TableName": table_name,
+        "KeySchema": [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}, {"AttributeName": SORT_KEY, "KeyType": "RANGE"}],
+        "AttributeDefinitions": [
+            {"AttributeName": PARTITION_KEY, "AttributeType": "S"},
+            {"AttributeName": SORT_KEY, "AttributeType": "N"},
+            {"AttributeName": OWNER_INDEX_PARTITION_KEY, "AttributeType": "S"},
+            {"AttributeName": OWNER_INDEX_SORT_KEY, "AttributeType": "N"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": OWNER_INDEX,
+                "KeySchema": [
+                    {"AttributeName": OWNER_INDEX_PARTITION_KEY, "KeyType": "HASH"},
+                    {"AttributeName": OWNER_INDEX_SORT_KEY, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(OWNER_INDEX_ATTRIBUTES)},
+            }
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }

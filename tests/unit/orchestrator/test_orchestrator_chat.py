@@ -26,30 +26,7 @@ def table(aws: fakes.FakeAws, monkeypatch: pytest.MonkeyPatch):
         client = botocore.session.get_session().create_client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )
-        client.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "conversation_id", "KeyType": "HASH"}, {"AttributeName": "turn", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "conversation_id", "AttributeType": "S"},
-                {"AttributeName": "turn", "AttributeType": "N"},
-                {"AttributeName": history_contract.OWNER_INDEX_PARTITION_KEY, "AttributeType": "S"},
-                {"AttributeName": history_contract.OWNER_INDEX_SORT_KEY, "AttributeType": "N"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": history_contract.OWNER_INDEX,
-                    "KeySchema": [
-                        {"AttributeName": history_contract.OWNER_INDEX_PARTITION_KEY, "KeyType": "HASH"},
-                        {"AttributeName": history_contract.OWNER_INDEX_SORT_KEY, "KeyType": "RANGE"},
-                    ],
-                    "Projection": {
-                        "ProjectionType": "INCLUDE",
-                        "NonKeyAttributes": list(history_contract.OWNER_INDEX_ATTRIBUTES),
-                    },
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        client.create_table(**history_contract.create_table_request(TABLE))
         monkeypatch.setattr(ChatStore, "_client", lambda self: client)
         yield client
 

@@ -94,3 +94,21 @@ def test_conversations_belong_to_the_stub_user(address: str) -> None:
     status, other, _ = post(address, "/v1/chat", {"message": "Mine?", "conversation_id": first["conversation_id"]},
                             **{"x-playground-user": "bob"})
     assert status == 404 and other["error"]["code"] == "conversation_not_found"
+
+
+
+def test_the_conversation_routes_list_read_and_delete_through_the_dev_server(address: str) -> None:
+    def call(method: str, path: str, **headers: str) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection(address, timeout=30)
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+
+    status, started, _ = post(address, "/v1/chat", {"message": "List me"})
+    assert status == 200
+    conversation_id = started["conversation_id"]
+    status, raw = call("GET", "/v1/conversations?limit=50")
+    assert status == 200 and conversation_id in [c["conversation_id"] for c in json.loads(raw)["conversations"]]
+    assert call("GET", f"/v1/conversations/{conversation_id}", **{"x-playground-user": "bob"})[0] == 404
+    assert call("DELETE", f"/v1/conversations/{conversation_id}")[0] == 204
+    assert call("GET", f"/v1/conversations/{conversation_id}")[0] == 404
