@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from cdk.components.orchestration_api.construct import ROUTES
+from cdk.components.orchestration_api.construct import ROUTES, UUID_MASK
 from tests.infra.synth import flat
 from tests.infra.test_knowledge import only
 
@@ -193,8 +193,8 @@ def test_staging_trades_tokens_for_credentials_that_may_invoke_exactly_the_api_r
 
 
 def _arn_path(path: str) -> str:
-    """How an execute-api ARN names a resource path: a path parameter is ``*``."""
-    return "/".join("*" if part.startswith("{") else part for part in path.split("/"))
+    """How the grant names a resource path: a path parameter (a UUID) is a UUID-shaped mask of ``?``."""
+    return "/".join(UUID_MASK if part.startswith("{") else part for part in path.split("/"))
 
 
 def test_config_json_is_deployed_with_the_app_and_names_what_the_page_needs(synthesized, staging):

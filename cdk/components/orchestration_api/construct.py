@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Size
@@ -30,6 +31,14 @@ class Route:
 
 
 _LOCATIONS = {"path": "path", "query": "querystring"}
+PATH_PARAMETER = re.compile(r"\{\w+\}")
+#: A UUID segment in an IAM resource ARN: 36 single-character wildcards with the dashes in place.
+UUID_MASK = "????????-????-????-????-????????????"
+_UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+for _route in api_schema.routes():
+    for _parameter in _route.get("parameters", ()):
+        if _parameter["in"] == "path" and _parameter["schema"].get("pattern") != _UUID_PATTERN:
+            raise ValueError(f"{_route['path']}: grant_invoke names path parameters as UUIDs; {_parameter['name']} is not one")
 
 #: Every route, from the runtime's route table (lambdas/orchestrator/orchestrator/schemas/routes.json).
 ROUTES: tuple[Route, ...] = tuple(
@@ -256,10 +265,17 @@ class OrchestrationApi(Construct):
                                    no_web_acl_reason=no_web_acl_reason)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> None:
-        """``execute-api:Invoke`` on exactly this API's routes in its stage (one ARN per method; a path parameter
-        is a ``*`` within its segment)."""
-        for method in self.methods.values():
-            method.grant_execute(grantee)
+        """``execute-api:Invoke`` on exactly this API's routes in its stage, one ARN per method. A path parameter
+        (every one is a UUID: checked against the route table) is named by a UUID-shaped mask of ``?`` (one
+        character each) instead of ``*``, so the grant covers one UUID segment and nothing longer (IAM resource
+        ARNs take the ``*`` and ``?`` wildcards in any segment: IAM User Guide, "IAM JSON policy elements:
+        Resource"; unverified against a deployed API)."""
+        for (verb, path), method in self.methods.items():
+            if "{" not in path:
+                method.grant_execute(grantee)
+                continue
+            arn = self.api.arn_for_execute_api(verb, PATH_PARAMETER.sub(UUID_MASK, path), self.stage.stage_name)
+            iam.Grant.add_to_principal(grantee=grantee, actions=["execute-api:Invoke"], resource_arns=[arn])
 
     def _acknowledge_findings(self, *, iam_authorized: bool, execution_logging: bool,
                               no_web_acl_reason: str | None) -> None:
