@@ -123,6 +123,27 @@ def test_chat_streams_replies_and_keeps_the_history(page, axe_violations, screen
     readme_screenshot(page, screenshot, "playground-chat")
 
 
+def test_conversations_are_listed_resumed_and_deleted(page) -> None:
+    screen = open_screen(page, "Chat")
+    transcript = screen.get_by_role("list", name="Conversation")
+    send = screen.get_by_role("button", name="Send")
+    screen.get_by_label("Message").fill("Remember the launch checklist, please.")
+    send.click()
+    expect(transcript.get_by_role("listitem")).to_have_count(2)
+    conversations = screen.get_by_role("region", name="Conversations")
+    entry = conversations.get_by_role("button", name="Remember the launch checklist, please.", exact=True)
+    expect(entry).to_be_visible()
+
+    screen.get_by_role("button", name="New conversation").click()
+    expect(transcript.get_by_role("listitem")).to_have_count(0)
+    entry.click()  # resume: the stored turns come back
+    expect(transcript.get_by_role("listitem")).to_have_count(2)
+    assert "launch checklist" in transcript.inner_text()
+    conversations.get_by_role("button", name="Delete conversation: Remember the launch checklist, please.").click()
+    expect(entry).to_have_count(0)
+    expect(transcript.get_by_role("listitem")).to_have_count(0)
+
+
 def test_moderation_marks_pii_types_and_toxicity_labels(page, axe_violations, screenshot) -> None:
     screen = open_screen(page, "Moderate")
     screen.get_by_label("Text to screen").fill(f"{SAMPLE_PII} {SAMPLE_TOXIC}")
