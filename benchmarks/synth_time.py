@@ -9,6 +9,12 @@ noisy the machine was. Lambda assets must be built first (``make assets``).
 
     .venv/bin/python benchmarks/synth_time.py --repeat 4
     .venv/bin/python benchmarks/synth_time.py --profile /tmp/synth.prof   # one cProfile'd app synth
+    .venv/bin/python benchmarks/synth_time.py --phases 3   # per phase: wall, CPU, jsii round trips
+
+Each side is reported twice: wall seconds (what the goal is stated in) and CPU seconds, user+sys of the whole
+``cdk synth`` process tree (CLI, Python app, jsii kernel). On the shared machine wall time swings with other
+engineers' load (pair ratios 2x apart in one run); CPU time and round-trip counts hardly move, so they show
+whether a change helped when the wall-clock ratio cannot.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -41,7 +48,10 @@ app.synth()
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    # PYTHONDONTWRITEBYTECODE (set in some shells and CI images) would stop the warm-up run from writing the app's
+    # .pyc, so every app sample would compile ~170 modules from source while aws_cdk's byte-code (written by pip)
+    # is used by both sides: not the warm premise below (see cold_start.py).
+    for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "PYTHONDONTWRITEBYTECODE"):
         env.pop(name, None)
     bin_dirs = [str(ROOT / ".venv" / "bin"), str(ROOT / "node_modules" / ".bin")]
     env["PATH"] = os.pathsep.join([*bin_dirs, env.get("PATH", "")])
@@ -49,23 +59,62 @@ def _env() -> dict[str, str]:
     return env
 
 
-def synth(app_command: str | None, workdir: Path, selector: list[str]) -> float:
-    """Seconds for one ``cdk synth`` (the app's ``cdk.json`` when ``app_command`` is None)."""
+class Timing(tuple):
+    """(wall seconds, CPU seconds) of one ``cdk synth``: CPU is user+sys of the whole process tree (the CLI, the
+    Python app, its jsii node kernel), which other engineers' load on the shared machine changes far less than
+    wall time."""
+
+    wall = property(lambda self: self[0])
+    cpu = property(lambda self: self[1])
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def synth(app_command: str | None, workdir: Path, selector: list[str]) -> Timing:
+    """Wall and CPU seconds for one ``cdk synth`` (the app's ``cdk.json`` when ``app_command`` is None)."""
     out = Path(tempfile.mkdtemp(prefix="synth-bench-"))
     command = [str(CDK), "synth", *FLAGS, "--output", str(out)]
     if app_command is not None:
         command += ["--app", app_command]
     try:
-        start = time.perf_counter()
+        cpu_before, start = _children_cpu(), time.perf_counter()
         done = subprocess.run(
             [*command, *selector], cwd=workdir, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
         )
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu_before
     finally:
         shutil.rmtree(out, ignore_errors=True)
     if done.returncode != 0:
         raise SystemExit(f"cdk synth failed:\n{done.stderr.decode()[-3000:]}")
-    return elapsed
+    return Timing((elapsed, cpu))
+
+
+def phases(runs: int) -> dict[str, object]:
+    """Medians over ``runs`` app synths of each phase's wall and CPU seconds, and the jsii round trips."""
+    samples = []
+    for _ in range(runs + 1):  # the first run warms caches and byte-code, as in the ABBA rounds
+        out = Path(tempfile.mkdtemp(prefix="synth-phases-"))
+        try:
+            done = subprocess.run(
+                [str(CDK), "synth", *FLAGS, "--output", str(out), "--app", f"{sys.executable} benchmarks/synth_phases.py",
+                 "**"], cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, text=True)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+        lines = [line for line in done.stderr.splitlines() if line.startswith("SYNTH-PHASES ")]
+        if done.returncode != 0 or not lines:
+            raise SystemExit(f"cdk synth failed:\n{done.stderr[-3000:]}")
+        samples.append(json.loads(lines[-1].removeprefix("SYNTH-PHASES ")))
+    samples = samples[1:]
+    result: dict[str, object] = {"runs": runs, "round_trips": samples[-1]["round_trips"],
+                                 "round_trips_total": samples[-1]["round_trips_total"]}
+    for name in ("import_aws_cdk", "import_app", "build", "synth"):
+        result[name] = {key: _spread([s[name][key] for s in samples]) for key in ("wall_s", "python_cpu_s")}
+    for key in ("python_cpu_s", "jsii_kernel_cpu_s"):
+        result[key] = _spread([s[key] for s in samples])
+    return result
 
 
 def _spread(values: list[float]) -> dict[str, float]:
@@ -76,6 +125,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=4, help="ABBA rounds (2 runs of each side per round)")
     parser.add_argument("--profile", metavar="FILE", help="instead: cProfile one synth of the app into FILE")
+    parser.add_argument("--phases", type=int, metavar="N",
+                        help="instead: N app synths through benchmarks/synth_phases.py (per-phase wall, CPU, round trips)")
     parser.add_argument("--candidate", metavar="APP_COMMAND",
                         help="also time the app run by this --app command (e.g. 'python -O app.py'), interleaved")
     args = parser.parse_args()
@@ -83,7 +134,11 @@ def main() -> None:
     python = sys.executable
     if args.profile:
         elapsed = synth(f"{python} -m cProfile -o {Path(args.profile).resolve()} app.py", ROOT, ["**"])
-        print(f"profiled app synth: {elapsed:.1f} s -> {args.profile}")
+        print(f"profiled app synth: {elapsed.wall:.1f} s -> {args.profile}")
+        return
+
+    if args.phases:
+        print(json.dumps(phases(args.phases), indent=2))
         return
 
     with tempfile.TemporaryDirectory(prefix="one-bucket-") as tmp:
@@ -93,9 +148,9 @@ def main() -> None:
         run_app = lambda: synth(None, ROOT, ["**"])  # noqa: E731
         run_candidate = lambda: synth(args.candidate, ROOT, ["**"])  # noqa: E731
         run_baseline(), run_app()  # warm the page cache, byte-code and jsii's module cache
-        baseline: list[float] = []
-        app: list[float] = []
-        candidate: list[float] = []
+        baseline: list[Timing] = []
+        app: list[Timing] = []
+        candidate: list[Timing] = []
         for _ in range(args.repeat):
             baseline.append(run_baseline())
             app.append(run_app())
@@ -105,20 +160,19 @@ def main() -> None:
             app.append(run_app())
             baseline.append(run_baseline())
 
-    pair_ratios = [a / b for a, b in zip(app, baseline, strict=True)]
-    result = {
-        "runs_per_side": len(app),
-        "baseline_s": _spread(baseline),
-        "app_s": _spread(app),
-        "ratio_of_medians": round(statistics.median(app) / statistics.median(baseline), 2),
-        "pair_ratio": {"min": round(min(pair_ratios), 2), "max": round(max(pair_ratios), 2)},
-    }
+    result: dict[str, object] = {"runs_per_side": len(app)}
+    sides = {"app": app, **({"candidate": candidate} if candidate else {})}
     if candidate:
         result["candidate"] = args.candidate
-        result["candidate_s"] = _spread(candidate)
-        result["candidate_ratio_of_medians"] = round(statistics.median(candidate) / statistics.median(baseline), 2)
-        candidate_ratios = [c / b for c, b in zip(candidate, baseline, strict=True)]
-        result["candidate_pair_ratio"] = {"min": round(min(candidate_ratios), 2), "max": round(max(candidate_ratios), 2)}
+    for metric, pick in (("wall", lambda t: t.wall), ("cpu", lambda t: t.cpu)):
+        base = [pick(t) for t in baseline]
+        result[f"baseline_{metric}_s"] = _spread(base)
+        for name, runs in sides.items():
+            values = [pick(t) for t in runs]
+            pair_ratios = [v / b for v, b in zip(values, base, strict=True)]
+            result[f"{name}_{metric}_s"] = _spread(values)
+            result[f"{name}_{metric}_ratio_of_medians"] = round(statistics.median(values) / statistics.median(base), 2)
+            result[f"{name}_{metric}_pair_ratio"] = {"min": round(min(pair_ratios), 2), "max": round(max(pair_ratios), 2)}
     print(json.dumps(result, indent=2))
 
 
