@@ -18,7 +18,7 @@ from constructs import Construct
 
 from cdk.components.agentcore_runtime.props import AgentRuntimeProps
 from cdk.components.managed_policy_role import ManagedPolicyRole, account_service_principal
-from cdk.components.python_function.construct import built_asset
+from cdk.components.python_function.construct import built_asset, built_asset_hash
 from cdk.policy import acknowledge
 from cdk.runtime_contracts import expose_runtime_packages
 
@@ -80,7 +80,8 @@ class AgentRuntime(Construct):
             execution_role=self.role,
             description=description,
             agent_runtime_artifact=agentcore.AgentRuntimeArtifact.from_code_asset(
-                path=str(built_asset(ASSET)), runtime=agentcore.AgentCoreRuntime.PYTHON_3_13, entrypoint=ENTRYPOINT),
+                path=str(built_asset(ASSET)), runtime=agentcore.AgentCoreRuntime.PYTHON_3_13, entrypoint=ENTRYPOINT,
+                asset_hash=built_asset_hash(ASSET)),
             environment_variables=settings.to_environment(),
             lifecycle_configuration=agentcore.LifecycleConfiguration(
                 idle_runtime_session_timeout=Duration.minutes(idle_session_minutes)),

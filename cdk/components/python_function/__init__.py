@@ -4,6 +4,7 @@ from cdk.components.python_function.construct import (
     LambdaAssetNotBuiltError,
     PythonFunction,
     built_asset,
+    built_asset_hash,
 )
 from cdk.components.python_function.environment_size import LAMBDA_ENVIRONMENT_LIMIT_BYTES, estimate_environment_bytes
 
@@ -14,5 +15,6 @@ __all__ = [
     "LambdaAssetNotBuiltError",
     "PythonFunction",
     "built_asset",
+    "built_asset_hash",
     "estimate_environment_bytes",
 ]

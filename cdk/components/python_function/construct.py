@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -110,6 +111,7 @@ class PythonFunction(Construct):
         if log_level not in _APPLICATION_LOG_LEVELS:
             raise ValueError(f"log_level {log_level!r} is not one of {', '.join(_APPLICATION_LOG_LEVELS)}")
         code_dir = built_asset(asset, build_root)
+        code_hash = built_asset_hash(asset, build_root)
 
         self.log_group = EncryptedLogGroup(
             self, "Logs", retention=log_retention, removal_policy=removal_policy, encryption_key=log_encryption_key,
@@ -129,14 +131,23 @@ class PythonFunction(Construct):
             )
         )
 
-        self._environment: dict[str, str] = {}
+        # Handed to the L2 in one piece (one jsii call instead of one per variable); add_environment adds the rest.
+        self._environment: dict[str, str] = {
+            "POWERTOOLS_SERVICE_NAME": service_name,
+            "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+            "LOG_LEVEL": log_level,
+            # Responses are model output (user-facing text): keep them out of X-Ray metadata.
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "true" if tracer_capture_response else "false",
+            **(environment or {}),
+        }
         self.function = lambda_.Function(
             self,
             "Function",
             runtime=LAMBDA_RUNTIME,
             architecture=LAMBDA_ARCHITECTURE,
-            code=lambda_.Code.from_asset(str(code_dir)),
+            code=lambda_.Code.from_asset(str(code_dir), asset_hash=code_hash),
             handler=handler,
+            environment=dict(self._environment),
             description=description,
             memory_size=memory_size,
             timeout=timeout,
@@ -171,15 +182,6 @@ class PythonFunction(Construct):
         cfn_function.add_override(
             "DependsOn", [Stack.of(self).get_logical_id(self.role.policy.node.default_child)]
         )
-        for key, value in {
-            "POWERTOOLS_SERVICE_NAME": service_name,
-            "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
-            "LOG_LEVEL": log_level,
-            # Responses are model output (user-facing text): keep them out of X-Ray metadata.
-            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "true" if tracer_capture_response else "false",
-            **(environment or {}),
-        }.items():
-            self.add_environment(key, value)
         self.node.add_validation(_EnvironmentFits(self))
 
         self.alias: lambda_.Alias | None = None
@@ -224,6 +226,20 @@ class _EnvironmentFits:
 
 def built_asset(asset: str, build_root: Path = DEFAULT_BUILD_ROOT) -> Path:
     """``build_root/asset`` if it holds a current build of ``lambdas/<asset>``; else a clear error."""
+    return _checked_build(asset, build_root)[0]
+
+
+def built_asset_hash(asset: str, build_root: Path = DEFAULT_BUILD_ROOT) -> str | None:
+    """A custom asset hash for ``built_asset(asset)``: the build's stamp, i.e. the digest of ``lambdas/<asset>``
+    (requirements pins included) and of the build script, checked current above. With it CDK does not fingerprint
+    the built directory (tens of MB of vendored wheels) at every synth; the hash still changes with every input of
+    the build. None (CDK fingerprints the directory) for a build root the stamp does not vouch for."""
+    return _checked_build(asset, build_root)[1]
+
+
+@functools.cache
+def _checked_build(asset: str, build_root: Path) -> tuple[Path, str | None]:
+    """(directory, stamp digest or None), once per process: every function of every stage uses the same build."""
     code_dir = build_root / asset
     hint = f"build it first: `make assets` (or `python {BUILD_SCRIPT.relative_to(REPO_ROOT)}`)"
     if not code_dir.is_dir() or not any(code_dir.iterdir()):
@@ -231,11 +247,12 @@ def built_asset(asset: str, build_root: Path = DEFAULT_BUILD_ROOT) -> Path:
     builder = _build_script()
     stamp = build_root / f".{asset}.sha256"
     source = REPO_ROOT / "lambdas" / asset
-    current = builder is None or not source.is_dir() or build_root != DEFAULT_BUILD_ROOT or (
-        stamp.is_file() and stamp.read_text() == builder._inputs_digest(source))
-    if not current:
+    if builder is None or not source.is_dir() or build_root != DEFAULT_BUILD_ROOT:
+        return code_dir, None
+    digest = builder._inputs_digest(source)
+    if not (stamp.is_file() and stamp.read_text() == digest):
         raise LambdaAssetNotBuiltError(f"Lambda asset {code_dir} is older than lambdas/{asset}/; {hint}")
-    return code_dir
+    return code_dir, digest
 
 
 def _build_script():

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import CfnResource, Reference, Stack, Token, Tokenization
+from aws_cdk import CfnResource, Reference, Stack, Tokenization
 from constructs import IConstruct
 
 #: Lambda's limit on the total size of a function's environment variables (keys and values).
@@ -55,14 +55,18 @@ TOKEN_BOUNDS: dict[tuple[str, str], int] = {
 #: Any other token: longer than every bound above, so an unknown token is never under-counted by much.
 UNKNOWN_TOKEN_BOUND = 512
 
-_TOKEN_MARKER = re.compile(r"\$\{Token\[[^\]]+\]\}")
+# A string token as aws-cdk-lib encodes it (2.275 core/lib/private/encoding.js: BEGIN_STRING_TOKEN_MARKER, VALID_KEY_CHARS,
+# END_TOKEN_MARKER). Checked here instead of ``Token.is_unresolved`` (one jsii round trip per variable): that one is
+# true when the string holds this marker, and for a stringified number token only next to a literal "Token[" text;
+# a value with a marker goes through ``Tokenization.reverse_string``, which finds number tokens too.
+_TOKEN_MARKER = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}")
 
 
 def estimate_value_bytes(scope: IConstruct, value: str) -> int:
     """The largest plausible UTF-8 size of ``value`` (JSON-escaped, as Lambda stores it) once resolved."""
     literal = _TOKEN_MARKER.sub("", value)
     size = len(json.dumps(literal, ensure_ascii=False).encode()) - 2
-    if not Token.is_unresolved(value):
+    if literal == value:
         return size
     for token in Tokenization.reverse_string(value).tokens:
         size += _token_bound(scope, token)
