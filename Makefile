@@ -20,7 +20,7 @@ CDK_FLAGS := --no-notices --ci
 # Synthesis must not need the network: where the kernel allows it, run it with no network at all.
 OFFLINE := $(shell unshare -rn true >/dev/null 2>&1 && echo "unshare -rn")
 
-.PHONY: help setup synth test lint assets client manifest deploy deploy-account diff destroy rehearse clean doctor evaluate evaluate-local playground screenshots
+.PHONY: help setup browser synth test lint assets client manifest deploy deploy-account diff destroy rehearse clean doctor evaluate evaluate-local playground screenshots
 
 help:
 	@echo "make synth | test | lint | manifest | rehearse | cost-report | evaluate ENV=staging | evaluate-local | playground | screenshots | doctor ENV=dev | deploy ENV=dev | diff ENV=dev | destroy ENV=dev | clean"
@@ -70,7 +70,14 @@ synth: setup
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 
-test: setup lint
+# The playground's browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline):
+# installed here when missing and apt is usable as root, so `make test` alone works on a fresh Debian machine.
+browser:
+	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } || \
+	  { echo "make: the browser tests need /usr/bin/chromium (as root: apt-get install -y chromium)"; exit 2; }
+
+test: setup lint browser
 	$(PY) -m pytest -q
 	$(PY) scripts/rehearse.py --env dev
 
