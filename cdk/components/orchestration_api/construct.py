@@ -34,7 +34,7 @@ _LOCATIONS = {"path": "path", "query": "querystring"}
 PATH_PARAMETER = re.compile(r"\{\w+\}")
 #: A UUID segment in an IAM resource ARN: 36 single-character wildcards with the dashes in place.
 UUID_MASK = "????????-????-????-????-????????????"
-_UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+_UUID_PATTERN = api_schema.conversation_id_pattern()
 for _route in api_schema.routes():
     for _parameter in _route.get("parameters", ()):
         if _parameter["in"] == "path" and _parameter["schema"].get("pattern") != _UUID_PATTERN:

@@ -40,6 +40,12 @@ def definitions() -> dict[str, dict[str, Any]]:
     return merged
 
 
+def conversation_id_pattern() -> str:
+    """The one pattern of a conversation id: POST /v1/chat's field, which the conversation routes' path
+    parameters repeat in routes.json (OrchestrationApi refuses to synthesize if they differ)."""
+    return load("requests.json")["$defs"]["ChatRequest"]["properties"]["conversation_id"]["pattern"]
+
+
 def routes() -> list[dict[str, Any]]:
     return load("routes.json")["routes"]
 

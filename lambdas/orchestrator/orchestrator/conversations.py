@@ -21,10 +21,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from . import api_schema
 from .chat_store import ChatStore
 from .errors import ValidationError
 
-CONVERSATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+CONVERSATION_ID = re.compile(api_schema.conversation_id_pattern())
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 #: At most this many characters of turns in one GET answer (<= 4 MB of UTF-8 JSON, under Lambda's 6 MB
