@@ -49,7 +49,7 @@ def install_fakes(answer: list[str], token_seconds: float, screening_seconds: fl
     from botocore.awsrequest import AWSResponse
 
     sys.path.insert(0, str(ROOT))
-    from tests.unit.orchestrator.stream_fakes import FrameStream, converse_frames
+    from localaws.streams import FrameStream, converse_frames
 
     class TimedFrames(FrameStream):
         """One frame every ``delay`` on a fixed schedule (a model writes at a rate: the sleeps' own

@@ -1,5 +1,5 @@
 """``make evaluate-local``: the same runner against the orchestrator's handler in this process, with the
-project's AWS fakes (tests/unit/orchestrator/fakes.py) answering every AWS call at botocore's HTTP edge.
+project's AWS fakes (localaws/fakes.py) answering every AWS call at botocore's HTTP edge.
 
 Requests are still built, validated against the service models, signed and parsed by botocore, and the
 real safety package screens input and output (Comprehend answered by the fakes). Model outputs are stubs:
@@ -18,7 +18,7 @@ from typing import Any
 
 from evaluation_metrics import requests
 
-from tests.unit.orchestrator import fakes
+from localaws import fakes
 
 STUB_MODELS = (fakes.HAIKU, fakes.NOVA)
 _INPUT = re.compile(r"<input>((?:(?!<input>).)*?)</input>", re.DOTALL)  # the innermost block: instructions mention <input>

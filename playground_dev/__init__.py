@@ -2,8 +2,8 @@
 
 * :mod:`playground_dev.events` turns an HTTP request into the API Gateway REST proxy event the deployed API
   would hand the Lambda (stub Cognito sign-in: claims ``sub`` ``local-user``);
-* :mod:`playground_dev.local_aws` is the local AWS: the orchestrator tests' FakeAws (tests/unit/orchestrator/
-  fakes.py) answering Bedrock, Comprehend, the guardrail and Retrieve with canned but meaningful answers, and
+* :mod:`playground_dev.local_aws` is the local AWS: the project's FakeAws (``localaws.fakes``, shared with the
+  tests) answering Bedrock, Comprehend, the guardrail and Retrieve with canned but meaningful answers, and
   moto answering DynamoDB;
 * :mod:`playground_dev.server` serves ``playground/dist/``, ``/config.json`` and ``/v1/*`` (the buffered routes
   through ``handler.handler``, the streamed ones through the streaming function's HTTP app).

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         from orchestrator.streaming.server import build_server
         from orchestrator.streaming.service import StreamService
 
-        from tests.unit.orchestrator.fakes import LambdaContext
+        from localaws.fakes import LambdaContext
 
         from .events import route_table
 

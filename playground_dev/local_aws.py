@@ -1,4 +1,4 @@
-"""The playground's AWS, in this process: the orchestrator tests' FakeAws (tests/unit/orchestrator/fakes.py)
+"""The playground's AWS, in this process: the project's FakeAws (localaws/fakes.py, shared with the tests)
 answers Bedrock (Converse, ConverseStream, ApplyGuardrail), Comprehend and Retrieve at botocore's HTTP edge,
 so requests are still built, validated, signed and parsed by botocore; moto answers DynamoDB (chat history).
 
@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.unit.orchestrator import fakes, stream_fakes
+from localaws import fakes, streams
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = ROOT / "knowledge" / "sample_corpus"
@@ -182,8 +182,8 @@ def _converse_stream(request: Any, payload: dict) -> Any:
     text = answer_for(prompt, fakes.model_of(request))
     words = text.split(" ")
     tokens = [" ".join(words[i:i + 2]) + (" " if i + 2 < len(words) else "") for i in range(0, len(words), 2)]
-    frames = stream_fakes.converse_frames(tokens, input_tokens=max(1, len(prompt) // 4))
-    return stream_fakes.streamed(frames, delay=0.03)(request, payload)
+    frames = streams.converse_frames(tokens, input_tokens=max(1, len(prompt) // 4))
+    return streams.streamed(frames, delay=0.03)(request, payload)
 
 
 def fake_aws() -> fakes.FakeAws:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.orchestrator import fakes
+from localaws import fakes
 from tests.unit.orchestrator.conftest import _session_clients, aws, orchestrator_env, runtime_for  # noqa: F401
 
 from .harness import FakeMemoryService, InProcessGateway, ScriptedAgentModel

@@ -14,7 +14,7 @@ from agent_runtime.loop import SYSTEM_PROMPT, ToolOutcome, ToolSpec
 from orchestrator.agent_tools import TOOL_NAME_KEY, search_tool_definitions, tool_definitions
 from orchestrator.tool_target import ToolTarget
 
-from tests.unit.orchestrator import fakes
+from localaws import fakes
 
 TARGET_NAME = "usecases"
 KNOWLEDGE_TARGET = "knowledge"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.orchestrator import fakes
+from localaws import fakes
 from tests.unit.orchestrator.test_streaming import comprehend
 
 from .conftest import ALICE, BOB

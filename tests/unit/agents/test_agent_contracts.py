@@ -14,7 +14,7 @@ from agent_runtime.settings_contract import AgentSettings, Limits, ToolRule
 from orchestrator import api_schema
 from orchestrator.agent_tools import TOOL_FIELDS, tool_definitions, tool_input_schema
 
-from tests.unit.orchestrator import fakes
+from localaws import fakes
 
 from .harness import GatewayContext
 

@@ -7,7 +7,7 @@ import json
 
 from agent_runtime.citations import cited, renumber
 
-from tests.unit.orchestrator import fakes
+from localaws import fakes
 
 from .conftest import ALICE
 from .harness import GatewayContext, final, tool_use

@@ -8,7 +8,7 @@ import json
 import pytest
 from agent_runtime.settings_contract import Limits, ToolRule
 
-from tests.unit.orchestrator import fakes
+from localaws import fakes
 
 from .conftest import ALICE, BOB
 from .harness import GatewayContext, final, tool_use

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from . import fakes
+from localaws import fakes
 
 _SERVICES = ("bedrock-runtime", "sagemaker-runtime", "comprehend", "dynamodb", "bedrock-agent-runtime", "bedrock-agentcore")
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from orchestrator import api_schema, errors, routes
 
-from . import fakes
+from localaws import fakes
+
 from .test_orchestrator_safety_integration import comprehend_handlers, real_safety  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from . import fakes
+from localaws import fakes
+
 from .test_orchestrator_chat import table  # noqa: F401 - the moto DynamoDB fixture
 
 HOSTILE = (

@@ -6,7 +6,7 @@ mixed reasons -> 502 ``no_model_answered``. Each slot's failure stays in ``error
 
 from __future__ import annotations
 
-from . import fakes
+from localaws import fakes
 
 GENERATE = {"use_case": "summarize", "input": "The board met on Monday and approved the budget."}
 MODELS = [fakes.HAIKU, fakes.NOVA, fakes.LLAMA]

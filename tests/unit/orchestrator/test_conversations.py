@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from orchestrator.chat_store import ChatStore
 
-from . import fakes
+from localaws import fakes
+
 from .test_api_schema import validator
 from .test_orchestrator_chat import TABLE, items, table  # noqa: F401 - the moto conversation table fixture
 

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import pytest
 
-from . import fakes
+from localaws import fakes
 
 SLOW_SECONDS = 1.5
 

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from . import fakes
+from localaws import fakes
 
 IMAGE = {"format": "png", "data": base64.b64encode(fakes.PNG_1X1).decode()}
 BODY = {"use_case": "sketch_reasoning", "input": "What does this flowchart do?", "image": IMAGE}

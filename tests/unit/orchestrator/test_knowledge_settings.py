@@ -11,8 +11,7 @@ from orchestrator.prompts import documents_block
 from orchestrator.settings import ConfigError, Settings
 
 from cdk.components.knowledge_base import props
-
-from . import fakes
+from localaws import fakes
 
 
 def test_knowledge_bases_round_trip_through_the_contract() -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 from orchestrator.safety_gate import SEPARATOR_CHAR, for_highlighting
 
-from . import fakes
+from localaws import fakes
+
 from .test_orchestrator_safety_integration import comprehend_handlers, real_safety  # noqa: F401 - fixture
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from . import fakes
+from localaws import fakes
 
 GENERATE = {"use_case": "summarize", "input": "The board met on Monday and approved the budget."}
 

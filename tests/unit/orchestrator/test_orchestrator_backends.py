@@ -18,7 +18,7 @@ from orchestrator.errors import ApiError, Blocked, ModelError, from_aws_error
 from orchestrator.parameters import resolve
 from orchestrator.settings import Settings
 
-from . import fakes
+from localaws import fakes
 
 DEFAULTS = {"max_new_tokens": 256, "temperature": 0.3, "top_p": 0.9, "sampling": "random", "stop_sequences": []}
 

@@ -13,7 +13,7 @@ from moto import mock_aws
 from orchestrator import history_contract
 from orchestrator.chat_store import ChatStore, Turn, estimate_tokens, trim_history
 
-from . import fakes
+from localaws import fakes
 
 TABLE = fakes.ENV["CONVERSATION_TABLE"]
 

@@ -12,7 +12,8 @@ import pytest
 from orchestrator.grounding import NO_DOCUMENTS_ANSWER
 from orchestrator.prompts import GROUNDED_CLAUSE
 
-from . import fakes
+from localaws import fakes
+
 from .test_orchestrator_chat import items, table  # noqa: F401 - the moto conversation table fixture
 
 DEPLOY = "Deploy an environment with make deploy ENV=dev after make doctor passes."

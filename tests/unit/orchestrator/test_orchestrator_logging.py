@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from . import fakes
+from localaws import fakes
+
 from .test_orchestrator_safety_integration import comprehend_handlers
 
 SECRET_IN = "zebra-quartz-input-4711"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from . import fakes
+from localaws import fakes
 
 
 def emf_documents(text: str) -> list[dict]:

@@ -7,7 +7,7 @@ from orchestrator.errors import ValidationError
 from orchestrator.parameters import Parameters, resolve, to_converse, to_text_generation
 from orchestrator.settings import Settings
 
-from . import fakes
+from localaws import fakes
 
 DEFAULTS = {"max_new_tokens": 512, "temperature": 0.2, "top_p": 0.9, "sampling": "random", "stop_sequences": []}
 GREEDY_DEFAULTS = {"max_new_tokens": 512, "temperature": 0.0, "top_p": 1.0, "sampling": "greedy", "stop_sequences": []}

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from . import fakes
+from localaws import fakes
+
 from .test_orchestrator_chat import table  # noqa: F401 - the moto conversation table fixture
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")

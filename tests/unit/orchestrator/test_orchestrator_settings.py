@@ -10,7 +10,7 @@ import pytest
 from orchestrator.model_spec import bedrock_provider
 from orchestrator.settings import ConfigError, Settings
 
-from . import fakes
+from localaws import fakes
 
 
 def env(**overrides: str) -> dict[str, str]:

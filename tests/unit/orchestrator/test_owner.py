@@ -14,7 +14,8 @@ import pytest
 from orchestrator.errors import Forbidden
 from orchestrator.owner import owner_of
 
-from . import fakes
+from localaws import fakes
+
 from .test_orchestrator_chat import table  # noqa: F401 - the moto DynamoDB fixture
 
 ACCOUNT = "123456789012"

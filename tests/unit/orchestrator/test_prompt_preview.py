@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from . import fakes
+from localaws import fakes
+
 from .test_orchestrator_grounded import ALARMS, DEPLOY, OFF_TOPIC, kb_env
 
 BODY = {

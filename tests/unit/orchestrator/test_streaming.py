@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from localaws import fakes
+from localaws.streams import converse_frames, payload_part_frames, streamed
+
 from ..client import _CLIENT_SRC  # noqa: F401 - puts client/ on sys.path (its SSE reader)
-from . import fakes
-from .stream_fakes import converse_frames, payload_part_frames, streamed
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 SMALL = {"window_chars": 40, "min_window_chars": 10, "tail_chars": 24}

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from localaws import fakes
+from localaws.streams import converse_frames, streamed
+
 from ..client import _CLIENT_SRC  # noqa: F401 - puts client/ on sys.path
-from . import fakes
-from .stream_fakes import converse_frames, streamed
 from .test_streaming import TOKENS, comprehend
 
 

@@ -13,8 +13,9 @@ import pytest
 from orchestrator import api_schema
 from orchestrator.grounding import NO_DOCUMENTS_ANSWER
 
-from . import fakes
-from .stream_fakes import converse_frames, streamed
+from localaws import fakes
+from localaws.streams import converse_frames, streamed
+
 from .test_orchestrator_chat import items, table  # noqa: F401 - the moto conversation table fixture
 from .test_orchestrator_grounded import DEPLOY, OFF_TOPIC, grounded_aws, knowledge_bases  # noqa: F401 - fixtures
 from .test_streaming import events_of, streams, text_of  # noqa: F401 - the stream service fixture

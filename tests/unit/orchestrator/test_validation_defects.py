@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from . import fakes
+from localaws import fakes
+
 from .test_orchestrator_chat import table  # noqa: F401 - fixture
 from .test_orchestrator_safety_integration import comprehend_handlers
 

@@ -1,4 +1,4 @@
-"""Test doubles for the orchestrator tests.
+"""AWS doubles for the tests, the playground's dev server, the local evaluation and the benchmarks.
 
 * :class:`FakeAws` answers AWS calls at botocore's ``before-send`` hook: the request is built,
   validated against the service model, signed and retried exactly as for real; only the HTTP
