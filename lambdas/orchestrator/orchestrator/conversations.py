@@ -108,9 +108,13 @@ class Conversations:
         conversation_id = conversation_id_of(conversation_id)
         turns, _ = self.store.load(conversation_id, owner, budget_chars=MAX_ANSWER_CHARS)
         turns = sorted(turns, key=lambda turn: turn.number)
-        # load stops once the budget is covered: the oldest turn it read may push past it.
-        while len(turns) > 1 and sum(len(turn.text) for turn in turns) > MAX_ANSWER_CHARS:
-            turns.pop(0)
+        # load stops once the budget is covered: the oldest turns it read may push past it. Drop them, oldest
+        # first, keeping at least the newest; one running total, so each turn is measured at most twice.
+        chars, first = sum(len(turn.text) for turn in turns), 0
+        while first < len(turns) - 1 and chars > MAX_ANSWER_CHARS:
+            chars -= len(turns[first].text)
+            first += 1
+        turns = turns[first:]
         return {
             "conversation_id": conversation_id,
             "model": turns[-1].model,

@@ -11,7 +11,8 @@ import uuid
 from typing import Any
 
 import pytest
-from orchestrator.chat_store import ChatStore
+from orchestrator import conversations
+from orchestrator.chat_store import ChatStore, Turn
 
 from localaws import fakes
 
@@ -183,3 +184,59 @@ def test_a_conversation_written_before_the_summary_is_listed_after_its_next_exch
     chat("New question", conversation_id)
     (entry,) = listed(call)["conversations"]
     assert entry["conversation_id"] == conversation_id and entry["turns"] == 4 and entry["title"] == "New question"
+
+
+_MARK = 0x4E00
+
+
+class _LoadedTurns:
+    """A store whose ``load`` answers as ChatStore's does: newest first, possibly past the budget (it stops
+    only once the budget is covered, after a whole page). Turn n's text is ``size`` times the character
+    _MARK + n, so an answer's turns tell their numbers."""
+
+    def __init__(self, sizes: list[int], first_number: int = 0, text: type[str] = str) -> None:
+        numbers = range(first_number, first_number + len(sizes))
+        self.turns = [Turn(number=number, role=("user", "assistant")[number % 2], text=text(chr(_MARK + number) * size),
+                           model=fakes.HAIKU) for number, size in zip(numbers, sizes, strict=True)]
+
+    def load(self, conversation_id: str, owner: str, budget_chars: int) -> tuple[list[Turn], int]:
+        return self.turns[::-1], self.turns[-1].number + 1
+
+
+@pytest.mark.parametrize(
+    ("sizes", "first_number", "kept", "truncated"),
+    [
+        ([3, 3, 3], 0, [0, 1, 2], False),  # within the budget
+        ([6, 4], 0, [0, 1], False),  # exactly the budget
+        ([5, 4, 4], 0, [1, 2], True),  # the oldest turn read pushes past it
+        ([9, 9, 2, 3, 4], 0, [2, 3, 4], True),  # several dropped: the newest that fit
+        ([4, 4, 11], 0, [2], True),  # the newest alone exceeds it: still answered, alone
+        ([2, 2], 3, [3, 4], True),  # older turns were not loaded (expired or past the store's budget)
+    ],
+)
+def test_get_keeps_the_newest_turns_within_the_answer_budget(monkeypatch: pytest.MonkeyPatch, sizes: list[int],
+                                                            first_number: int, kept: list[int], truncated: bool) -> None:
+    monkeypatch.setattr(conversations, "MAX_ANSWER_CHARS", 10)
+    store = _LoadedTurns(sizes, first_number)
+    body = conversations.Conversations(store).get(fakes.CALLER, str(uuid.uuid4()))  # type: ignore[arg-type]
+    assert [ord(turn["text"][0]) - _MARK for turn in body["turns"]] == kept
+    assert body["truncated"] is truncated and body["model"] == fakes.HAIKU
+
+
+def test_get_measures_each_turn_at_most_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linear in the turns loaded, shown by counting instead of timing: every turn's length is read once for
+    the total and at most once more when it is dropped (summing again per dropped turn read it n²/2 times)."""
+    measured: list[int] = []
+
+    class CountedText(str):
+        __slots__ = ()
+
+        def __len__(self) -> int:
+            measured.append(1)
+            return super().__len__()
+
+    monkeypatch.setattr(conversations, "MAX_ANSWER_CHARS", 10)
+    store = _LoadedTurns([3] * 400, text=CountedText)
+    body = conversations.Conversations(store).get(fakes.CALLER, str(uuid.uuid4()))  # type: ignore[arg-type]
+    assert len(body["turns"]) == 3
+    assert len(measured) <= 2 * 400
