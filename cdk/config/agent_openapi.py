@@ -78,11 +78,18 @@ def _read_schema(relative: str, path: str) -> tuple[str, tuple[str, ...]]:
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3."):
         raise ConfigError(path, f"{relative!r} is not an OpenAPI 3 document (no 'openapi': '3.x')")
     operations: list[str] = []
-    for route, methods in (document.get("paths") or {}).items():
-        for method, operation in (methods or {}).items():
+    paths = document.get("paths") or {}
+    if not isinstance(paths, dict):
+        raise ConfigError(path, f"{relative!r}: 'paths' must be an object of path -> operations")
+    for route, methods in paths.items():
+        if not isinstance(methods, dict):
+            raise ConfigError(path, f"{relative!r}: paths[{route!r}] must be an object of method -> operation")
+        for method, operation in methods.items():
             if method not in _HTTP_METHODS:
                 continue
-            operation_id = (operation or {}).get("operationId")
+            if not isinstance(operation, dict):
+                raise ConfigError(path, f"{relative!r}: {method.upper()} {route} must be an operation object")
+            operation_id = operation.get("operationId")
             if not isinstance(operation_id, str) or not re.fullmatch(OPERATION_ID_PATTERN, operation_id):
                 raise ConfigError(path, f"{method.upper()} {route} needs an operationId matching {OPERATION_ID_PATTERN}")
             operations.append(operation_id)

@@ -12,6 +12,12 @@ runs the real AgentApp behind a fake InvokeAgentRuntime so both sides are held t
   ``{"type": "tool_call", "phase": "start"|"end", "tool", "duration_ms"?, "outcome"?}`` and, last,
   ``{"type": "result", ...the JSON answer}``.
 
+What the Runtime answers is untrusted here (it carries model text): only checked fields of known values reach
+the caller. A stop's ``error.message`` is never passed on (the API words each known stop itself), ``error.limit``
+only when it is one of :data:`LIMITS`; an unknown ``error.code`` is ``agent_error``. The streamed answer is read
+within the request's deadline (checked as each chunk arrives: a Runtime that keeps sending cannot outlive it)
+and an event line longer than :data:`MAX_EVENT_BYTES` ends the read (502) instead of filling the memory.
+
 botocore facts (bedrock-agentcore 2024-02-28 model in botocore 1.44.x): InvokeAgentRuntime(agentRuntimeArn
 [URI], qualifier [query], runtimeSessionId [header, 33..256], contentType, accept, payload [blob]) ->
 {contentType, response [streaming blob], runtimeSessionId, statusCode}; errors ValidationException 400,
@@ -48,6 +54,16 @@ JSON = "application/json"
 EVENT_STREAM = "text/event-stream"
 #: The agent's own stop codes -> the API's answer (README "Agents": limits end a run with 422 limit_exceeded).
 LIMIT_EXCEEDED = "limit_exceeded"
+#: ``error.limit`` values the API passes on (README: ``agents.limits``), each with the API's own wording.
+LIMITS = {
+    "steps": "the run needed more model calls than agents.limits.max_steps allows",
+    "tool_calls": "the run needed more tool calls than agents.limits.max_tool_calls allows",
+    "time": "the run took longer than agents.limits.max_seconds allows",
+    "cost": "the run's estimated cost passed agents.limits.max_cost_usd",
+}
+#: The longest ``data:`` line read from the Runtime's event stream: the result event holds the whole answer
+#: (at most agents.max_output_tokens 8192 tokens) and its citations, far below this.
+MAX_EVENT_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +101,14 @@ class AgentClient:
                     payload=payload)
         except Exception as exc:  # noqa: BLE001 - every failure answers with a status, never a trace
             raise agent_call_error(exc) from None
-        return _events(response)
+        return _events(response, deadline)
 
 
-def _events(response: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+def _events(response: Mapping[str, Any], deadline: Deadline) -> Iterator[dict[str, Any]]:
     body = response["response"]
     try:
         if str(response.get("contentType", "")).startswith(EVENT_STREAM):
-            yield from _sse_events(body)
+            yield from _sse_events(body, deadline)
             return
         yield {"type": "result", **_json_object(body.read())}
     except ApiError:
@@ -105,7 +121,7 @@ def _events(response: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
             close()
 
 
-def _sse_events(body: Any) -> Iterator[dict[str, Any]]:
+def _sse_events(body: Any, deadline: Deadline) -> Iterator[dict[str, Any]]:
     """``data:`` lines as they arrive. Read from the raw urllib3 response (``StreamingBody``'s context manager
     hands it out): its ``stream()`` yields each HTTP chunk as it arrives, where ``StreamingBody.iter_lines`` reads
     1 KB blocks and would hold a short event back (urllib3 2.x ``read(amt)`` waits for ``amt`` bytes; checked in
@@ -113,7 +129,11 @@ def _sse_events(body: Any) -> Iterator[dict[str, Any]]:
     pending = b""
     with body as raw:
         for chunk in raw.stream():
+            if deadline.expired():
+                raise ApiError("the agent did not answer in time", status=504, code="agent_timeout")
             *lines, pending = (pending + chunk).split(b"\n")
+            if len(pending) > MAX_EVENT_BYTES:
+                raise ModelError("the agent's answer has an event longer than the API reads", code="agent_error")
             for line in lines:
                 if not line.startswith(b"data:"):
                     continue  # blank separators and ": keep-alive" comments
@@ -141,16 +161,17 @@ def result_error(result: Mapping[str, Any]) -> ApiError | None:
     error = result.get("error")
     if error is None:
         return None
-    code = str(error.get("code") or "") if isinstance(error, Mapping) else ""
-    message = str(error.get("message") or "the agent stopped") if isinstance(error, Mapping) else "the agent stopped"
+    code = error.get("code") if isinstance(error, Mapping) else None
     if code == LIMIT_EXCEEDED:
-        limit = str(error.get("limit") or "")
-        return AgentLimitExceeded(f"the agent run was stopped: {message}", extra={"limit": limit} if limit else {})
+        limit = error.get("limit")
+        if isinstance(limit, str) and limit in LIMITS:
+            return AgentLimitExceeded(f"the agent run was stopped: {LIMITS[limit]}", extra={"limit": limit})
+        return AgentLimitExceeded("the agent run was stopped by one of its limits (agents.limits)")
     if code == "blocked_by_guardrail":
         return Blocked("the agent's model call was blocked by the guardrail", extra={"check": "guardrail"})
     if code == "model_error":
         return ModelError("the agent's model returned an error")
-    return ModelError(f"the agent failed ({code or 'no code'})", code="agent_error")
+    return ModelError("the agent failed without an answer", code="agent_error")
 
 
 def agent_call_error(exc: Exception) -> ApiError:

@@ -24,9 +24,12 @@ import hmac
 import re
 import secrets
 
+from .api_schema import session_id_pattern
 from .errors import NotFound, ValidationError
 
-SESSION_ID = re.compile(r"^[0-9a-f]{32}-[0-9a-f]{16}$")
+#: POST /v1/agent's ``session_id`` pattern (schemas/requests.json), matched whole: ``$`` alone would let a
+#: trailing newline through, which then failed the tag check as someone else's session (404, not 400).
+SESSION_ID = re.compile(session_id_pattern())
 _TAG_DOMAIN = b"genai-stack/agent-session-tag\x00"
 _RUNTIME_DOMAIN = b"genai-stack/agent-runtime-session\x00"
 RUNTIME_SESSION_PREFIX = "api-"
@@ -43,7 +46,7 @@ def new_session(owner: str) -> str:
 
 def checked_session(owner: str, session_id: object) -> str:
     """The caller's session id, or 400 (malformed) / 404 (another owner's or made up)."""
-    if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+    if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
         raise ValidationError("session_id must be a session id returned by POST /v1/agent", field="session_id")
     nonce, tag = session_id.split("-")
     if not hmac.compare_digest(tag, _tag(owner, nonce)):

@@ -46,6 +46,11 @@ def conversation_id_pattern() -> str:
     return load("requests.json")["$defs"]["ChatRequest"]["properties"]["conversation_id"]["pattern"]
 
 
+def session_id_pattern() -> str:
+    """The one pattern of an agent session id: POST /v1/agent's field (``agent_sessions`` mints and checks them)."""
+    return load("requests.json")["$defs"]["AgentRequest"]["properties"]["session_id"]["pattern"]
+
+
 def routes() -> list[dict[str, Any]]:
     return load("routes.json")["routes"]
 

@@ -45,14 +45,14 @@ STREAM_OPERATIONS = {"/v1/generate/stream": "generate", "/v1/chat/stream": "chat
 AGENT_PATH, AGENT_STREAM_PATH = "/v1/agent", "/v1/agent/stream"
 
 # --------------------------------------------------------------------------- helpers
-def methods_for(table: Mapping[str, tuple[str, ...]], path: str) -> tuple[str, ...] | None:
-    """The methods of ``path`` in the route table, templated paths (``/v1/conversations/{conversation_id}``)
-    included: the 405 answer's ``Allow``."""
+def route_for(table: Mapping[str, tuple[str, ...]], path: str) -> tuple[str, tuple[str, ...]] | None:
+    """The route table's path (``/v1/conversations/{conversation_id}`` for a templated one) and methods of
+    ``path``: the 405 answer's message and ``Allow``, which name the table's path, never the caller's."""
     if path in table:
-        return table[path]
+        return path, table[path]
     for template, methods in table.items():
         if "{" in template and re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)), path):
-            return methods
+            return template, methods
     return None
 
 
@@ -192,13 +192,15 @@ def create_app(service: Service, stream_settings: Any = None, agent: Any = None)
     @app.not_found
     def handle_not_found(_: NotFoundError) -> Response:
         event = app.current_event
-        allowed = methods_for(table, event.path)
-        if allowed:
-            message = f"{event.http_method} is not allowed on {event.path}; allowed: {', '.join(allowed)}"
+        # The caller chose the path (and the method, for all API Gateway checks): named only as the table's.
+        route = route_for(table, event.path)
+        if route:
+            template, allowed = route
+            message = f"this method is not allowed on {template}; allowed: {', '.join(allowed)}"
             exc: ApiError = MethodNotAllowed(message)
             headers = {"Allow": ", ".join(allowed)}
         else:
-            exc, headers = NotFound(f"no route for {event.path}; routes: {sorted(table)}"), {}
+            exc, headers = NotFound(f"no route for this path; routes: {sorted(table)}"), {}
         request_id = request_id_of(event.raw_event, app.lambda_context)
         logger.info("request failed", extra={"status": exc.status, "code": exc.code})
         return Response(status_code=exc.status, content_type=JSON, body=_dumps(error_body(exc, request_id)), headers=headers)

@@ -1,5 +1,10 @@
 """The Gateway's Lambda target: a tool call -> the API's ``Service.generate`` (a use case, see ``agent_tools``)
-or the grounded answers' retrieval and screening (a knowledge-base search, see ``knowledge_tool``)."""
+or the grounded answers' retrieval and screening (a knowledge-base search, see ``knowledge_tool``).
+
+Every call returns a JSON result, a failure included (``{"error": {"code", "message"}}``): an exception escaping
+the handler would be a Lambda function error, whose message and stack trace (which may quote the tool's
+arguments) Lambda logs and hands back to the Gateway and so to the agent's model. Unexpected failures are
+logged by type only, as the API's routes do."""
 
 from __future__ import annotations
 
@@ -41,6 +46,9 @@ class ToolTarget:
         except ApiError as exc:
             logger.info("tool call failed", extra={"tool": tool, "status": exc.status, "code": exc.code})
             return {"error": exc.body()}
+        except Exception as exc:  # noqa: BLE001 - a result, never a trace (module doc)
+            logger.error("tool call failed unexpectedly", extra={"tool": tool, "error_type": type(exc).__name__})
+            return _error("internal_error", "the tool failed; the failure is logged under this call's request id")
 
     def _use_case(self, tool: str, arguments: Mapping[str, Any], ctx: RequestContext) -> dict[str, Any]:
         unknown = sorted(set(arguments) - set(TOOL_FIELDS))

@@ -72,3 +72,20 @@ def test_an_operation_id_may_not_shadow_another_tool(monkeypatch):
     with pytest.raises(ConfigError) as error:
         _agents(_api_key())
     assert f"{PATH}.weather.schema" in str(error.value) and "already a tool name" in str(error.value)
+
+
+@pytest.mark.parametrize("document", [
+    {"openapi": "3.0.3", "paths": ["/forecast"]},
+    {"openapi": "3.0.3", "paths": {"/forecast": ["get"]}},
+    {"openapi": "3.0.3", "paths": {"/forecast": {"get": "get_forecast"}}},
+])
+def test_a_malformed_openapi_document_names_the_schema_key_not_a_traceback(monkeypatch, tmp_path, document):
+    import json
+
+    import cdk.config.agent_openapi as module
+
+    (tmp_path / "api.json").write_text(json.dumps(document), encoding="utf-8")
+    monkeypatch.setattr(module, "REPO_ROOT", tmp_path)
+    with pytest.raises(ConfigError) as error:
+        _agents({"weather": {**_api_key()["weather"], "schema": "api.json"}})
+    assert f"{PATH}.weather.schema" in str(error.value) and "object" in str(error.value), str(error.value)
