@@ -119,9 +119,18 @@ def test_the_runtime_converses_only_with_the_pinned_guardrail(agents):
 
 
 def test_the_runtime_deploys_the_agent_code_asset_with_its_settings(agents):
+    import sys
+
+    from tests.infra.synth import ROOT
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_lambda_assets
+
     runtime = only(agents, "AWS::BedrockAgentCore::Runtime")["Properties"]
     code = runtime["AgentRuntimeArtifact"]["CodeConfiguration"]
-    assert code["EntryPoint"] == ["agent_main.py"] and code["Runtime"] == "PYTHON_3_13"
+    assert code["EntryPoint"] == ["agent_main.py"]
+    # The vendored wheels are native arm64 builds for the asset builder's Python: the Runtime must run that Python.
+    assert code["Runtime"] == "PYTHON_" + build_lambda_assets.TARGET_PYTHON.replace(".", "_")
     settings = flat(runtime["EnvironmentVariables"]["AGENT_SETTINGS"])  # JSON around deploy-time tokens
     assert '"limits":{"max_cost_usd":0.05,"max_seconds":20.0,"max_steps":6,"max_tool_calls":8}' in settings
     assert '"model_id":"eu.anthropic.claude-haiku-4-5-20251001-v1:0"' in settings

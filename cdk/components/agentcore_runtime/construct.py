@@ -1,6 +1,7 @@
 """The agent on AgentCore Runtime, deployed from a code asset (aws-cdk-lib 2.275 ``aws_bedrockagentcore.Runtime``
-with ``AgentRuntimeArtifact.from_code_asset``: a zip of ``.build/lambdas/agent_runtime`` (sources + vendored pure-
-Python wheels, built by scripts/build_lambda_assets.py), Python 3.13, entry point ``agent_main.py``; no Docker).
+with ``AgentRuntimeArtifact.from_code_asset``: a zip of ``.build/lambdas/agent_runtime`` (sources + the Strands
+Agents SDK's closure of linux arm64 wheels, built by scripts/build_lambda_assets.py for its ``TARGET_PYTHON``),
+Python 3.14, entry point ``agent_main.py``; no Docker).
 
 IAM inbound authorization (the L2's default): only principals granted ``grant_invoke`` reach it. The settings
 reach the code as one environment variable (``agent_runtime.settings_contract``). Every model call carries the
@@ -80,7 +81,7 @@ class AgentRuntime(Construct):
             execution_role=self.role,
             description=description,
             agent_runtime_artifact=agentcore.AgentRuntimeArtifact.from_code_asset(
-                path=str(built_asset(ASSET)), runtime=agentcore.AgentCoreRuntime.PYTHON_3_13, entrypoint=ENTRYPOINT,
+                path=str(built_asset(ASSET)), runtime=agentcore.AgentCoreRuntime.PYTHON_3_14, entrypoint=ENTRYPOINT,
                 asset_hash=built_asset_hash(ASSET)),
             environment_variables=settings.to_environment(),
             lifecycle_configuration=agentcore.LifecycleConfiguration(

@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .citations import cited
-from .loop import AgentLoop, AgentStopped, ModelPort, Pricing, RunState, ToolPort
+from .loop import AgentLoop
 from .memory import SessionMemory, memory_context
 from .metrics import emit_run
 from .policy import allowed_tools
+from .run_state import AgentStopped, Pricing, RunState, ToolPort
 from .settings_contract import AgentSettings
 
 SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -29,7 +30,7 @@ MAX_MESSAGE_CHARS = 20_000
 
 
 class AgentApp:
-    def __init__(self, settings: AgentSettings, *, model: ModelPort, tools: ToolPort, memory: SessionMemory,
+    def __init__(self, settings: AgentSettings, *, model: Any, tools: ToolPort, memory: SessionMemory,
                  clock: Callable[[], float] = time.monotonic, write: Callable[[str], None] = print) -> None:
         self.settings, self.memory, self.clock, self.write = settings, memory, clock, write
         self.loop = AgentLoop(model, tools, limits=settings.limits, clock=clock,
@@ -94,17 +95,17 @@ def _error(code: str, message: str, *, limit: str | None = None) -> dict[str, An
 
 
 def build_app(environ: Mapping[str, str]) -> AgentApp:
-    """The real adapters: Bedrock Converse, the Gateway over MCP, AgentCore Memory (clients built once)."""
+    """The real adapters: the SDK's Bedrock model, the Gateway over MCP, AgentCore Memory (clients built once)."""
     import boto3
 
-    from .bedrock_model import BedrockConverseModel
+    from .bedrock_model import guarded_bedrock_model
     from .gateway_client import GatewayTools
 
     settings = AgentSettings.from_environment(environ)
     session = boto3.session.Session()
-    model = BedrockConverseModel(session.client("bedrock-runtime"), model_id=settings.model_id,
-                                 guardrail_id=settings.guardrail_id, guardrail_version=settings.guardrail_version,
-                                 max_tokens=settings.max_output_tokens)
+    model = guarded_bedrock_model(session=session, model_id=settings.model_id, guardrail_id=settings.guardrail_id,
+                                  guardrail_version=settings.guardrail_version, max_tokens=settings.max_output_tokens,
+                                  read_timeout=settings.limits.max_seconds)
     tools = GatewayTools(settings.gateway_url, region=session.region_name, credentials=session.get_credentials())
     memory = SessionMemory(session.client("bedrock-agentcore"), settings.memory_id, max_turns=settings.history_turns,
                            recall=settings.recall)

@@ -1,36 +1,33 @@
-"""The model port over Bedrock Converse: every call carries the environment's guardrail.
+"""The agent's model: the Strands Agents SDK's Bedrock provider, every call carrying the environment's guardrail.
 
-IAM enforces it too: the Runtime's role is granted through ``BedrockModelAccess.grant_invoke``, which
-allows InvokeModel/Converse only with ``bedrock:GuardrailIdentifier`` equal to the pinned guardrail
-version and denies every other call (cdk/components/bedrock_model_access).
+IAM enforces the guardrail too: the Runtime's role is granted through ``BedrockModelAccess.grant_invoke``, which
+allows InvokeModel (Converse) only with ``bedrock:GuardrailIdentifier`` equal to the pinned guardrail version and
+denies every other call (cdk/components/bedrock_model_access). ``streaming=False`` keeps the calls on Converse
+(bedrock:InvokeModel; ConverseStream would need bedrock:InvokeModelWithResponseStream): the answer is screened by
+the orchestrator before anyone sees it, so streaming the model's tokens here would buy nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .loop import ToolSpec
 
+def guarded_bedrock_model(*, session: Any, model_id: str, guardrail_id: str, guardrail_version: str,
+                          max_tokens: int, read_timeout: float) -> Any:
+    """A ``strands.models.BedrockModel`` over ``session`` (its region and credentials) with the guardrail pinned;
+    ``read_timeout`` bounds one model call (the run's time limit)."""
+    from botocore.config import Config
+    from strands.models import BedrockModel
 
-class BedrockConverseModel:
-    def __init__(self, client: Any, *, model_id: str, guardrail_id: str, guardrail_version: str, max_tokens: int) -> None:
-        self.client = client
-        self.model_id = model_id
-        self.max_tokens = max_tokens
-        self.guardrail = {"guardrailIdentifier": guardrail_id, "guardrailVersion": guardrail_version, "trace": "disabled"}
-
-    def converse(self, *, system: Sequence[str], messages: list[dict[str, Any]],
-                 tools: Sequence[ToolSpec]) -> Mapping[str, Any]:
-        request: dict[str, Any] = {
-            "modelId": self.model_id,
-            "system": [{"text": block} for block in system],
-            "messages": messages,
-            "inferenceConfig": {"maxTokens": self.max_tokens},
-            "guardrailConfig": self.guardrail,
-        }
-        if tools:
-            request["toolConfig"] = {"tools": [{"toolSpec": {
-                "name": spec.name, "description": spec.description, "inputSchema": {"json": dict(spec.input_schema)},
-            }} for spec in tools]}
-        return self.client.converse(**request)
+    return BedrockModel(
+        boto_session=session,
+        boto_client_config=Config(connect_timeout=3, read_timeout=read_timeout,
+                                  retries={"mode": "standard", "total_max_attempts": 2}),
+        model_id=model_id,
+        max_tokens=max_tokens,
+        guardrail_id=guardrail_id,
+        guardrail_version=guardrail_version,
+        guardrail_trace="disabled",
+        streaming=False,
+        include_tool_result_status=True,  # the model is told which tool calls failed
+    )

@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .loop import ToolOutcome, ToolSpec
+from .run_state import ToolOutcome, ToolSpec
 
 PROTOCOL_VERSION = "2025-03-26"
 SIGNING_SERVICE = "bedrock-agentcore"

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from . import settings_contract as contract
-from .loop import RunState
+from .run_state import RunState
 
 
 def emit_run(namespace: str, environment: str, state: RunState, *, latency_ms: float, limit: str | None,

@@ -4,7 +4,6 @@ the tools; the agent's Bedrock and Memory clients are real botocore clients answ
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,18 +24,17 @@ def memory_service() -> FakeMemoryService:
     return FakeMemoryService()
 
 
-@pytest.fixture(scope="session")
-def _agentcore_client() -> Any:
+def _fake_env_session() -> Any:
+    """A boto3 session with the fakes' region and credentials (never the machine's)."""
     import boto3
 
-    saved = dict(os.environ)
-    os.environ.update({k: v for k, v in fakes.ENV.items() if k.startswith("AWS_")})
-    try:
-        client = boto3.session.Session().client("bedrock-agentcore")
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return client
+    return boto3.session.Session(region_name=fakes.ENV["AWS_DEFAULT_REGION"], aws_access_key_id="testing",
+                                 aws_secret_access_key="testing", aws_session_token="testing")
+
+
+@pytest.fixture(scope="session")
+def _agentcore_client() -> Any:
+    return _fake_env_session().client("bedrock-agentcore")
 
 
 @pytest.fixture
@@ -54,7 +52,7 @@ def build_agent(runtime_for: Callable[..., Any], aws: fakes.FakeAws, _session_cl
                 agentcore_client: Any) -> Callable[..., Any]:
     """``build_agent(script, tools=..., limits=..., rules=..., clock=...)`` -> (app, gateway, model)."""
     from agent_runtime.app import AgentApp
-    from agent_runtime.bedrock_model import BedrockConverseModel
+    from agent_runtime.bedrock_model import guarded_bedrock_model
     from agent_runtime.memory import SessionMemory
     from agent_runtime.settings_contract import PREFERENCE_NAMESPACE, SUMMARY_NAMESPACE, AgentSettings, Limits, Recall, ToolRule
     from orchestrator.tool_target import ToolTarget
@@ -77,9 +75,11 @@ def build_agent(runtime_for: Callable[..., Any], aws: fakes.FakeAws, _session_cl
             recall=recall if recall is not None else Recall(SUMMARY_NAMESPACE, PREFERENCE_NAMESPACE, 3),
         )
         gateway = InProcessGateway(ToolTarget(runtime.service, frozenset((*tools, *search_tools))))
-        converse = BedrockConverseModel(_session_clients.client("bedrock-runtime"), model_id=settings.model_id,
-                                        guardrail_id=settings.guardrail_id, guardrail_version=settings.guardrail_version,
-                                        max_tokens=settings.max_output_tokens)
+        converse = guarded_bedrock_model(session=_fake_env_session(), model_id=settings.model_id,
+                                         guardrail_id=settings.guardrail_id,
+                                         guardrail_version=settings.guardrail_version,
+                                         max_tokens=settings.max_output_tokens, read_timeout=settings.limits.max_seconds)
+        aws.attach(converse.client)  # the SDK's own bedrock-runtime client, answered by this test's FakeAws
         memory = SessionMemory(agentcore_client, MEMORY_ID, max_turns=settings.history_turns, recall=settings.recall)
         lines: list[str] = []
         kwargs: dict[str, Any] = {"clock": clock} if clock else {}

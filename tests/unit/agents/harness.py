@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from agent_runtime.gateway_client import outcome_of
-from agent_runtime.loop import SYSTEM_PROMPT, ToolOutcome, ToolSpec
+from agent_runtime.loop import SYSTEM_PROMPT
+from agent_runtime.run_state import ToolOutcome, ToolSpec
 from orchestrator.agent_tools import TOOL_NAME_KEY, search_tool_definitions, tool_definitions
 from orchestrator.tool_target import ToolTarget
 

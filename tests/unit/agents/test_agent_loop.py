@@ -4,6 +4,7 @@ through the Gateway target's code (and so through the API's validation and safet
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from agent_runtime.settings_contract import Limits, ToolRule
@@ -180,3 +181,38 @@ def test_metrics_per_run_and_per_tool(build_agent) -> None:
     assert run["AgentTokens"] > 0 and run["AgentEstimatedCost"] > 0 and run["AgentLatency"] >= 0
     per_tool = {d["Tool"]: (d["AgentToolCalls"], d["AgentToolFailures"]) for d in documents[1:]}
     assert per_tool == {"generate_code": (1, 1), "summarize": (1, 0)}
+
+
+def test_a_throttled_model_ends_the_run_as_a_model_error_without_the_sdks_retries(build_agent, aws) -> None:
+    app, gateway, _ = build_agent([])
+    attempts: list[dict] = []
+
+    def throttled(request, payload):
+        attempts.append(payload)
+        return fakes.aws_error(request, 400, "ThrottlingException", "Too many requests")
+
+    aws.on("bedrock-runtime", "Converse", throttled)
+    body = app.handle({"message": "Summarize this.", "caller": ALICE})
+    assert body["error"]["code"] == "model_error" and "ModelThrottledException" in body["error"]["message"]
+    assert "Too many requests" not in json.dumps(body)  # the AWS message is not relayed
+    # botocore's standard mode tries twice; the SDK's own retry (6 attempts, 4 s apart by default) is off.
+    assert len(attempts) == 2 and gateway.calls == []
+
+
+def test_a_guardrail_intervention_ends_the_run_as_blocked(build_agent) -> None:
+    blocked = {"output": {"message": {"role": "assistant", "content": [{"text": "Sorry, I cannot help."}]}},
+               "stopReason": "guardrail_intervened", "usage": {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15},
+               "metrics": {"latencyMs": 1}}
+    app, gateway, _ = build_agent([blocked])
+    body = app.handle({"message": "Something the guardrail denies.", "caller": ALICE})
+    assert body["error"]["code"] == "blocked_by_guardrail" and "output" not in body
+    assert body["steps"] == 1 and gateway.calls == []
+
+
+def test_the_sdk_never_logs_the_prompt_or_tool_results_even_at_debug(build_agent, caplog) -> None:
+    secret = "Patient Jane Roe, card 4111 1111 1111 1111"
+    app, _, _ = build_agent([tool_use("usecases___summarize", {"input": secret}), final("Summarized.")])
+    caplog.set_level(logging.DEBUG)
+    body = app.handle({"message": f"Summarize: {secret}", "caller": ALICE})
+    assert body["output"] == "Summarized."
+    assert secret not in caplog.text and "4111" not in caplog.text
