@@ -121,9 +121,10 @@ def test_the_gateway_target_refuses_a_tool_not_enabled_there(build_agent) -> Non
     ],
 )
 def test_limits_end_the_run_with_a_clear_error(build_agent, limits, script, limit) -> None:
-    app, gateway, _ = build_agent(script, limits=limits)
+    app, gateway, model = build_agent(script, limits=limits)
     body = app.handle({"message": "Work on it.", "caller": ALICE})
     assert body["error"]["code"] == "limit_exceeded" and body["error"]["limit"] == limit
+    assert body["steps"] == len(model.requests)  # the model calls made, not the one the stop cancelled
     assert "output" not in body
     assert "tool_calls" in body and "usage" in body
     if limit == "steps":
