@@ -197,6 +197,13 @@ def _arn_path(path: str) -> str:
     return "/".join(UUID_MASK if part.startswith("{") else part for part in path.split("/"))
 
 
+def test_browsers_revalidate_the_apps_files_so_a_deploy_never_mixes_old_and_new(staging):
+    # The build's names carry no content hash (index.html loads /app.js): without Cache-Control a browser keeps a
+    # heuristically fresh old app.js beside a new config.json. "no-cache" = store, but revalidate (ETag) each use.
+    deployment = only(staging, "Custom::CDKBucketDeployment")["Properties"]
+    assert deployment["SystemMetadata"] == {"cache-control": "no-cache"}
+
+
 def test_config_json_is_deployed_with_the_app_and_names_what_the_page_needs(synthesized, staging):
     deployment = only(staging, "Custom::CDKBucketDeployment")["Properties"]
     assert deployment["Prune"] is True and deployment["DistributionPaths"] == ["/*"]

@@ -178,13 +178,17 @@ class PlaygroundSite(Construct):
 
     def deploy_app(self, app_dir: str, *, runtime_config: Mapping[str, Any]) -> s3_deployment.BucketDeployment:
         """Upload the built app in ``app_dir`` and ``/config.json`` (``runtime_config``; tokens resolve at deploy
-        time), remove what the build no longer has, and invalidate CloudFront's copies."""
+        time) with ``Cache-Control: no-cache``, remove what the build no longer has, and invalidate CloudFront's
+        copies."""
         deployment = s3_deployment.BucketDeployment(
             self, "App",
             # Dotfiles (the build's .built stamp) are build bookkeeping, not the site's.
             sources=[s3_deployment.Source.asset(app_dir, exclude=[".*"]),
                      s3_deployment.Source.json_data(RUNTIME_CONFIG_PATH, dict(runtime_config))],
             destination_bucket=self.bucket,
+            # The files keep their names from build to build (/app.js, no content hash): browsers must revalidate
+            # them (ETag, 304) on each use, or a deploy could run an old app.js against a new config.json.
+            cache_control=[s3_deployment.CacheControl.no_cache()],
             distribution=self.distribution,
             distribution_paths=["/*"],
             memory_limit=256,
