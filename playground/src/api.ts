@@ -15,9 +15,9 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** 401/403: the caller must (re-)sign in. */
+  /** 401/403, or sign-in failed before the request: the caller must (re-)sign in. */
   get needsSignIn(): boolean {
-    return this.status === 401 || this.status === 403;
+    return this.status === 401 || this.status === 403 || this.code === "sign_in_failed";
   }
 }
 
@@ -42,6 +42,10 @@ function retryAfterSeconds(response: Response): number | null {
   if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds));
   const date = Date.parse(header);
   return Number.isNaN(date) ? null : Math.max(0, Math.round((date - Date.now()) / 1000));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function errorOf(response: Response): Promise<ApiError> {
@@ -72,18 +76,34 @@ export class Api {
   private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const url = new URL(this.base + path, location.origin);
     const text = body === undefined ? undefined : JSON.stringify(body);
+    const response = await this.attempt(method, url, text, signal);
+    if (response.ok) return response;
+    const error = await errorOf(response);
+    // A signed request refused for the browser's clock (SigV4 allows 5 minutes): once more, on the API's clock.
+    if (error.status === 403 && this.auth.adoptServerClock?.(error.message)) {
+      const again = await this.attempt(method, url, text, signal);
+      if (again.ok) return again;
+      throw await errorOf(again);
+    }
+    throw error;
+  }
+
+  private async attempt(method: string, url: URL, text: string | undefined, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { Accept: "application/json, text/event-stream" };
     if (text !== undefined) headers["Content-Type"] = "application/json";
-    let response: Response;
     try {
       Object.assign(headers, await this.auth.headers(method, url, text));
+    } catch (error) {
+      // Sign-in itself failed (a refused code exchange, a state mismatch, no credentials): no request was sent.
+      throw new ApiError(0, "sign_in_failed", messageOf(error), null);
+    }
+    let response: Response;
+    try {
       response = await fetch(url, { method, headers, body: text, signal, credentials: "same-origin" });
     } catch (error) {
       if (error instanceof DOMException && error.name === "AbortError") throw error;
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new ApiError(0, "network_error", `The API could not be reached (${detail}).`, null);
+      throw new ApiError(0, "network_error", `The API could not be reached (${messageOf(error)}).`, null);
     }
-    if (!response.ok) throw await errorOf(response);
     return response;
   }
 
@@ -99,17 +119,24 @@ export class Api {
     await this.send("DELETE", path);
   }
 
-  /** A streamed route: each SSE event's JSON handed to onEvent as it arrives; an 'error' event throws. */
+  /** A streamed route: each SSE event's JSON handed to onEvent as it arrives. An 'error' event throws, and so does
+   * a stream that ends without its 'done' (every stream ends with exactly one of the two: a cut connection or a
+   * timed-out origin would otherwise look like a complete answer). */
   async stream(path: string, body: unknown, onEvent: (event: StreamEvent) => void, signal?: AbortSignal): Promise<void> {
     const response = await this.send("POST", path, body, signal);
     if (!response.body) throw new ApiError(response.status, "empty_stream", "The stream had no body.", null);
+    let requestId: string | null = response.headers.get("x-amzn-RequestId");
     for await (const message of readSse(response.body)) {
       const event = JSON.parse(message.data) as StreamEvent;
+      if (event.type === "start") requestId = event.request_id;
       if (event.type === "error") {
-        throw new ApiError(response.status, event.error.code, event.error.message, event.request_id, null,
-          event.error.field ?? null);
+        // Status 0: the HTTP status (200) was sent before the failure; the event carries the code, not a status.
+        throw new ApiError(0, event.error.code, event.error.message, event.request_id, null, event.error.field ?? null);
       }
       onEvent(event);
+      if (event.type === "done") return;
     }
+    throw new ApiError(0, "stream_incomplete", "The answer stopped before its end (the connection was cut); what " +
+      "arrived is incomplete.", requestId);
   }
 }

@@ -36,6 +36,7 @@ export async function loadConfig(): Promise<PlaygroundConfig> {
     local: data.local === true,
     auth: data.auth as AuthConfig,
     // Same origin only: the API is proxied under /v1 (no third-party origin, CSP connect-src 'self').
-    api_base: typeof data.api_base === "string" && data.api_base.startsWith("/") ? data.api_base.replace(/\/$/, "") : "/v1",
+    // "//host" and "/\\host" are other origins to a URL parser, so a base is one "/" followed by a path character.
+    api_base: typeof data.api_base === "string" && /^\/[A-Za-z0-9_.~-]/.test(data.api_base) ? data.api_base.replace(/\/$/, "") : "/v1",
   };
 }

@@ -4,6 +4,11 @@ import { ApiError } from "./api";
 import type { Auth } from "./auth";
 import { h } from "./dom";
 
+/** "Error 429 (throttled): ", or without a status (network, sign-in, a stream's own error) "Error (code): ". */
+export function errorTitle(error: Pick<ApiError, "status" | "code">): string {
+  return error.status ? `Error ${error.status} (${error.code}): ` : `Error (${error.code}): `;
+}
+
 export function errorView(error: unknown, auth: Auth): HTMLElement {
   if (!(error instanceof ApiError)) {
     return h("div", { class: "error", role: "alert" }, h("p", {}, error instanceof Error ? error.message : String(error)));
@@ -18,7 +23,7 @@ export function errorView(error: unknown, auth: Auth): HTMLElement {
   return h(
     "div",
     { class: "error", role: "alert" },
-    h("p", { class: "error-message" }, error.status ? `Error ${error.status} (${error.code}): ` : "Error: ", error.message),
+    h("p", { class: "error-message" }, errorTitle(error), error.message),
     error.field ? h("p", {}, "Field: ", h("code", {}, error.field)) : null,
     wait,
     error.requestId ? h("p", { class: "request-id" }, "Request id: ", h("code", {}, error.requestId)) : null,

@@ -78,20 +78,35 @@ export function hostedUiSession(config: AuthConfig): HostedUiSession {
     return tokens;
   }
 
-  /** Back from the hosted UI with ?code=&state=: exchange the code, then drop it from the address bar. */
+  /** Back from the hosted UI with ?code=&state= (or ?error=&error_description= when sign-in was refused or
+   * cancelled, RFC 6749 section 4.1.2.1): exchange the code, and drop either from the address bar. */
   async function completeRedirect(): Promise<void> {
     const query = new URLSearchParams(location.search);
     const code = query.get("code");
+    const refused = query.get("error");
     const pending = sessionStorage.getItem(PENDING);
-    if (!code || !pending) return;
+    if ((!code && !refused) || !pending) return;
     sessionStorage.removeItem(PENDING);
     history.replaceState(null, "", location.pathname + location.hash);
     const { state, verifier } = JSON.parse(pending) as { state: string; verifier: string };
     if (query.get("state") !== state) throw new Error("sign-in failed: the state does not match");
+    if (refused || !code) throw new Error(`sign-in failed: ${query.get("error_description") || refused}`);
     await exchange({ grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: verifier });
   }
 
   const ready = completeRedirect();
+  /** The renewal under way: requests made together (the page loads three catalogs at once) share one. */
+  let renewing: Promise<Tokens | null> | null = null;
+
+  function renew(refreshToken: string | undefined): Promise<Tokens | null> {
+    if (!refreshToken) return Promise.resolve(null);
+    renewing ??= exchange({ grant_type: "refresh_token", refresh_token: refreshToken })
+      .catch(() => null)
+      .finally(() => {
+        renewing = null;
+      });
+    return renewing;
+  }
 
   return {
     user: () => {
@@ -104,9 +119,7 @@ export function hostedUiSession(config: AuthConfig): HostedUiSession {
       await ready;
       let tokens = load();
       if (tokens && tokens.expires_at - EXPIRY_MARGIN_MS < Date.now()) {
-        tokens = tokens.refresh_token
-          ? await exchange({ grant_type: "refresh_token", refresh_token: tokens.refresh_token }).catch(() => null)
-          : null;
+        tokens = await renew(tokens.refresh_token);
         if (!tokens) sessionStorage.removeItem(TOKENS);
       }
       return tokens?.id_token ?? null;
@@ -128,6 +141,7 @@ export function hostedUiSession(config: AuthConfig): HostedUiSession {
     },
     signOut() {
       sessionStorage.removeItem(TOKENS);
+      sessionStorage.removeItem(PENDING);
       const query = new URLSearchParams({ client_id: clientId, logout_uri: redirectUri });
       location.assign(`${base}/logout?${query}`);
     },

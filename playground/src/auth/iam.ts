@@ -5,7 +5,7 @@
 // and stage path API Gateway receives from CloudFront (config auth.api_signing), not the page's own URL.
 import type { AuthConfig } from "../config";
 import { hostedUiSession } from "./cognito";
-import { type Credentials, sign } from "./sigv4";
+import { type Credentials, serverTimeOfClockRefusal, sign } from "./sigv4";
 import type { Auth } from "./types";
 
 const CREDENTIALS = "playground.credentials";
@@ -32,10 +32,29 @@ export function iamAuth(config: AuthConfig): Auth {
   const signing = config.api_signing;
   const provider = `cognito-idp.${region}.amazonaws.com/${config.user_pool_id ?? ""}`;
 
-  async function credentials(idToken: string): Promise<Credentials> {
+  /** How far the browser's clock is behind the API's (ms), learned from a refusal; signatures and expiry use both. */
+  let clockOffsetMs = 0;
+  const now = () => Date.now() + clockOffsetMs;
+
+  /** The credentials being fetched: requests made together (the page loads three catalogs at once) share them. */
+  let fetching: { idToken: string; credentials: Promise<Credentials> } | null = null;
+
+  function credentials(idToken: string): Promise<Credentials> {
     const raw = sessionStorage.getItem(CREDENTIALS);
     const cached = raw ? (JSON.parse(raw) as StoredCredentials) : null;
-    if (cached && cached.idToken === idToken && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return cached;
+    if (cached && cached.idToken === idToken && cached.expiresAt - EXPIRY_MARGIN_MS > now()) {
+      return Promise.resolve(cached);
+    }
+    if (fetching?.idToken !== idToken) {
+      const pending = issue(idToken).finally(() => {
+        if (fetching?.credentials === pending) fetching = null;
+      });
+      fetching = { idToken, credentials: pending };
+    }
+    return fetching.credentials;
+  }
+
+  async function issue(idToken: string): Promise<Credentials> {
     const logins = { [provider]: idToken };
     const { IdentityId } = await identityCall<{ IdentityId: string }>(region, "GetId", {
       IdentityPoolId: config.identity_pool_id,
@@ -71,7 +90,14 @@ export function iamAuth(config: AuthConfig): Auth {
         region,
         service: signing.service,
         credentials: await credentials(idToken),
+        now: new Date(now()),
       });
+    },
+    adoptServerClock(message) {
+      const serverTime = serverTimeOfClockRefusal(message);
+      if (serverTime === null) return false;
+      clockOffsetMs = serverTime - Date.now();
+      return true;
     },
     signIn: session.signIn,
     signOut() {

@@ -75,3 +75,13 @@ export async function sign(input: SignInput): Promise<Record<string, string>> {
   if (input.credentials.sessionToken) result["X-Amz-Security-Token"] = input.credentials.sessionToken;
   return result;
 }
+
+/** The server's time (epoch ms) in a request refused for its clock: API Gateway answers 403 with "Signature expired:
+ * <x-amz-date> is now earlier than <limit> (<server time> - 5 min.)" or "Signature not yet current: ... (<server
+ * time> + 5 min.)". Null for any other refusal. */
+export function serverTimeOfClockRefusal(message: string): number | null {
+  const match = /^Signature (?:expired|not yet current):.*\((\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z [-+] 5 min\.\)/.exec(message);
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
