@@ -27,7 +27,14 @@ from constructs import Construct
 
 from cdk.components.api_user_pool import ApiIdentityPool, ApiUserPool, HostedUiProps, HostedUiSignIn
 from cdk.components.encrypted_log_group import LogsEncryptionKey, retention_days
-from cdk.components.playground_site import ApiOrigin, ApiSigning, PlaygroundSite, SignIn, runtime_config
+from cdk.components.playground_site import (
+    ApiOrigin,
+    ApiSigning,
+    IdentityExchange,
+    PlaygroundSite,
+    SignIn,
+    runtime_config,
+)
 from cdk.config import EnvironmentConfig
 
 #: The built app (``make setup`` builds it from ``playground/``).
@@ -92,17 +99,17 @@ class PlaygroundStack(Stack):
         self.client = self.sign_in.add_browser_client("PlaygroundClient", redirect_uri=redirect_uri)
 
         self.identity_pool: ApiIdentityPool | None = None
-        signing = None
+        signing = identity = None
         if iam_mode:
             self.identity_pool = ApiIdentityPool(self, "Identities", user_pool=user_pool, client=self.client)
             api.grant_invoke(self.identity_pool.authenticated_role)
             signing = ApiSigning(host=api_origin.domain_name, path_prefix=api_origin.origin_path)
+            identity = IdentityExchange(pool_id=self.identity_pool.identity_pool_id, endpoint=identity_endpoint,
+                                        provider=user_pool.user_pool_provider_name)
         sign_in = SignIn(
             mode=config.api.authorization, region=self.region, user_pool_id=user_pool.user_pool_id,
             user_pool_client_id=self.client.user_pool_client_id, hosted_ui_domain=self.sign_in.domain_name,
-            redirect_uri=redirect_uri,
-            identity_pool_id=self.identity_pool.identity_pool_id if self.identity_pool is not None else None,
-            api_signing=signing,
+            redirect_uri=redirect_uri, identity=identity, api_signing=signing,
         )
         self.site.deploy_app(str(app_dir), runtime_config=runtime_config(environment=config.name, sign_in=sign_in))
 

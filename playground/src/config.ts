@@ -9,6 +9,9 @@ export interface AuthConfig {
   hosted_ui_domain?: string;
   redirect_uri?: string;
   identity_pool_id?: string;
+  /** mode "iam": Cognito Identity's origin (also the CSP's connect-src entry) and the user pool's provider name. */
+  identity_endpoint?: string;
+  identity_provider?: string;
   user_pool_id?: string;
   region?: string;
   scopes?: string[];

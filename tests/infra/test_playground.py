@@ -224,5 +224,14 @@ def test_config_json_is_deployed_with_the_app_and_names_what_the_page_needs(synt
     assert auth["hosted_ui_domain"] == "${SignInDomain555ACBE4}.auth.eu-west-1.amazoncognito.com"
     assert auth["user_pool_client_id"] == "${SignInPlaygroundClientF9EC1FC0}"
     assert auth["identity_pool_id"].startswith("${Identities")
+    # Where the page trades the ID token for credentials: exactly the Cognito Identity origin the CSP lets it fetch,
+    # and the user pool's own provider name as the Logins key (both partition-aware, nothing guessed by the page).
+    headers = only(staging, "AWS::CloudFront::ResponseHeadersPolicy")["Properties"]["ResponseHeadersPolicyConfig"]
+    csp = flat(headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    [connect] = [part for part in csp.split("; ") if part.startswith("connect-src ")]
+    assert auth["identity_endpoint"] == "https://cognito-identity.eu-west-1.${AWS::URLSuffix}"
+    assert auth["identity_endpoint"] in connect.split(" ")
+    user_pool = next(iter(staging.resources_of_type("AWS::Cognito::UserPool")))
+    assert auth["identity_provider"] == f"${{{user_pool}.ProviderName}}"
     assert auth["api_signing"]["path_prefix"] == "/api" and auth["api_signing"]["service"] == "execute-api"
     assert auth["api_signing"]["host"].endswith(".execute-api.eu-west-1.${AWS::URLSuffix}")

@@ -91,6 +91,17 @@ class ApiSigning:
 
 
 @dataclass(frozen=True)
+class IdentityExchange:
+    """Mode "iam": where the page trades the user pool's ID token for AWS credentials (Cognito Identity GetId and
+    GetCredentialsForIdentity). Both addresses come from the stack, partition-aware: ``endpoint`` is also the
+    Content-Security-Policy's connect-src entry, ``provider`` the ``Logins`` key."""
+
+    pool_id: str
+    endpoint: str  # https://cognito-identity.<region>.<url suffix>
+    provider: str  # the user pool's provider name: cognito-idp.<region>.<url suffix>/<user pool id>
+
+
+@dataclass(frozen=True)
 class SignIn:
     """The hosted-UI sign-in the page performs: authorization code with PKCE at ``hosted_ui_domain``."""
 
@@ -101,14 +112,14 @@ class SignIn:
     hosted_ui_domain: str  # <prefix>.auth.<region>.amazoncognito.com (no scheme)
     redirect_uri: str
     scopes: tuple[str, ...] = ("openid", "email", "profile")
-    identity_pool_id: str | None = None  # mode "iam" only
+    identity: IdentityExchange | None = None  # mode "iam" only
     api_signing: ApiSigning | None = None  # mode "iam" only
 
     def __post_init__(self) -> None:
         if self.mode not in ("cognito", "iam"):
             raise ValueError(f"sign-in mode {self.mode!r} is not cognito or iam")
-        if (self.mode == "iam") != (self.identity_pool_id is not None and self.api_signing is not None):
-            raise ValueError("identity_pool_id and api_signing go with mode 'iam', and only with it")
+        if (self.mode == "iam") != (self.identity is not None and self.api_signing is not None):
+            raise ValueError("identity and api_signing go with mode 'iam', and only with it")
 
 
 def runtime_config(*, environment: str, sign_in: SignIn) -> dict[str, Any]:
@@ -123,7 +134,9 @@ def runtime_config(*, environment: str, sign_in: SignIn) -> dict[str, Any]:
         "scopes": list(sign_in.scopes),
     }
     if sign_in.mode == "iam":
-        auth["identity_pool_id"] = sign_in.identity_pool_id
+        identity = sign_in.identity
+        auth.update(identity_pool_id=identity.pool_id, identity_endpoint=identity.endpoint,
+                    identity_provider=identity.provider)
         signing = sign_in.api_signing
         auth["api_signing"] = {"service": signing.service, "host": signing.host, "path_prefix": signing.path_prefix}
     return {"environment": environment, "local": False, "auth": auth, "api_base": API_PATH_PREFIX}

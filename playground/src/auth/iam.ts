@@ -16,8 +16,8 @@ interface StoredCredentials extends Credentials {
   idToken: string;
 }
 
-async function identityCall<T>(region: string, target: string, body: unknown): Promise<T> {
-  const response = await fetch(`https://cognito-identity.${region}.amazonaws.com/`, {
+async function identityCall<T>(endpoint: string, target: string, body: unknown): Promise<T> {
+  const response = await fetch(`${endpoint.replace(/\/$/, "")}/`, {
     method: "POST",
     headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `AWSCognitoIdentityService.${target}` },
     body: JSON.stringify(body),
@@ -30,7 +30,9 @@ export function iamAuth(config: AuthConfig): Auth {
   const session = hostedUiSession(config);
   const region = config.region ?? "";
   const signing = config.api_signing;
-  const provider = `cognito-idp.${region}.amazonaws.com/${config.user_pool_id ?? ""}`;
+  // Both from config.json (the stack's partition-aware values): the page builds no AWS host name itself.
+  const endpoint = config.identity_endpoint ?? "";
+  const provider = config.identity_provider ?? "";
 
   /** How far the browser's clock is behind the API's (ms), learned from a refusal; signatures and expiry use both. */
   let clockOffsetMs = 0;
@@ -56,13 +58,13 @@ export function iamAuth(config: AuthConfig): Auth {
 
   async function issue(idToken: string): Promise<Credentials> {
     const logins = { [provider]: idToken };
-    const { IdentityId } = await identityCall<{ IdentityId: string }>(region, "GetId", {
+    const { IdentityId } = await identityCall<{ IdentityId: string }>(endpoint, "GetId", {
       IdentityPoolId: config.identity_pool_id,
       Logins: logins,
     });
     const { Credentials: issued } = await identityCall<{
       Credentials: { AccessKeyId: string; SecretKey: string; SessionToken: string; Expiration: number };
-    }>(region, "GetCredentialsForIdentity", { IdentityId, Logins: logins });
+    }>(endpoint, "GetCredentialsForIdentity", { IdentityId, Logins: logins });
     const stored: StoredCredentials = {
       accessKeyId: issued.AccessKeyId,
       secretAccessKey: issued.SecretKey,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdk.components.playground_site.props import ApiSigning, SignIn, content_security_policy, runtime_config
+from cdk.components.playground_site.props import ApiSigning, IdentityExchange, SignIn, content_security_policy, runtime_config
 from cdk.config import load_app_config
 from cdk.config.fields import ConfigError, Section
 from cdk.config.playground import parse_playground
@@ -89,9 +89,14 @@ def test_config_json_has_the_shared_contract_shape() -> None:
 
 def test_iam_mode_carries_the_identity_pool_and_what_to_sign_for() -> None:
     signing = ApiSigning(host="abc.execute-api.eu-west-1.amazonaws.com", path_prefix="/api")
-    auth = runtime_config(environment="staging", sign_in=_sign_in(mode="iam", identity_pool_id="eu-west-1:id",
+    # The endpoint and provider name come from the stack (partition-aware), never from the page's own guess.
+    identity = IdentityExchange(pool_id="eu-west-1:id", endpoint="https://cognito-identity.eu-west-1.amazonaws.com",
+                                provider="cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc")
+    auth = runtime_config(environment="staging", sign_in=_sign_in(mode="iam", identity=identity,
                                                                   api_signing=signing))["auth"]
     assert auth["identity_pool_id"] == "eu-west-1:id"
+    assert auth["identity_endpoint"] == "https://cognito-identity.eu-west-1.amazonaws.com"
+    assert auth["identity_provider"] == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
     assert auth["api_signing"] == {"service": "execute-api", "host": "abc.execute-api.eu-west-1.amazonaws.com",
                                    "path_prefix": "/api"}
     with pytest.raises(ValueError, match="mode 'iam'"):
