@@ -3,7 +3,8 @@
 * ``lambdas/orchestrator/orchestrator/schemas/validators.py`` (one validator per request body) and
   ``definitions.py`` (one function per shared definition, which the former call), compiled
   by fastjsonschema (pinned in requirements-dev.txt) at build time, so the Lambda neither ships nor
-  imports a schema compiler (cold start); the generated modules need only the standard library;
+  imports a schema compiler (cold start); the generated modules need only the standard library. A ``$ref``
+  with sibling keywords is inlined first (2020-12 applies both; fastjsonschema's draft 7 would drop the siblings);
 * ``docs/openapi.json``: the OpenAPI 3.1 document (also served at ``GET /v1/openapi.json``).
 
     .venv/bin/python scripts/generate_api_artifacts.py          # write them
@@ -59,7 +60,7 @@ def validator_sources() -> tuple[str, str]:
     # A field group's type and required keys are checked once, on the closed object that uses it.
     groups = {ref["$ref"].removeprefix("#/$defs/") for schema in definitions.values() for ref in schema.get("allOf", [])}
     definitions = {
-        key: {k: v for k, v in schema.items() if key not in groups or k not in ("type", "required")}
+        key: _siblings_applied({k: v for k, v in schema.items() if key not in groups or k not in ("type", "required")})
         for key, schema in definitions.items()
     }
     compiled: set[str] = set()
@@ -102,6 +103,20 @@ def validator_sources() -> tuple[str, str]:
         *shared.values(),
     ]
     return "\n".join(validators), "\n".join(shared_module)
+
+
+def _siblings_applied(node: object) -> object:
+    """``node`` with each ``$ref`` that has sibling keywords inlined (api_schema.inlined: the definition and
+    the siblings as one schema that checks both). The schema files are 2020-12, where a ``$ref``'s siblings
+    apply too; fastjsonschema compiles draft 7, where ``$ref`` overrides its siblings, so it would drop them
+    (e.g. a ``type`` beside ``$ref``: a looser check). A bare ``$ref`` stays a call of the definition's function."""
+    if isinstance(node, dict):
+        if "$ref" in node and len(node) > 1:
+            return api_schema.inlined(node)
+        return {key: _siblings_applied(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_siblings_applied(item) for item in node]
+    return node
 
 
 def _property_names(schema: object) -> set[str]:

@@ -37,7 +37,7 @@ UUID_MASK = "????????-????-????-????-????????????"
 _UUID_PATTERN = api_schema.conversation_id_pattern()
 for _route in api_schema.routes():
     for _parameter in _route.get("parameters", ()):
-        if _parameter["in"] == "path" and _parameter["schema"].get("pattern") != _UUID_PATTERN:
+        if _parameter["in"] == "path" and api_schema.inlined(_parameter["schema"]).get("pattern") != _UUID_PATTERN:
             raise ValueError(f"{_route['path']}: grant_invoke names path parameters as UUIDs; {_parameter['name']} is not one")
 
 #: Every route, from the runtime's route table (lambdas/orchestrator/orchestrator/schemas/routes.json).

@@ -41,9 +41,9 @@ def definitions() -> dict[str, dict[str, Any]]:
 
 
 def conversation_id_pattern() -> str:
-    """The one pattern of a conversation id: POST /v1/chat's field, which the conversation routes' path
-    parameters repeat in routes.json (OrchestrationApi refuses to synthesize if they differ)."""
-    return load("requests.json")["$defs"]["ChatRequest"]["properties"]["conversation_id"]["pattern"]
+    """The one pattern of a conversation id (``$defs/ConversationId``): POST /v1/chat's field and the
+    conversation routes' path parameters refer to it."""
+    return definitions()["ConversationId"]["pattern"]
 
 
 def session_id_pattern() -> str:
@@ -63,6 +63,14 @@ def bundled(name: str) -> dict[str, Any]:
     """The named schema with every ``$ref`` inlined: self-contained, for validators and API Gateway
     (whose models cannot point into ``$defs``)."""
     defs = definitions()
+    if name not in defs:
+        raise KeyError(f"no schema named {name!r}; schemas: {sorted(defs)}")
+    return inlined(defs[name], name)
+
+
+def inlined(schema: Any, name: str = "schema") -> Any:
+    """``schema`` (a part of the schema files, e.g. a route's parameter schema) with every ``$ref`` inlined."""
+    defs = definitions()
 
     def inline(node: Any) -> Any:
         if isinstance(node, dict):
@@ -71,16 +79,27 @@ def bundled(name: str) -> dict[str, Any]:
                 target = ref.removeprefix("#/$defs/")
                 if target == ref or target not in defs:
                     raise ValueError(f"{name}: unsupported $ref {ref!r} (only #/$defs/<name>)")
-                merged = {**inline(defs[target]), **{k: inline(v) for k, v in node.items() if k != "$ref"}}
-                return merged
+                return ref_with_siblings(inline(defs[target]), {k: inline(v) for k, v in node.items() if k != "$ref"})
             return {key: inline(value) for key, value in node.items()}
         if isinstance(node, list):
             return [inline(item) for item in node]
         return node
 
-    if name not in defs:
-        raise KeyError(f"no schema named {name!r}; schemas: {sorted(defs)}")
-    return copy.deepcopy(inline(defs[name]))
+    return copy.deepcopy(inline(schema))
+
+
+#: Keywords that describe and never reject: where a ``$ref`` and its target both have one, the use site's wins.
+ANNOTATIONS = frozenset({"title", "description", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"})
+
+
+def ref_with_siblings(target: dict[str, Any], siblings: dict[str, Any]) -> dict[str, Any]:
+    """A ``$ref``'s target and the ``$ref``'s sibling keywords as one schema that checks both (2020-12:
+    siblings of ``$ref`` apply too; drafts up to 7, fastjsonschema's, would ignore them). Keywords set on one
+    side only are merged; a check set on both sides with different values keeps both, under ``allOf``."""
+    clashes = {key for key in target.keys() & siblings.keys() if key not in ANNOTATIONS and target[key] != siblings[key]}
+    if clashes:
+        return {"allOf": [target, siblings]}
+    return {**target, **siblings}
 
 
 _FIELD_GROUP_KEYS = frozenset({"type", "description", "properties", "required"})
@@ -180,7 +199,7 @@ def openapi_document() -> dict[str, Any]:
             "responses": responses,
         }
         if route.get("parameters"):  # path and query parameters, as OpenAPI parameter objects
-            operation["parameters"] = route["parameters"]
+            operation["parameters"] = _component_refs(route["parameters"])
         if route.get("request"):
             operation["requestBody"] = {
                 "required": True,
