@@ -48,6 +48,14 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function parseEvent(data: string, requestId: string | null): StreamEvent {
+  try {
+    return JSON.parse(data) as StreamEvent;
+  } catch {
+    throw new ApiError(0, "bad_stream_event", "The stream sent an event that is not JSON.", requestId);
+  }
+}
+
 async function errorOf(response: Response): Promise<ApiError> {
   let body: ErrorBody = {};
   try {
@@ -127,7 +135,7 @@ export class Api {
     if (!response.body) throw new ApiError(response.status, "empty_stream", "The stream had no body.", null);
     let requestId: string | null = response.headers.get("x-amzn-RequestId");
     for await (const message of readSse(response.body)) {
-      const event = JSON.parse(message.data) as StreamEvent;
+      const event = parseEvent(message.data, requestId);
       if (event.type === "start") requestId = event.request_id;
       if (event.type === "error") {
         // Status 0: the HTTP status (200) was sent before the failure; the event carries the code, not a status.
@@ -135,6 +143,8 @@ export class Api {
       }
       onEvent(event);
       if (event.type === "done") return;
+      // Stopped: events that arrived in the same chunk as the one just shown are not shown after the Stop.
+      signal?.throwIfAborted();
     }
     throw new ApiError(0, "stream_incomplete", "The answer stopped before its end (the connection was cut); what " +
       "arrived is incomplete.", requestId);

@@ -24,6 +24,20 @@ export async function run(
   }
 }
 
+/** A form's submit handler: no page load; ``action`` through run(), then ``after`` (the button enabled again). */
+export function submitRuns(
+  button: HTMLButtonElement,
+  slot: HTMLElement,
+  auth: Auth,
+  action: () => Promise<void>,
+  after?: () => void,
+): (event: SubmitEvent) => void {
+  return (event) => {
+    event.preventDefault();
+    void run(button, slot, auth, action).then(after);
+  };
+}
+
 export function formatCost(usd: number | undefined): string {
   if (usd === undefined || usd === null) return "n/a";
   return usd === 0 ? "$0" : `$${usd < 0.01 ? usd.toPrecision(2) : usd.toFixed(4)}`;

@@ -88,7 +88,7 @@ def test_the_response_headers_are_a_strict_csp_hsts_nosniff_no_referrer_and_no_f
     csp = dict(part.split(" ", 1) for part in flat(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]).split("; "))
     hosted_ui = "https://${SignInDomain555ACBE4}.auth.eu-west-1.amazoncognito.com"
     assert csp == {
-        "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self' data: blob:",
+        "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self'",
         # IAM mode: the page also asks Cognito Identity for credentials.
         "connect-src": f"'self' {hosted_ui} https://cognito-identity.eu-west-1.${{AWS::URLSuffix}}",
         "frame-ancestors": "'none'", "base-uri": "'none'", "form-action": f"'self' {hosted_ui}",

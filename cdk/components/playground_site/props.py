@@ -57,7 +57,7 @@ def content_security_policy(*, connect_origins: Sequence[str] = (), form_origins
         ("default-src", ("'self'",)),
         ("script-src", ("'self'",)),
         ("style-src", ("'self'",)),
-        ("img-src", ("'self'", "data:", "blob:")),
+        ("img-src", ("'self'",)),  # the page shows no data: or blob: image (an uploaded one is only sent)
         ("connect-src", ("'self'", *connect_origins)),
         ("frame-ancestors", ("'none'",)),
         ("base-uri", ("'none'",)),

@@ -4,7 +4,7 @@ import type { StreamEvent } from "../api";
 import type { Context } from "../context";
 import { field, h, replaceChildren } from "../dom";
 import { errorView } from "../errors";
-import { modelSelect, run } from "../view";
+import { modelSelect, submitRuns } from "../view";
 
 interface ConversationSummary {
   conversation_id: string;
@@ -67,11 +67,14 @@ export function chatScreen(ctx: Context): HTMLElement {
       if (!nextToken) replaceChildren(list);
       list.querySelector("li.more")?.remove();
       if (!nextToken && page.conversations.length === 0) list.append(h("li", { class: "hint" }, "No conversations yet."));
-      list.append(...page.conversations.map(entry));
+      const entries = page.conversations.map(entry);
+      list.append(...entries);
       if (page.next_token) {
         const token = page.next_token;
         list.append(h("li", { class: "more" }, h("button", { type: "button", onclick: () => void refresh(token) }, "More conversations")));
       }
+      // "More conversations" removed the button that had focus: continue at the first conversation it brought.
+      if (nextToken) (entries[0]?.querySelector("button") ?? list.querySelector<HTMLButtonElement>("li.more button"))?.focus();
     } catch (error) {
       replaceChildren(listErrors, errorView(error, auth));
     }
@@ -118,27 +121,24 @@ export function chatScreen(ctx: Context): HTMLElement {
     "form",
     {
       "aria-label": "New chat turn",
-      onsubmit: (event: SubmitEvent) => {
-        event.preventDefault();
+      onsubmit: submitRuns(sendButton, errors, auth, async () => {
         const text = message.value;
-        void run(sendButton, errors, auth, async () => {
-          turn("user", text);
-          const reply = turn("assistant", "");
-          const body: Record<string, unknown> = { message: text, model: model.value };
-          if (conversationId) body.conversation_id = conversationId;
-          try {
-            await api.stream("/chat/stream", body, (event: StreamEvent) => {
-              if (event.type === "start" && event.conversation_id) start(event.conversation_id, `Conversation ${event.conversation_id}.`);
-              else if (event.type === "delta") reply.append(document.createTextNode(event.text));
-            });
-          } catch (error) {
-            if (!reply.textContent) reply.closest("li")?.remove();
-            throw error;
-          }
-          message.value = "";
-          await refresh();
-        });
-      },
+        turn("user", text);
+        const reply = turn("assistant", "");
+        const body: Record<string, unknown> = { message: text, model: model.value };
+        if (conversationId) body.conversation_id = conversationId;
+        try {
+          await api.stream("/chat/stream", body, (event: StreamEvent) => {
+            if (event.type === "start" && event.conversation_id) start(event.conversation_id, `Conversation ${event.conversation_id}.`);
+            else if (event.type === "delta") reply.append(document.createTextNode(event.text));
+          });
+        } catch (error) {
+          if (!reply.textContent) reply.closest("li")?.remove();
+          throw error;
+        }
+        message.value = "";
+        await refresh();
+      }),
     },
     modelField,
     field("Message", message),

@@ -3,7 +3,7 @@
 import type { Context } from "../context";
 import { h, replaceChildren } from "../dom";
 import type { Citation, ErrorDetail, Usage } from "../types";
-import { citationList, figures, formatCost, run } from "../view";
+import { citationList, figures, formatCost, submitRuns } from "../view";
 import { ParametersFieldset } from "./parameters";
 import { PromptForm } from "./prompt-form";
 
@@ -63,20 +63,17 @@ export function compareScreen(ctx: Context): HTMLElement {
     "form",
     {
       "aria-label": "Compare prompt",
-      onsubmit: (event: SubmitEvent) => {
-        event.preventDefault();
-        void run(compareButton, errors, auth, async () => {
-          replaceChildren(results);
-          const body = { ...(await form.body()), models: selected(), parameters: parameters.value() };
-          const response = await api.post<{ results: CompareResult[]; request_id: string }>("/compare", body);
-          replaceChildren(
-            results,
-            h("p", { class: "hint" }, "Request id: ", h("code", {}, response.request_id)),
-            h("div", { class: "columns" }, response.results.map(column)),
-          );
-          updateCount();
-        });
-      },
+      // updateCount after the run: the models may have changed meanwhile, and the run re-enables the button.
+      onsubmit: submitRuns(compareButton, errors, auth, async () => {
+        replaceChildren(results);
+        const body = { ...(await form.body()), models: selected(), parameters: parameters.value() };
+        const response = await api.post<{ results: CompareResult[]; request_id: string }>("/compare", body);
+        replaceChildren(
+          results,
+          h("p", { class: "hint" }, "Request id: ", h("code", {}, response.request_id)),
+          h("div", { class: "columns" }, response.results.map(column)),
+        );
+      }, updateCount),
     },
     h(
       "div",

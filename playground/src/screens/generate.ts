@@ -4,7 +4,7 @@ import type { StreamEvent } from "../api";
 import type { Context } from "../context";
 import { h, replaceChildren } from "../dom";
 import type { Citation, Parameters } from "../types";
-import { citationList, figures, formatCost, modelSelect, run } from "../view";
+import { citationList, figures, formatCost, modelSelect, run, submitRuns } from "../view";
 import { ParametersFieldset } from "./parameters";
 import { PromptForm } from "./prompt-form";
 
@@ -58,36 +58,37 @@ export function generateScreen(ctx: Context): HTMLElement {
     "form",
     {
       "aria-label": "Prompt",
-      onsubmit: (event: SubmitEvent) => {
-        event.preventDefault();
-        void run(generateButton, errors, auth, async () => {
-          replaceChildren(output);
-          replaceChildren(details);
-          controller = new AbortController();
-          stopButton.hidden = false;
-          const citations: Citation[] = [];
-          const started = performance.now();
-          const facts: [string, string][] = [];
-          try {
-            await api.stream("/generate/stream", await request(), (event: StreamEvent) => {
-              if (event.type === "delta") output.append(document.createTextNode(event.text));
-              else if (event.type === "start") facts.push(["Model", event.model]);
-              else if (event.type === "citation") citations.push(event);
-              else if (event.type === "usage") {
-                facts.push(["Tokens", `${event.input_tokens} in, ${event.output_tokens} out`]);
-                facts.push(["Estimated cost", formatCost(event.estimated_cost_usd)]);
-              } else if (event.type === "done") {
-                facts.push(["Stop reason", event.stop_reason ?? "none"]);
-                facts.push(["Time", `${Math.round(performance.now() - started)} ms`]);
-                facts.push(["Request id", event.request_id]);
-              }
-            }, controller.signal);
-          } finally {
-            stopButton.hidden = true;
-            replaceChildren(details, facts.length ? figures(facts, "Generation details") : null, citationList(citations));
-          }
-        });
-      },
+      onsubmit: submitRuns(generateButton, errors, auth, async () => {
+        replaceChildren(output);
+        replaceChildren(details);
+        const stream = new AbortController();
+        controller = stream;
+        stopButton.hidden = false;
+        const citations: Citation[] = [];
+        const started = performance.now();
+        const facts: [string, string][] = [];
+        try {
+          await api.stream("/generate/stream", await request(), (event: StreamEvent) => {
+            if (event.type === "delta") output.append(document.createTextNode(event.text));
+            else if (event.type === "start") facts.push(["Model", event.model], ["Request id", event.request_id]);
+            else if (event.type === "citation") citations.push(event);
+            else if (event.type === "usage") {
+              facts.push(["Tokens", `${event.input_tokens} in, ${event.output_tokens} out`]);
+              facts.push(["Estimated cost", formatCost(event.estimated_cost_usd)]);
+            } else if (event.type === "done") {
+              facts.push(["Stop reason", event.stop_reason ?? "none"]);
+              facts.push(["Time", `${Math.round(performance.now() - started)} ms`]);
+            }
+          }, stream.signal);
+        } finally {
+          stopButton.hidden = true;
+          if (stream.signal.aborted) facts.push(["Stopped", "by you: the answer above is incomplete"]);
+          replaceChildren(details, facts.length ? figures(facts, "Generation details") : null, citationList(citations));
+        }
+      }, () => {
+        // The Stop button that had focus is hidden again: continue at Generate, not at the page's start.
+        if (controller?.signal.aborted) generateButton.focus();
+      }),
     },
     h(
       "div",

@@ -2,7 +2,7 @@
 // by its type (moderation.pii.entities: offsets into the text as sent), and the toxicity labels with scores.
 import type { Context } from "../context";
 import { field, h, replaceChildren } from "../dom";
-import { figures, run } from "../view";
+import { figures, submitRuns } from "../view";
 
 interface Entity {
   type: string;
@@ -64,17 +64,14 @@ export function moderateScreen(ctx: Context): HTMLElement {
     "form",
     {
       "aria-label": "Text to moderate",
-      onsubmit: (event: SubmitEvent) => {
-        event.preventDefault();
+      onsubmit: submitRuns(button, errors, auth, async () => {
         const sent = text.value;
-        void run(button, errors, auth, async () => {
-          replaceChildren(result);
-          const body: Record<string, string> = { text: sent };
-          if (language.value.trim()) body.language = language.value.trim();
-          const { moderation, request_id } = await api.post<{ moderation: Moderation; request_id: string }>("/moderate", body);
-          replaceChildren(result, moderationView(sent, moderation, request_id));
-        });
-      },
+        replaceChildren(result);
+        const body: Record<string, string> = { text: sent };
+        if (language.value.trim()) body.language = language.value.trim();
+        const { moderation, request_id } = await api.post<{ moderation: Moderation; request_id: string }>("/moderate", body);
+        replaceChildren(result, moderationView(sent, moderation, request_id));
+      }),
     },
     field("Text to screen", text),
     field("Language (optional)", language, "A code such as en or es; detected when empty."),

@@ -84,3 +84,33 @@ def test_api_base_must_be_a_path_on_the_pages_own_origin(run_module) -> None:
       console.log(JSON.stringify(bases));
     """)
     assert bases == ["/v1", "/v1", "/v1", "/v1"]
+
+
+def test_an_event_that_is_not_json_is_an_api_error_with_the_request_id(run_module) -> None:
+    error = stream_outcome(run_module, [START, "data: {not json\n\n"])["error"]
+    assert (error["name"], error["code"], error["requestId"]) == ("ApiError", "bad_stream_event", "req-1")
+
+
+def test_nothing_more_is_handed_on_once_the_stream_is_stopped(run_module) -> None:
+    # Events already received in one chunk must not reach the page after Stop (abort) was pressed.
+    outcome = run_module("src/api.ts", PAGE + f"""
+      globalThis.fetch = async (to, init) => new Response(new ReadableStream({{
+        start(controller) {{
+          controller.enqueue(new TextEncoder().encode({json.dumps(START + DELTA + DELTA)}));
+        }},
+      }}), {{status: 200}});
+      const api = new module.Api("/v1", {{headers: async () => ({{}})}});
+      const controller = new AbortController();
+      const events = [];
+      let error = null;
+      try {{
+        await api.stream("/generate/stream", {{}}, (event) => {{
+          events.push(event.type);
+          if (event.type === "delta") controller.abort();
+        }}, controller.signal);
+      }} catch (caught) {{
+        error = caught.name;
+      }}
+      console.log(JSON.stringify({{events, error}}));
+    """)
+    assert outcome == {"events": ["start", "delta"], "error": "AbortError"}

@@ -1,0 +1,76 @@
+"""Defects found by the line-by-line review of the playground (issue 16), each pinned in the browser against the dev
+server: keyboard focus kept where the user was, a Stop that says the answer is incomplete, and a Compare button that
+matches the models chosen while a comparison ran. API answers the flow depends on are played by page routes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_playground_flows import open_screen
+
+pytestmark = pytest.mark.browser
+
+CONVERSATIONS = re.compile(r"/v1/conversations(\?.*)?$")
+
+
+def summary(n: int) -> dict:
+    return {"conversation_id": f"00000000-0000-4000-8000-00000000000{n}", "title": f"Conversation number {n}",
+            "model": "stub", "turns": 2, "updated_at": "2026-12-03T12:00:00Z"}
+
+
+def test_more_conversations_moves_focus_to_the_first_new_entry(page) -> None:
+    def pages(route) -> None:
+        more = "next_token=" in route.request.url
+        body = {"conversations": [summary(2)]} if more else {"conversations": [summary(1)], "next_token": "page-2"}
+        route.fulfill(json={**body, "request_id": "req-list"})
+
+    page.route(CONVERSATIONS, pages)
+    screen = open_screen(page, "Chat")
+    more = screen.get_by_role("button", name="More conversations")
+    more.focus()
+    page.keyboard.press("Enter")
+    # The button the keyboard user pressed is gone: focus goes to what it brought, not back to the page's start.
+    expect(screen.get_by_role("button", name="Conversation number 2", exact=True)).to_be_focused()
+
+
+def test_compare_stays_disabled_when_the_models_changed_to_too_few_during_a_run(page) -> None:
+    held = []
+    page.route("**/v1/compare", lambda route: held.append(route))  # answered below, after the selection changed
+    screen = open_screen(page, "Compare models")
+    screen.get_by_label("Input", exact=True).fill("Summarize: the stack deploys per environment.")
+    models = screen.get_by_role("group", name=re.compile(r"^Models")).get_by_role("checkbox")
+    button = screen.get_by_role("button", name="Compare", exact=True)
+    button.click()
+    expect(button).to_be_disabled()
+    models.nth(1).uncheck()  # one model left: too few to compare
+    while not held:
+        page.wait_for_timeout(20)
+    names = [models.nth(0).get_attribute("value"), models.nth(1).get_attribute("value")]
+    results = [{"model": name, "backend": "bedrock", "output": "ok", "latency_ms": 5,
+                "usage": {"input_tokens": 1, "output_tokens": 1}, "estimated_cost_usd": 0} for name in names]
+    held[0].fulfill(json={"results": results, "request_id": "req-compare"})
+    screen.get_by_role("article").nth(1).wait_for()
+    expect(button).to_be_disabled()
+    expect(screen.get_by_text("1 selected (choose 2 to 4).")).to_be_visible()
+
+
+def test_stop_says_the_answer_is_incomplete_and_returns_focus_to_generate(page) -> None:
+    screen = open_screen(page, "Generate")
+    screen.get_by_label("Input", exact=True).fill("How do I deploy the stack to a new environment? In detail.")
+    # Stop as soon as the first text arrives (from the keyboard: the focused Stop button is activated).
+    page.evaluate("""() => {
+      const output = document.querySelector('[role=log][aria-label="Generated text"]');
+      const stop = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Stop');
+      new MutationObserver((_, observer) => { observer.disconnect(); stop.focus(); stop.click(); })
+        .observe(output, {childList: true, subtree: true, characterData: true});
+    }""")
+    screen.get_by_role("button", name="Generate").click()
+    details = screen.get_by_label("Generation details")
+    details.wait_for()
+    assert re.search(r"Stopped\s*by you", details.inner_text()), details.inner_text()
+    expect(screen.get_by_role("button", name="Generate")).to_be_focused()
+    assert json.loads(page.evaluate("JSON.stringify(document.activeElement.textContent)")) == "Generate"
