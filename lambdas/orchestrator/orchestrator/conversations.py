@@ -25,6 +25,8 @@ from . import api_schema
 from .chat_store import ChatStore
 from .errors import ValidationError
 
+#: The schema's pattern, matched whole (``fullmatch``): its ``$`` is ECMA-262's, the end of the text; Python's ``$``
+#: alone would let a trailing newline through (a 404 for what is a 400, unlike the generated body validator).
 CONVERSATION_ID = re.compile(api_schema.conversation_id_pattern())
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
@@ -35,7 +37,7 @@ _MAX_TOKEN_CHARS = 200
 
 
 def conversation_id_of(value: Any) -> str:
-    if not isinstance(value, str) or not CONVERSATION_ID.match(value):
+    if not isinstance(value, str) or not CONVERSATION_ID.fullmatch(value):
         raise ValidationError("conversation_id must be a conversation id returned by POST /v1/chat (a UUID)",
                               field="conversation_id")
     return value
@@ -69,7 +71,7 @@ def decode_token(token: Any) -> tuple[int, str]:
     updated_at, conversation_id = data["u"], data["c"]
     if type(updated_at) is not int or updated_at < 0 or not isinstance(conversation_id, str):
         raise invalid
-    if not CONVERSATION_ID.match(conversation_id):
+    if not CONVERSATION_ID.fullmatch(conversation_id):
         raise invalid
     return updated_at, conversation_id
 

@@ -142,3 +142,18 @@ def test_a_ref_with_siblings_checks_both_as_2020_12_says(target: dict, siblings:
         assert generated is reference.is_valid(value), (combined, value)
     if "description" in siblings:
         assert combined["description"] == siblings["description"]
+
+
+def test_a_trailing_newline_is_not_a_conversation_id_anywhere() -> None:
+    """A pattern's ``$`` is ECMA-262's (JSON Schema): the end of the text. Python's ``$`` also matches before a
+    final newline (jsonschema inherits that, so it is no reference here); the generated validators compile it as
+    ``\\Z``, and the conversations module's own checks match whole too (else a 404 for what is a 400). (In a URL
+    path, Powertools' route regex already leaves a final newline out of the parameter.)"""
+    from orchestrator.schemas import JsonSchemaValueException, validators
+
+    with pytest.raises(JsonSchemaValueException):
+        validators.validate_ChatRequest({"message": "hi", "conversation_id": VALID + "\n"})
+    with pytest.raises(ValidationError):
+        conversations.conversation_id_of(VALID + "\n")
+    with pytest.raises(ValidationError):
+        conversations.decode_token(conversations.encode_token((1, VALID + "\n")))
