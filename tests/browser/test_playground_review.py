@@ -74,3 +74,32 @@ def test_stop_says_the_answer_is_incomplete_and_returns_focus_to_generate(page) 
     assert re.search(r"Stopped\s*by you", details.inner_text()), details.inner_text()
     expect(screen.get_by_role("button", name="Generate")).to_be_focused()
     assert json.loads(page.evaluate("JSON.stringify(document.activeElement.textContent)")) == "Generate"
+
+
+def test_a_default_off_the_inputs_step_never_blocks_generate(page) -> None:
+    # The catalog may hold any default in 0..1 (cdk/config/prompt_catalog.py); a value off the input's step made the
+    # browser refuse the form without a word when that field was hidden (a model without top-p, say).
+    def use_cases(route) -> None:
+        body = route.fetch().json()
+        for case in body["use_cases"]:
+            case["default_parameters"].update(temperature=0.33, top_p=0.93)
+        route.fulfill(json=body)
+
+    page.route("**/v1/use-cases", use_cases)
+    screen = open_screen(page, "Generate")
+    screen.get_by_label("Input", exact=True).fill("Summarize: the stack deploys per environment.")
+    with page.expect_request(re.compile(r"/v1/generate/stream$")):
+        screen.get_by_role("button", name="Generate").click()
+    screen.get_by_label("Generation details").wait_for()
+
+
+def test_a_message_typed_while_a_reply_streams_is_kept(page) -> None:
+    screen = open_screen(page, "Chat")
+    message = screen.get_by_label("Message")
+    send = screen.get_by_role("button", name="Send")
+    message.fill("Hello! What can you do?")
+    send.click()
+    expect(send).to_be_disabled()
+    message.fill("And my next question")  # typed while the reply is still streaming
+    expect(send).to_be_enabled()
+    expect(message).to_have_value("And my next question")

@@ -136,7 +136,7 @@ export function chatScreen(ctx: Context): HTMLElement {
           if (!reply.textContent) reply.closest("li")?.remove();
           throw error;
         }
-        message.value = "";
+        if (message.value === text) message.value = ""; // keep what was typed while the reply streamed
         await refresh();
       }),
     },

@@ -12,26 +12,23 @@ interface Entity {
 
 /** Guardrail labels (fired content filters) have no score. */
 type Label = { name: string; score: number | null };
-type Labels = Label[] | Record<string, number>;
 
 interface Moderation {
   verdict: "allowed" | "blocked";
   blocked_by?: string[] | null;
   language?: string | null;
   pii?: { entities?: Entity[]; types?: string[]; masked_count?: number };
-  toxicity?: { toxicity?: number; labels?: Labels; reasons?: string[]; blocked?: boolean };
+  toxicity?: { toxicity?: number; labels?: Label[]; reasons?: string[]; blocked?: boolean };
   guardrail?: { action?: string; policies?: string[] };
 }
 
-/** Labels as a list, whichever shape the API sends ([{name, score}] per the contract, or {name: score}). */
-export function labelList(labels: Labels | undefined): Label[] {
-  if (!labels) return [];
-  const list = Array.isArray(labels) ? labels : Object.entries(labels).map(([name, score]) => ({ name, score }));
-  return [...list].sort((a, b) => (b.score ?? 2) - (a.score ?? 2));
+/** The labels ([{name, score}], schemas/responses.json ModerateResponse), fired guardrail filters first, then by score. */
+function labelList(labels: Label[] | undefined): Label[] {
+  return [...(labels ?? [])].sort((a, b) => (b.score ?? 2) - (a.score ?? 2));
 }
 
 /** The text with each entity as <mark>; offsets count Unicode code points (Python string indices). */
-export function highlight(text: string, entities: Entity[]): (Node | string)[] {
+function highlight(text: string, entities: Entity[]): (Node | string)[] {
   const chars = Array.from(text);
   const parts: (Node | string)[] = [];
   let cursor = 0;

@@ -18,10 +18,12 @@ export class ParametersFieldset {
   constructor(legend = "Parameters") {
     const number = (key: Key, step: string) =>
       h("input", { type: "number", step, name: key, inputmode: "decimal", onchange: () => this.touched.add(key) });
+    // Temperature and top-p take any value in range ("any"): a catalog default off a coarser step (0.33) would
+    // make the browser refuse the form, silently when the field is hidden. The API checks each model's limits.
     this.inputs = {
       max_new_tokens: number("max_new_tokens", "1"),
-      temperature: number("temperature", "0.05"),
-      top_p: number("top_p", "0.05"),
+      temperature: number("temperature", "any"),
+      top_p: number("top_p", "any"),
       top_k: number("top_k", "1"),
     };
     this.fields = {
