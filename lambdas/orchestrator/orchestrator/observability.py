@@ -17,13 +17,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from emf_shapes import EmfShapes
 
 for _name in ("botocore", "boto3", "urllib3", "aws_xray_sdk"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -95,34 +95,28 @@ def count_request(status: int) -> None:
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
 
 
-#: The two documents of a model call, reused (under the lock) for every call: building a Powertools
-#: metrics object costs ~10 us (its unit tables), twice per model call. Each is emptied after its flush.
-_MODEL_CALL_DOCUMENTS = (EphemeralMetrics(), EphemeralMetrics())
-_MODEL_CALL_LOCK = threading.Lock()
+#: The model call's documents: Powertools renders each shape once (emf_shapes.py), a call sets the values.
+_MODEL_CALL_DOCUMENTS = EmfShapes(EphemeralMetrics())
 
 
 def record_model_call(
     *, environment: str, model: str, use_case: str, input_tokens: int, output_tokens: int, latency_ms: float, cost_usd: float
 ) -> None:
-    """One EMF document per model/use-case pair (its own dimensions, flushed at once)."""
-    with _MODEL_CALL_LOCK:
-        emf, total = _MODEL_CALL_DOCUMENTS
-        for document in _MODEL_CALL_DOCUMENTS:
-            document.namespace, document.service = metrics.namespace, metrics.service
-        try:
-            for name, value in (("environment", environment), ("model", model), ("use_case", use_case)):
-                emf.add_dimension(name=name, value=value)
-            emf.add_metric(name="InputTokens", unit=MetricUnit.Count, value=input_tokens)
-            emf.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=output_tokens)
-            emf.add_metric(name="ModelLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
-            emf.add_metric(name="EstimatedCost", unit=MetricUnit.NoUnit, value=cost_usd)
-            emf.flush_metrics()
-            # The daily token budget alarm needs one series per environment: a CloudWatch alarm cannot sum
-            # an open set of model/use-case series over a day (metric math SEARCH is not allowed in alarms).
-            total.add_dimension(name="environment", value=environment)
-            total.add_metric(name="Tokens", unit=MetricUnit.Count, value=input_tokens + output_tokens)
-            total.flush_metrics()
-        finally:
-            for document in _MODEL_CALL_DOCUMENTS:
-                if document.metric_set or document.dimension_set:  # a flush empties it; a failure (or metrics off) not
-                    document.clear_metrics()
+    """One EMF document per model/use-case pair (its own dimensions, written at once)."""
+    namespace, service = metrics.namespace, metrics.service
+    _MODEL_CALL_DOCUMENTS.emit(
+        namespace,
+        service,
+        [
+            ("InputTokens", MetricUnit.Count, input_tokens),
+            ("OutputTokens", MetricUnit.Count, output_tokens),
+            ("ModelLatency", MetricUnit.Milliseconds, latency_ms),
+            ("EstimatedCost", MetricUnit.NoUnit, cost_usd),
+        ],
+        [("environment", environment), ("model", model), ("use_case", use_case)],
+    )
+    # The daily token budget alarm needs one series per environment: a CloudWatch alarm cannot sum
+    # an open set of model/use-case series over a day (metric math SEARCH is not allowed in alarms).
+    _MODEL_CALL_DOCUMENTS.emit(
+        namespace, service, [("Tokens", MetricUnit.Count, input_tokens + output_tokens)], [("environment", environment)]
+    )

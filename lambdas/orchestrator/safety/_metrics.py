@@ -2,9 +2,9 @@
 
 Each data point has its own dimension (entity type, reason, check), which one shared Powertools
 metric set cannot hold, so each point is its own EMF document (what ``single_metric`` writes) in the
-injected object's namespace, service and default dimensions. One Powertools ``EphemeralMetrics`` is
-reused for every document, under a lock: building a Powertools metrics object per point (its unit
-tables) cost ~10 us, and a generate request writes five points (benchmarks/warm_overhead.py).
+injected object's namespace, service and default dimensions. Powertools renders each document shape
+once (``emf_shapes.py``); a point then only sets its timestamp and value: a generate request writes
+five points (benchmarks/warm_overhead.py).
 Values are counts and milliseconds: never text.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -23,16 +22,18 @@ class MetricsSink:
 
     def __init__(self, metrics: Any | None) -> None:
         self._metrics = metrics
-        self._document: Any = None
-        self._lock = threading.Lock()
+        self._documents: Any = None
         self._units: dict[str, Any] = {}
         if metrics is not None:
             # Imported only when metrics are injected: the package itself needs only the stdlib.
             from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+            from emf_shapes import EmfShapes
 
             # No namespace of its own (set per point, see _emit); its service is Powertools' variable, the
             # fallback single_metric used too.
-            self._document = EphemeralMetrics()
+            document = EphemeralMetrics()
+            self._service = document.service
+            self._documents = EmfShapes(document)
             self._units = {"Count": MetricUnit.Count, "Milliseconds": MetricUnit.Milliseconds}
 
     @property
@@ -47,21 +48,15 @@ class MetricsSink:
         if service and "service" not in defaults:
             defaults["service"] = service
         namespace = getattr(self._metrics, "namespace", None)
-        with self._lock:
-            document = self._document
-            # The injected object's namespace (Powertools' variable when it has none), the service as a
-            # dimension among the defaults, then the point's own: single_metric's document, field for field.
-            document.namespace = namespace if namespace is not None else os.getenv("POWERTOOLS_METRICS_NAMESPACE")
-            try:
-                document.add_metric(name=name, unit=self._units[unit], value=value)
-                for key, dim_value in {**defaults, **dimensions}.items():
-                    document.add_dimension(name=key, value=dim_value)
-                document.flush_metrics()  # prints the document
-            except Exception as exc:  # noqa: BLE001 - metrics must never break screening
-                logger.warning("safety metric not emitted", extra={"metric": name, "error_type": type(exc).__name__})
-            finally:
-                if document.metric_set or document.dimension_set:  # a flush empties it; a failure (or metrics off) not
-                    document.clear_metrics()  # nothing of this point is left for the next one
+        # The injected object's namespace (Powertools' variable when it has none), the service as a
+        # dimension among the defaults, then the point's own: single_metric's document, field for field.
+        if namespace is None:
+            namespace = os.getenv("POWERTOOLS_METRICS_NAMESPACE")
+        try:
+            point = [(name, self._units[unit], value)]
+            self._documents.emit(namespace, self._service, point, [*{**defaults, **dimensions}.items()])
+        except Exception as exc:  # noqa: BLE001 - metrics must never break screening
+            logger.warning("safety metric not emitted", extra={"metric": name, "error_type": type(exc).__name__})
 
     def pii_masked(self, counts: dict[str, int]) -> None:
         for entity_type, count in sorted(counts.items()):

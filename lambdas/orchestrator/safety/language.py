@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, wait
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,11 +103,14 @@ class LanguageRouter:
         started = time.monotonic()
         try:
             future = self._submit(lambda: self._comprehend.detect_dominant_language(Text=sample))
-            done, _ = wait([future], timeout=max(0.0, deadline - time.monotonic()))
-            if not done:
+            try:
+                # One future: its own result(timeout) is the wait (no waiter object as concurrent.futures.wait builds).
+                response, _finished = future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except FutureTimeout:
+                if future.done() and not future.cancelled() and future.exception() is not None:
+                    raise  # the call's own timeout (a socket timeout is a TimeoutError too), not the deadline
                 future.cancel()
-                raise TimeoutError("language detection exceeded the deadline")
-            response, _finished = future.result()
+                raise TimeoutError("language detection exceeded the deadline") from None
             return list(response.get("Languages") or [])
         except Exception as exc:  # noqa: BLE001 - fail closed on every error; the caller classifies it
             raise LanguageDetectionFailed(exc) from None

@@ -43,7 +43,7 @@ def validate_text(text: object, *, max_chars: int, field: str = "text") -> str:
             ) from None
     if not isinstance(text, str):
         raise InputRejected(f"{field} must be a string", code="invalid_type", field=field)
-    surrogate = _SURROGATE_RE.search(text)
+    surrogate = None if text.isascii() else _SURROGATE_RE.search(text)  # ASCII has no surrogate: skip the scan
     if surrogate:
         raise InputRejected(
             f"{field} is not valid UTF-8 (unpaired surrogate at character {surrogate.start()})",
@@ -80,7 +80,7 @@ def sanitize_output(text: object) -> str:
         text = bytes(text).decode("utf-8", errors="replace")
     if not isinstance(text, str):
         raise TypeError("model output must be str or bytes")
-    if _SURROGATE_RE.search(text):
+    if not text.isascii() and _SURROGATE_RE.search(text):
         text = _SURROGATE_RE.sub("\ufffd", text)
     return _CONTROL_RE.sub("", text)
 

@@ -93,6 +93,17 @@ def test_a_slow_check_hits_the_deadline(make_filter, comprehend, comprehend_stub
     assert (caught.value.code, caught.value.check, caught.value.status) == ("safety_timeout", "toxicity", 503)
 
 
+def test_a_slow_language_detection_hits_the_deadline(make_filter, comprehend, comprehend_stub):
+    # The detection waits on its own future's result(timeout): a slow call still ends at the filter's deadline.
+    comprehend_stub.add_response("detect_dominant_language", language_response("en"), None)
+    sleeper(comprehend, "DetectDominantLanguage", 2.0)
+    started = time.monotonic()
+    with pytest.raises(SafetyUnavailable) as caught:
+        make_filter(timeout_seconds=0.15, language="auto").screen_input(TEXT)
+    assert time.monotonic() - started < 1.5
+    assert (caught.value.code, caught.value.check, caught.value.status) == ("safety_timeout", "language", 503)
+
+
 def test_fail_open_passes_and_reports_the_skipped_check(make_filter, comprehend, bedrock, comprehend_stub, bedrock_stub):
     _queue_happy_path(comprehend_stub, bedrock_stub, TEXT)
     _break("toxicity", ("client", "ThrottlingException", 400), comprehend, bedrock, comprehend_stub, bedrock_stub)

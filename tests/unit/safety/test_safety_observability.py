@@ -192,3 +192,35 @@ def test_a_point_that_fails_leaves_nothing_for_the_next(capsys, caplog, monkeypa
     sink.latency("toxicity", 1.0)
     (document,) = _emf(capsys.readouterr().out)
     assert (document["Check"], document["FilterLatency"]) == ("toxicity", [1.0])
+
+
+def test_a_repeated_shape_is_still_the_document_single_metric_writes(capsys, monkeypatch):
+    # emf_shapes.py renders each shape once through Powertools and then only sets the timestamp and value:
+    # the second point of a shape (and one of another shape in between) must be field for field what a fresh
+    # single_metric writes for it, and the timestamp must be the point's own.
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+    from safety._metrics import MetricsSink
+
+    metrics = Metrics(namespace="GenAI", service="orchestrator")
+    metrics.set_default_dimensions(environment="dev")
+    sink = MetricsSink(metrics)
+    sink.latency("pii", 1.5)
+    sink.latency("toxicity", 7.25)
+    with monkeypatch.context() as clock:
+        clock.setattr("emf_shapes.time.time", lambda: 1_900_000_000.25)
+        sink.latency("pii", 2.0)
+    for value, check in ((1.5, "pii"), (7.25, "toxicity"), (2.0, "pii")):
+        with single_metric(
+            name="FilterLatency", unit=MetricUnit.Milliseconds, value=value, namespace="GenAI",
+            default_dimensions={"environment": "dev", "service": "orchestrator"},
+        ) as metric:
+            metric.add_dimension(name="Check", value=check)
+    documents = _emf(capsys.readouterr().out)
+    stamps = [document["_aws"].pop("Timestamp") for document in documents]
+    assert documents[:3] == documents[3:]
+    assert [document["FilterLatency"] for document in documents[:3]] == [[1.5], [7.25], [2.0]]
+    assert stamps[2] == 1_900_000_000_250  # the point's own time, not its shape's first rendering's
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")  # Powertools' switch still holds per point
+    sink.latency("pii", 3.0)
+    assert _emf(capsys.readouterr().out) == []
