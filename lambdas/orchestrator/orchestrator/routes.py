@@ -61,8 +61,8 @@ def request_id_of(event: Mapping[str, Any], context: Any) -> str:
     return str(request_context.get("requestId") or getattr(context, "aws_request_id", None) or uuid.uuid4())
 
 
-def _dumps(body: Mapping[str, Any]) -> str:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+#: One encoder for every response (``json.dumps`` builds a new one per call when given options).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def error_body(exc: ApiError, request_id: str) -> dict[str, Any]:

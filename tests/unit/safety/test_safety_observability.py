@@ -221,6 +221,6 @@ def test_a_repeated_shape_is_still_the_document_single_metric_writes(capsys, mon
     assert [document["FilterLatency"] for document in documents[:3]] == [[1.5], [7.25], [2.0]]
     assert stamps[2] == 1_900_000_000_250  # the point's own time, not its shape's first rendering's
 
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")  # Powertools' switch still holds per point
-    sink.latency("pii", 3.0)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")  # Powertools' switch still holds (read at creation)
+    MetricsSink(metrics).latency("pii", 3.0)
     assert _emf(capsys.readouterr().out) == []
