@@ -151,6 +151,8 @@ def test_the_sign_in_client_is_public_and_uses_the_authorization_code_grant_only
         assert client["AllowedOAuthScopes"] == ["openid", "email", "profile"]
         assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]  # no password, SRP or custom flows
         assert client["SupportedIdentityProviders"] == ["COGNITO"]
+        # Sign-out revokes the refresh token (playground/src/auth/cognito.ts), which needs revocation on the client.
+        assert client["EnableTokenRevocation"] is True and client["PreventUserExistenceErrors"] == "ENABLED"
         url = "https://${SiteDistribution390DED28.DomainName}/"
         assert flat(client["CallbackURLs"]) == [url] and flat(client["LogoutURLs"]) == [url]
         assert (client["IdTokenValidity"], client["AccessTokenValidity"], client["RefreshTokenValidity"]) == (30, 30, 480)
@@ -158,6 +160,13 @@ def test_the_sign_in_client_is_public_and_uses_the_authorization_code_grant_only
         domain = only(stack, "AWS::Cognito::UserPoolDomain")["Properties"]
         assert flat(domain["Domain"]) == f"genai-{environment}-playground-${{AWS::AccountId}}"
         assert domain["ManagedLoginVersion"] == 1
+
+
+def test_stagings_own_pool_is_invitation_only_with_mfa_and_threat_protection_enforced(staging):
+    pool = only(staging, "AWS::Cognito::UserPool")["Properties"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["MfaConfiguration"] == "ON" and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert pool["UserPoolTier"] == "PLUS" and pool["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}
 
 
 def test_dev_signs_in_on_the_apis_own_pool_and_needs_no_identity_pool(dev):

@@ -140,8 +140,19 @@ export function hostedUiSession(config: AuthConfig): HostedUiSession {
       location.assign(`${base}/oauth2/authorize?${query}`);
     },
     signOut() {
+      const refreshToken = load()?.refresh_token;
       sessionStorage.removeItem(TOKENS);
       sessionStorage.removeItem(PENDING);
+      if (refreshToken) {
+        // Revoke it and every token it issued (the client enables token revocation): deleting it from this tab
+        // alone would leave it able to mint tokens until it expires. keepalive: it outlives the navigation below.
+        void fetch(`${base}/oauth2/revoke`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ token: refreshToken, client_id: clientId }),
+          keepalive: true,
+        }).catch(() => undefined);
+      }
       const query = new URLSearchParams({ client_id: clientId, logout_uri: redirectUri });
       location.assign(`${base}/logout?${query}`);
     },
@@ -151,7 +162,6 @@ export function hostedUiSession(config: AuthConfig): HostedUiSession {
 export function cognitoAuth(config: AuthConfig): Auth {
   const session = hostedUiSession(config);
   return {
-    mode: "cognito",
     canSignIn: true,
     user: session.user,
     async headers(): Promise<Record<string, string>> {

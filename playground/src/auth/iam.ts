@@ -77,7 +77,6 @@ export function iamAuth(config: AuthConfig): Auth {
   }
 
   return {
-    mode: "iam",
     canSignIn: true,
     user: session.user,
     async headers(method, url, body) {

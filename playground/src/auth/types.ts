@@ -1,7 +1,6 @@
 // What the API client needs from sign-in, whatever the environment's mode (stub, cognito, iam).
 
 export interface Auth {
-  readonly mode: string;
   /** Whether the page can send the user to a sign-in page (false for the local stub). */
   readonly canSignIn: boolean;
   /** The signed-in user's display name, or null when signed out. */

@@ -61,13 +61,20 @@ def test_expired_tokens_are_renewed_once_for_requests_made_together(run_module) 
     assert len(refreshes) == 1, outcome["calls"]
 
 
-def test_sign_out_forgets_the_tokens_and_a_pending_sign_in(run_module) -> None:
+def test_sign_out_revokes_the_refresh_token_and_forgets_the_tokens_and_a_pending_sign_in(run_module) -> None:
+    # Without the revocation the refresh token (deleted from the tab only) could mint tokens for session_hours more.
     tokens = json.dumps({"id_token": "t", "refresh_token": "r", "expires_at": 10**15})
     outcome = run_session(run_module, search="", stored={"playground.tokens": tokens,
                                                           "playground.pkce": '{"state":"s","verifier":"v"}'}, script="""
+      const sent = [];
+      const record = globalThis.fetch;
+      globalThis.fetch = (to, init) => { sent.push(init.keepalive === true); return record(to, init); };
       module.hostedUiSession(CONFIG).signOut();
-      console.log(JSON.stringify({left: [...store.keys()], calls}));
+      console.log(JSON.stringify({left: [...store.keys()], calls, keepalive: sent}));
     """)
     assert outcome["left"] == []
-    [navigation] = outcome["calls"]
+    revoke, navigation = outcome["calls"]
+    # Amazon Cognito Developer Guide, "The token revocation endpoint": POST, form-encoded token and client_id.
+    assert revoke == "fetch https://auth.example/oauth2/revoke token=r&client_id=client-1"
+    assert outcome["keepalive"] == [True]  # outlives the navigation to /logout
     assert navigation.startswith("navigate https://auth.example/logout?client_id=client-1&logout_uri=")
