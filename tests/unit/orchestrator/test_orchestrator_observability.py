@@ -98,3 +98,20 @@ def test_each_model_call_writes_its_own_documents(call, aws, captured_output) ->
     for doc in totals:
         assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["environment", "service"]]
         assert doc["Tokens"] == [1200.0]
+
+
+def test_shapes_past_the_cap_are_still_written_right(capsys, monkeypatch) -> None:
+    # emf_shapes.py keeps at most MAX_SHAPES renderings; a shape past the cap is rendered for each point, and
+    # every document is still its own point's (dimension values and value), whether cached or not.
+    import emf_shapes
+    from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+    monkeypatch.setattr(emf_shapes, "MAX_SHAPES", 2)
+    shapes = emf_shapes.EmfShapes(EphemeralMetrics())
+    points = [(f"model-{index % 3}", float(index)) for index in range(6)]
+    for model, value in points:
+        shapes.emit("GenAI", "orchestrator", [("Tokens", MetricUnit.Count, value)], [("model", model)])
+    docs = emf_documents(capsys.readouterr().out)
+    assert [(doc["model"], doc["Tokens"]) for doc in docs] == [(model, [value]) for model, value in points]
+    assert all(doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["model", "service"]] for doc in docs)
+    assert len(shapes._shapes) == 2
