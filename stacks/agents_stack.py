@@ -45,6 +45,7 @@ from orchestrator.agent_tools import (  # noqa: E402
     tool_definitions,
 )
 from orchestrator.catalog import load_catalog  # noqa: E402
+from orchestrator.settings import SETTINGS_PARAMETER_VARIABLE  # noqa: E402
 
 from stacks.orchestrator_settings import OrchestratorInputs  # noqa: E402
 
@@ -89,6 +90,8 @@ class AgentsStack(Stack):
         logs_key = LogsEncryptionKey(self, "LogsKey", description=f"Encrypts the log groups of {self.stack_name}",
                                      removal_policy=removal).key
         api_settings = inputs.settings(config)
+        # As the API's functions: the JSON settings that grow with the configuration in an SSM parameter.
+        environment, parameter_environment = api_settings.split_environment()
         tool = PythonFunction(
             self, "Tools",
             asset="orchestrator", handler=TOOLS_HANDLER,
@@ -99,8 +102,9 @@ class AgentsStack(Stack):
             reserved_concurrency=config.api.lambda_reserved_concurrency,
             log_retention=retention_days(config.log_retention_days), removal_policy=removal,
             log_encryption_key=logs_key,
-            environment={**api_settings.to_environment(), ENABLED_TOOLS_VARIABLE: ",".join(
+            environment={**environment, ENABLED_TOOLS_VARIABLE: ",".join(
                 (*agents.use_cases, *(search_tool_name(name) for name in agents.knowledge_bases)))},
+            parameter_environment=parameter_environment, parameter_variable=SETTINGS_PARAMETER_VARIABLE,
         )
         self.tool_function = tool.function
         model_access.grant_invoke(self.tool_function)

@@ -30,7 +30,7 @@ from cdk.runtime_contracts import expose_runtime_packages
 expose_runtime_packages()  # lambdas/<function>/ on sys.path for the runtime contracts below
 
 # isort: split
-from orchestrator.settings import AGENT_RUNTIME_QUALIFIER  # noqa: E402
+from orchestrator.settings import AGENT_RUNTIME_QUALIFIER, SETTINGS_PARAMETER_VARIABLE  # noqa: E402
 
 from stacks.orchestrator_settings import SERVICE_NAME, OrchestratorInputs  # noqa: E402
 
@@ -108,10 +108,14 @@ class OrchestrationStack(Stack):
                                    agent_runtime_arn=agent.runtime.agent_runtime_arn if agent is not None else None)
         self.settings = settings
         endpoint = self.endpoint = inputs.endpoint
-        # What both functions (buffered and streamed routes) share: one code asset, one settings contract.
+        # What both functions (buffered and streamed routes) share: one code asset, one settings contract, whose
+        # JSON settings that grow with the configuration (models, knowledge bases, safety policy) each function
+        # reads from its own SSM parameter at cold start instead of its 4 KB environment (Settings.split_environment).
+        environment, parameter_environment = settings.split_environment()
         shared = dict(asset=FUNCTION_ASSET, service_name=SERVICE_NAME, metrics_namespace=api_config.metrics_namespace,
                       log_level=api_config.log_level, memory_size=api_config.lambda_memory_mb, log_retention=retention,
-                      removal_policy=removal, log_encryption_key=logs_key)
+                      removal_policy=removal, log_encryption_key=logs_key, parameter_environment=parameter_environment,
+                      parameter_variable=SETTINGS_PARAMETER_VARIABLE)
         self.orchestrator = PythonFunction(
             self,
             "Orchestrator",
@@ -119,7 +123,7 @@ class OrchestrationStack(Stack):
             description=f"{config.project} {config.name}: prompt orchestration API",
             timeout=Duration.seconds(api_config.function_timeout_seconds),
             reserved_concurrency=api_config.lambda_reserved_concurrency,
-            environment=settings.to_environment(),
+            environment=environment,
             snap_start=api_config.lambda_snap_start,
             **shared,
         )
@@ -138,7 +142,7 @@ class OrchestrationStack(Stack):
             timeout=Duration.seconds(stream_seconds),
             reserved_concurrency=streaming.lambda_reserved_concurrency,
             environment={
-                **replace(settings, request_deadline_seconds=stream_seconds).to_environment(),
+                **replace(settings, request_deadline_seconds=stream_seconds).split_environment()[0],
                 **streaming.settings.to_environment(),
                 **adapter.environment,
             },

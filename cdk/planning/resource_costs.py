@@ -181,6 +181,12 @@ def _api_stage(props: Mapping[str, Any], ctx: PricingContext) -> list[Charge]:
     return [Charge(HOURS_PER_MONTH, missing, f"cache cluster {props.get('CacheClusterSize', '0.5')} GB")]
 
 
+def _ssm_parameter(props: Mapping[str, Any], ctx: PricingContext) -> list[Charge]:
+    if props.get("Tier", "Standard") == "Standard":
+        return []
+    return [Charge(1, ctx.price("ssm.advanced_parameter_month"), f"{props.get('Tier')} tier parameter")]
+
+
 def _nat(props: Mapping[str, Any], ctx: PricingContext) -> list[Charge]:
     return [Charge(HOURS_PER_MONTH, ctx.price("vpc.nat_gateway_hour"), "plus data processed")]
 
@@ -203,6 +209,7 @@ CLASSIFICATION: Mapping[str, Classification] = {
     "AWS::EC2::NatGateway": Classification(P, "per NAT gateway-hour + GB processed", _nat),
     "AWS::SecretsManager::Secret": Classification(P, "per secret-month", _per_month("secretsmanager.secret_month")),
     "AWS::CloudTrail::Trail": Classification(P, "management events beyond the account's first copy", _trail),
+    "AWS::SSM::Parameter": Classification(P, "Standard tier free; Advanced per parameter-month", _ssm_parameter),
     "AWS::Budgets::Budget": Classification(P, "per budget-day beyond two free per account", _budget),
     "AWS::ApiGateway::Stage": Classification(P, "free unless its cache cluster is on (per cache-hour)", _api_stage),
     "AWS::SageMaker::Endpoint": Classification(P, "instance-hours at the configured count and schedule", _endpoint),

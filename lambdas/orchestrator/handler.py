@@ -27,13 +27,13 @@ from orchestrator import observability, routes  # noqa: E402
 from orchestrator.backends import ModelBackends  # noqa: E402
 from orchestrator.catalog import CatalogError, load_catalog  # noqa: E402
 from orchestrator.chat_store import ChatStore  # noqa: E402
-from orchestrator.clients import AwsClients  # noqa: E402
+from orchestrator.clients import AUX_READ_TIMEOUT_SECONDS, AwsClients  # noqa: E402
 from orchestrator.grounding import ContextualGroundingCheck, Grounding  # noqa: E402
 from orchestrator.observability import count_request, logger, metrics, tracer  # noqa: E402
 from orchestrator.retrieval import Retriever  # noqa: E402
 from orchestrator.safety_gate import SafetyGate  # noqa: E402
 from orchestrator.service import Service  # noqa: E402
-from orchestrator.settings import Settings  # noqa: E402
+from orchestrator.settings import SETTINGS_PARAMETER_VARIABLE, ConfigError, Settings, with_parameter  # noqa: E402
 from orchestrator.stream_settings import StreamSettings  # noqa: E402
 
 
@@ -50,7 +50,16 @@ class Runtime:
 
 def build_runtime(environ: Mapping[str, str], *, clients: AwsClients | None = None, safety_filter: Any = None) -> Runtime:
     """Everything a request needs, built once. ``clients`` and ``safety_filter`` replace the real
-    ones (tests, benchmarks); the real filter uses the ``comprehend`` and ``bedrock-runtime`` clients."""
+    ones (tests, benchmarks); the real filter uses the ``comprehend`` and ``bedrock-runtime`` clients.
+    Where ``SETTINGS_PARAMETER`` is set, its variables are read first (``orchestrator.settings``: the bulky JSON
+    settings live in an SSM parameter, not in Lambda's 4 KB environment), on the same botocore session."""
+    session = None
+    if clients is None and environ.get(SETTINGS_PARAMETER_VARIABLE):
+        import botocore.session
+
+        session = botocore.session.get_session()
+    environ = with_parameter(environ, lambda name: read_parameter(
+        clients or AwsClients(model_read_timeout=AUX_READ_TIMEOUT_SECONDS, session=session), name))
     settings = Settings.from_environment(environ)
     catalog = load_catalog()
     observability.configure(
@@ -59,7 +68,7 @@ def build_runtime(environ: Mapping[str, str], *, clients: AwsClients | None = No
         service=settings.service,
         namespace=settings.metrics_namespace,
     )
-    clients = clients or AwsClients(model_read_timeout=settings.request_deadline_seconds)
+    clients = clients or AwsClients(model_read_timeout=settings.request_deadline_seconds, session=session)
     if safety_filter is None:
         from safety import SafetyFilter
 
@@ -94,6 +103,18 @@ def build_runtime(environ: Mapping[str, str], *, clients: AwsClients | None = No
         agent = AgentService(service, AgentClient(clients, settings.agent_runtime_arn))
     app = routes.create_app(service, stream_settings, agent=agent)
     return Runtime(service=service, app=app, clients=clients, agent=agent)
+
+
+def read_parameter(clients: AwsClients, name: str) -> str:
+    """The settings parameter's value (ssm GetParameter, once per cold start, botocore's standard retries). A read
+    that fails fails the init, naming the variable and the AWS error code (never an AWS message)."""
+    from aws_errors import error_code
+
+    try:
+        return str(clients.client("ssm").get_parameter(Name=name)["Parameter"]["Value"])
+    except Exception as exc:  # noqa: BLE001 - any failure: the function cannot start without its settings
+        reason = error_code(exc) or type(exc).__name__
+        raise ConfigError(SETTINGS_PARAMETER_VARIABLE, f"the parameter could not be read ({reason})") from None
 
 
 try:

@@ -36,6 +36,35 @@ def flat(value: Any) -> Any:
     return value
 
 
+def _text_of(value: Any) -> str:
+    """``flat`` as text fit to sit inside JSON strings (nested ones too): an intrinsic other than Ref/GetAtt
+    (``Fn::ImportValue``, ``Fn::GetStackOutput``) reads as ``${<its JSON without quotes, braces and spaces>}``."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(_text_of(part) for part in parts)
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) not in ("Ref", "Fn::GetAtt"):
+        return "${" + "".join(c for c in json.dumps(value, sort_keys=True) if c not in '"\\{} ') + "}"
+    text = flat(value)  # a Ref / GetAtt: ${X} / ${X.Attr}, no quote
+    return text if isinstance(text, str) else json.dumps(text)
+
+
+def function_variables(resources: dict[str, Any], function: dict[str, Any]) -> dict[str, Any]:
+    """A Lambda function's settings as its code reads them (lambdas/orchestrator/orchestrator/settings.py): its
+    environment variables and, where ``SETTINGS_PARAMETER`` names an SSM parameter of the same template, that
+    parameter's variables (its JSON value, deploy-time tokens read as ``${...}``; orchestrator.settings.with_parameter).
+    ``function`` is the resource or its Properties."""
+    props = function.get("Properties", function)
+    variables = dict(props["Environment"]["Variables"])
+    reference = variables.pop("SETTINGS_PARAMETER", None)
+    if reference is not None:
+        parameter = resources[reference["Ref"]]
+        assert parameter["Type"] == "AWS::SSM::Parameter", parameter["Type"]
+        stored = json.loads(_text_of(parameter["Properties"]["Value"]))
+        assert not set(stored) & set(variables), "a variable is both in the environment and in the parameter"
+        variables.update(stored)
+    return variables
+
+
 def cdk_context() -> dict[str, Any]:
     return json.loads((ROOT / "cdk.json").read_text())["context"]
 

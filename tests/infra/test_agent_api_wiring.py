@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.infra.synth import flat
+from tests.infra.synth import flat, function_variables
 
 
 def _api_functions(synthesized, environment):
@@ -73,9 +73,11 @@ def test_an_environment_without_agents_has_no_runtime_arn_and_no_agentcore_permi
 def test_the_tool_function_has_the_api_settings_without_table_or_agent(synthesized):
     [tools] = [f["Properties"] for f in synthesized.stack("dev", "Agents").resources_of_type("AWS::Lambda::Function").values()
                if f["Properties"]["Handler"] == "tool_handler.handler"]
-    variables = tools["Environment"]["Variables"]
+    variables = function_variables(synthesized.stack("dev", "Agents").resources, tools)
     assert "CONVERSATION_TABLE" not in variables and "AGENT_RUNTIME_ARN" not in variables
     [api] = [f for f in _api_functions(synthesized, "dev") if f["Handler"] == "handler.handler"]
-    shared = set(api["Environment"]["Variables"]) - {"CONVERSATION_TABLE", "AGENT_RUNTIME_ARN"}
+    api_variables = function_variables(synthesized.stack("dev", "Api").resources, api)
+    shared = set(api_variables) - {"CONVERSATION_TABLE", "AGENT_RUNTIME_ARN"}
     assert {k: flat(variables[k]) for k in shared if k in variables} == {
-        k: flat(api["Environment"]["Variables"][k]) for k in shared if k in variables}
+        k: flat(api_variables[k]) for k in shared if k in variables}
+    assert {"MODELS", "SAFETY_CONFIG", "GUARDRAIL_ARN"} <= shared & set(variables)

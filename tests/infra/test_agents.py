@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.infra.synth import flat
+from tests.infra.synth import flat, function_variables
 from tests.infra.test_knowledge import only
 
 
@@ -77,10 +77,12 @@ def test_a_cedar_policy_engine_on_the_gateway_permits_exactly_the_tools_of_the_a
 def test_the_tool_function_is_the_orchestrator_code_with_the_tool_entry_point(agents, synthesized):
     [tools] = [f["Properties"] for f in agents.resources_of_type("AWS::Lambda::Function").values()
                if f["Properties"]["Handler"] == "tool_handler.handler"]
-    env = tools["Environment"]["Variables"]
+    env = function_variables(agents.resources, tools)
     assert env["AGENT_TOOLS"] == "summarize,translate,classify,extract,answer,search_operations-guide"
-    api = next(f["Properties"] for f in synthesized.stack("dev", "Api").resources_of_type("AWS::Lambda::Function").values()
-           if f["Properties"]["Handler"] == "handler.handler")["Environment"]["Variables"]
+    api_stack = synthesized.stack("dev", "Api")
+    api = function_variables(api_stack.resources, next(
+        f for f in api_stack.resources_of_type("AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == "handler.handler"))
     same = ("MODELS", "DEFAULT_MODELS", "SAFETY_CONFIG", "GUARDRAIL_VERSION", "MAX_INPUT_CHARS")
     assert {k: env[k] for k in same} == {k: api[k] for k in same}
 

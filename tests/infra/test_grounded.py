@@ -5,6 +5,7 @@ knowledge bases carries detect-only contextual grounding filters."""
 from __future__ import annotations
 
 import json
+import re
 
 from cdk.runtime_contracts import expose_runtime_packages
 
@@ -13,11 +14,13 @@ expose_runtime_packages()
 # isort: split
 from orchestrator.knowledge_settings import parse_knowledge_bases  # noqa: E402
 
+from tests.infra.synth import function_variables  # noqa: E402
+
 
 def _function_variables(stack, handler: str = "handler.handler") -> dict:
     """The buffered routes' function (``handler.handler``) or the streamed routes' (``run.sh``)."""
     (fn,) = [f for f in stack.resources_of_type("AWS::Lambda::Function").values() if f["Properties"]["Handler"] == handler]
-    return fn["Properties"]["Environment"]["Variables"]
+    return function_variables(stack.resources, fn)
 
 
 def _guardrail(stack) -> dict:
@@ -27,12 +30,11 @@ def _guardrail(stack) -> dict:
 
 def test_dev_writes_its_knowledge_base_through_the_settings_contract(synthesized):
     value = _function_variables(synthesized.stack("dev", "Api"))["KNOWLEDGE_BASES"]
-    # {"Fn::Join": ["", [<json up to the id>, {<the knowledge stack's output: the id>}, <the rest>]]}: the id is a
-    # token at synth; stand in a valid id to parse the rest back.
-    separator, parts = value["Fn::Join"]
-    assert separator == "" and len([p for p in parts if isinstance(p, dict)]) == 1
-    assert "KnowledgeBaseId" in json.dumps([p for p in parts if isinstance(p, dict)])
-    parsed = parse_knowledge_bases(json.loads("".join(p if isinstance(p, str) else "KB12345678" for p in parts)))
+    # The id is the knowledge stack's output, a token at synth (${ImportValue:...KnowledgeBaseId...}); stand in a
+    # valid id to parse the rest back.
+    tokens = re.findall(r"\$\{[^}]*\}", value)
+    assert len(tokens) == 1 and "KnowledgeBaseId" in tokens[0]
+    parsed = parse_knowledge_bases(json.loads(value.replace(tokens[0], "KB12345678")))
     kb = parsed["operations-guide"]
     assert (kb.filterable_keys, kb.max_results, kb.min_score, kb.grounded_use_cases) == (("topic",), 5, 0.3, ("answer",))
     assert (kb.below_threshold, kb.retrieved_text_pii) == ("reject", "mask")

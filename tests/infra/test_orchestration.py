@@ -20,7 +20,7 @@ from cdk.components.web_acl import (
     decimal_greater_than_regex,
 )
 from cdk.config import load_app_config
-from tests.infra.synth import cdk_context, flat
+from tests.infra.synth import cdk_context, function_variables
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 # The orchestrator's environment contract (lambdas/orchestrator/orchestrator/settings.py, safety/settings.py).
@@ -159,7 +159,7 @@ def test_the_streaming_function_runs_under_the_web_adapter_with_the_stream_contr
     env, stack = api
     streaming = _config(env).api.streaming
     fn = _function(stack, "run.sh")
-    variables = fn["Environment"]["Variables"]
+    variables = function_variables(stack.resources, fn)
     assert fn["Timeout"] == streaming.settings.max_seconds
     assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap" and variables["AWS_LWA_INVOKE_MODE"] == "response_stream"
     from orchestrator.stream_settings import StreamSettings
@@ -279,7 +279,7 @@ def test_the_function_runtime_architecture_timeouts_and_environment(api):
     assert fn["ReservedConcurrentExecutions"] == config.api.lambda_reserved_concurrency
     assert fn["TracingConfig"] == {"Mode": "Active"}
     assert fn["LoggingConfig"]["LogFormat"] == "JSON"
-    variables = fn["Environment"]["Variables"]
+    variables = function_variables(stack.resources, fn)
     assert set(CONTRACT_VARIABLES) <= set(variables)
     # Issue 12 item 16: the ARN only (the Bedrock stack's guardrail ARN, exported), the form IAM's
     # bedrock:GuardrailIdentifier condition is written in; never the bare id.
@@ -453,8 +453,9 @@ def test_cognito_and_raised_timeout_variant(cognito_variant):
         assert props["Integration"]["TimeoutInMillis"] == (300_000 if streamed else 120_000)
     fn = next(f for f in template.find_resources("AWS::Lambda::Function").values()
               if f["Properties"]["Handler"] == "handler.handler")["Properties"]
-    assert fn["Timeout"] == 120 and fn["Environment"]["Variables"]["REQUEST_DEADLINE_SECONDS"] == "117"
-    models = json.loads(fn["Environment"]["Variables"]["MODELS"])
+    variables = function_variables(template.to_json()["Resources"], fn)
+    assert fn["Timeout"] == 120 and variables["REQUEST_DEADLINE_SECONDS"] == "117"
+    models = json.loads(variables["MODELS"])
     assert [m["backend"] for m in models] == ["bedrock", "sagemaker"]
     stage = next(iter(template.find_resources("AWS::ApiGateway::Stage").values()))["Properties"]
     assert json.loads(stage["AccessLogSetting"]["Format"])["cognitoSub"] == "$context.authorizer.claims.sub"
@@ -475,11 +476,30 @@ def test_cognito_variant_passes_the_policy_gates(cognito_variant):
     assert not violations, violations
 
 
-def test_an_environment_over_lambdas_4_kb_fails_synth_with_the_largest_variables(tmp_path):
-    big_models = [{"id": f"model-{i}", "backend": "bedrock", "target": "arn:aws:bedrock:eu-west-1:111122223333:"
-                   f"application-inference-profile/{'x' * 40}{i}", "max_tokens": 4096} for i in range(30)]
-    app, _ = _variant_app(tmp_path, {}, models=big_models)
-    with pytest.raises(RuntimeError, match=r"may reach \d+ bytes once deployed, over Lambda's 4096-byte limit.*MODELS"):
+def _big_models(count: int) -> list[dict[str, Any]]:
+    return [{"id": f"model-{i}", "backend": "bedrock", "target": "arn:aws:bedrock:eu-west-1:111122223333:"
+             f"application-inference-profile/{'x' * 40}{i}", "max_tokens": 4096} for i in range(count)]
+
+
+def test_many_models_fit_their_settings_parameter_and_leave_the_environment_small(tmp_path):
+    """The stream function had 69 bytes of its 4 KB environment left with 3 models and a knowledge base: the JSON
+    settings that grow with the configuration now live in an SSM parameter (Advanced tier once over 4 KB)."""
+    from cdk.components.python_function import PythonFunction, estimate_environment_bytes
+
+    app, stack = _variant_app(tmp_path, {}, models=_big_models(20))
+    functions = [c for c in stack.node.find_all() if isinstance(c, PythonFunction)]
+    assert len(functions) == 2
+    for function in functions:
+        total, per_variable = estimate_environment_bytes(function, function.environment)
+        assert total <= 2048 and "MODELS" not in per_variable, per_variable
+        assert function.settings_parameter.node.default_child.tier == "Advanced"
+    app.synth()
+
+
+def test_settings_over_an_advanced_parameters_8_kb_fail_synth_naming_the_function(tmp_path):
+    app, _ = _variant_app(tmp_path, {}, models=_big_models(30))
+    with pytest.raises(RuntimeError, match=r"settings parameter of test/Api/Orchestrator may reach \d+ bytes once "
+                                           r"deployed, over SSM's 8192-byte limit"):
         app.synth()
 
 
@@ -534,7 +554,7 @@ def test_the_endpoint_model_is_rendered_with_its_own_chat_template(api):
     """Issue 12 item 12: the Inferentia endpoint's MODELS entry names the served model's chat template (Zephyr
     for the shipped zephyr-7b-beta weights), not the plain ``User:``/``Assistant:`` lines."""
     env, stack = api
-    models = flat(_function(stack)["Environment"]["Variables"]["MODELS"])  # Bedrock entries carry ARN tokens
+    models = function_variables(stack.resources, _function(stack))["MODELS"]  # Bedrock entries carry ARN tokens
     endpoints = [json.loads(entry) for entry in re.findall(r'\{[^{}]*"backend":"sagemaker"[^{}]*\}', models)]
     expected = {"dev": [], "staging": ["zephyr"], "prod": ["zephyr"]}[env]
     assert [model.get("template", "generic") for model in endpoints] == expected

@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IValidation
 
 from cdk.components.encrypted_log_group import EncryptedLogGroup
@@ -21,7 +22,9 @@ from cdk.components.managed_policy_role import ManagedPolicyRole
 from cdk.components.python_function.environment_size import (
     LAMBDA_ENVIRONMENT_LIMIT_BYTES,
     estimate_environment_bytes,
+    estimate_value_bytes,
 )
+from cdk.components.python_function.settings_parameter import ParameterFits, parameter_tier, parameter_value
 from cdk.policy import acknowledge
 
 # The newest Python runtime this aws-cdk-lib offers (cdk-nag's LambdaLatestVersion checks it), on
@@ -57,7 +60,11 @@ class PythonFunction(Construct):
     - X-Ray active tracing; reserved concurrency; Powertools service name, metrics namespace, log level;
     - an explicit role whose only starting permission is writing to that log group (no
       AWSLambdaBasicExecutionRole), in a customer-managed policy (:class:`ManagedPolicyRole`);
-    - a synth-time check that the environment, tokens counted at their longest, fits Lambda's 4 KB;
+    - a synth-time check that the environment, tokens counted at their longest, fits Lambda's 4 KB; settings that
+      grow with the configuration go to ``parameter_environment`` instead: one SSM String parameter (JSON object of
+      variable -> value, tokens resolved at deploy; Standard tier up to 4 KB, Advanced up to 8 KB, chosen by the
+      same estimate) whose name is the variable ``parameter_variable``, readable by this function only
+      (``ssm:GetParameter`` on it); the code reads it once at cold start;
     - with ``snap_start=True``: Lambda SnapStart on published versions, the current version published on every
       code or configuration change and a ``live`` alias on it (``invocable``: what callers such as API Gateway
       should invoke; ``$LATEST`` never runs from a snapshot). A replaced version is deleted, so only the live
@@ -76,7 +83,8 @@ class PythonFunction(Construct):
         fn = PythonFunction(stack, "Orchestrator", asset="orchestrator", handler="handler.handler",
                             service_name="orchestrator", metrics_namespace="GenAiStack",
                             memory_size=1024, timeout=Duration.seconds(29), reserved_concurrency=10,
-                            log_retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY)
+                            log_retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY,
+                            parameter_environment={"MODELS": '[{"id": "m1"}]'})
         setting = ssm.StringParameter(stack, "Setting", string_value="on")
         fn.add_environment("SETTING_NAME", setting.parameter_name)
         setting.grant_read(fn.function)
@@ -106,6 +114,8 @@ class PythonFunction(Construct):
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
         build_root: Path = DEFAULT_BUILD_ROOT,
         snap_start: bool = False,
+        parameter_environment: Mapping[str, str] | None = None,
+        parameter_variable: str = "SETTINGS_PARAMETER",
     ) -> None:
         super().__init__(scope, construct_id)
         if log_level not in _APPLICATION_LOG_LEVELS:
@@ -140,6 +150,10 @@ class PythonFunction(Construct):
             "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "true" if tracer_capture_response else "false",
             **(environment or {}),
         }
+        self.settings_parameter: ssm.StringParameter | None = None
+        if parameter_environment:
+            self.settings_parameter = self._settings_parameter(parameter_environment)
+            self._environment[parameter_variable] = self.settings_parameter.parameter_name
         self.function = lambda_.Function(
             self,
             "Function",
@@ -192,6 +206,18 @@ class PythonFunction(Construct):
             )
             self.alias = lambda_.Alias(self, "Live", alias_name="live", version=self.function.current_version)
         self.invocable: lambda_.IFunction = self.alias or self.function
+
+    def _settings_parameter(self, variables: Mapping[str, str]) -> ssm.StringParameter:
+        """Not a SecureString: what it holds was an environment variable's value (no secret; CloudFormation cannot
+        create SecureString parameters either)."""
+        value = parameter_value(variables)
+        size = estimate_value_bytes(self, value)
+        parameter = ssm.StringParameter(self, "Settings", string_value=value, tier=parameter_tier(size),
+                                        description=f"Settings of {self.node.path} (JSON: {', '.join(variables)})")
+        self.node.add_validation(ParameterFits(size, self.node.path))
+        iam.Grant.add_to_principal(grantee=self.role, actions=["ssm:GetParameter"],
+                                   resource_arns=[parameter.parameter_arn])
+        return parameter
 
     @property
     def environment(self) -> Mapping[str, str]:

@@ -49,6 +49,8 @@ TOKEN_BOUNDS: dict[tuple[str, str], int] = {
     ("AWS::SageMaker::Endpoint", "EndpointName"): 63,
     ("AWS::SageMaker::Endpoint", "Ref"): _ARN_PREFIX + len("endpoint/") + 63,
     ("AWS::SageMaker::Endpoint", "EndpointArn"): _ARN_PREFIX + len("endpoint/") + 63,
+    # botocore bedrock-agent (1.44) shape Id of KnowledgeBase.knowledgeBaseId: [0-9a-zA-Z]{10}
+    ("AWS::Bedrock::KnowledgeBase", "KnowledgeBaseId"): 10,
     # botocore bedrock-agentcore-control AgentRuntimeArn: ...:runtime/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}
     ("AWS::BedrockAgentCore::Runtime", "AgentRuntimeArn"): _ARN_PREFIX + len("runtime/") + 48 + 1 + 10,
 }

@@ -29,17 +29,26 @@ naming the variable (and the key path inside JSON values) and the allowed values
 ``AGENT_RUNTIME_ARN``             optional, the AgentCore Runtime ARN ``POST /v1/agent`` and
                                   ``/v1/agent/stream`` invoke (``agent_runtime_arn``); absent: those
                                   routes answer 404 ``not_found`` (agents are off in this environment)
+``SETTINGS_PARAMETER``            optional, the name of an SSM String parameter holding the
+                                  :data:`PARAMETER_VARIABLES` as one JSON object of variable -> value
+
+Where the functions are deployed the JSON variables that grow with the configuration (one entry per model and
+knowledge base: :data:`PARAMETER_VARIABLES`) are not environment variables: Lambda refuses a function whose
+environment totals more than 4 KB, and they reached ~2.9 of the 4 KB (the streaming function had 69 bytes
+left in dev). The stacks write them into one SSM parameter (:meth:`Settings.split_environment`) and the handler
+reads it once at cold start (:func:`with_parameter`) before parsing; everything else stays in the environment.
+Tests and local tools pass every variable directly, as before.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from safety.settings import GUARDRAIL_ARN_VARIABLE, GUARDRAIL_VERSION_VARIABLE, SafetySettings
+from safety.settings import GUARDRAIL_ARN_VARIABLE, GUARDRAIL_VERSION_VARIABLE, SAFETY_CONFIG_VARIABLE, SafetySettings
 
 from .knowledge_settings import KnowledgeBaseSettings, parse_knowledge_bases
 from .model_spec import ConfigError, ModelSpec, parse_model
@@ -59,7 +68,13 @@ _AGENT_RUNTIME_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$"
 )
 
-__all__ = ["FAMILIES", "LOG_LEVELS", "ConfigError", "ModelSpec", "Settings"]
+#: The JSON variables kept in the settings parameter where one is named (module doc): each grows with the models
+#: and knowledge bases an environment configures.
+PARAMETER_VARIABLES = ("MODELS", "DEFAULT_MODELS", SAFETY_CONFIG_VARIABLE, "KNOWLEDGE_BASES")
+SETTINGS_PARAMETER_VARIABLE = "SETTINGS_PARAMETER"
+
+__all__ = ["FAMILIES", "LOG_LEVELS", "PARAMETER_VARIABLES", "SETTINGS_PARAMETER_VARIABLE", "ConfigError", "ModelSpec",
+           "Settings", "with_parameter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +133,14 @@ class Settings:
             ),
             **({"AGENT_RUNTIME_ARN": self.agent_runtime_arn} if self.agent_runtime_arn else {}),
         }
+
+    def split_environment(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(the environment variables, the settings parameter's variables): :meth:`to_environment` split at
+        :data:`PARAMETER_VARIABLES`. The stack stores the second as the parameter's JSON value and adds
+        ``SETTINGS_PARAMETER`` (its name) to the first."""
+        variables = self.to_environment()
+        kept = {name: variables.pop(name) for name in PARAMETER_VARIABLES if name in variables}
+        return variables, kept
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -186,6 +209,25 @@ class Settings:
             knowledge_bases=_knowledge_bases(environ.get("KNOWLEDGE_BASES")),
             agent_runtime_arn=_agent_runtime_arn(environ.get("AGENT_RUNTIME_ARN")),
         )
+
+
+def with_parameter(environ: Mapping[str, str], read: Callable[[str], str]) -> Mapping[str, str]:
+    """``environ`` with the settings parameter's variables, where ``SETTINGS_PARAMETER`` names one (``read``
+    returns its value); else ``environ`` itself. A value that is not a JSON object of :data:`PARAMETER_VARIABLES`
+    -> string, or a variable set in both places, is a :class:`ConfigError` naming ``SETTINGS_PARAMETER``."""
+    name = (environ.get(SETTINGS_PARAMETER_VARIABLE) or "").strip()
+    if not name:
+        return environ
+    stored = _json(read(name), SETTINGS_PARAMETER_VARIABLE)
+    if not isinstance(stored, dict) or not all(isinstance(value, str) for value in stored.values()):
+        raise ConfigError(SETTINGS_PARAMETER_VARIABLE, "the parameter must hold a JSON object of variable -> string")
+    unknown = sorted(set(stored) - set(PARAMETER_VARIABLES))
+    if unknown:
+        raise ConfigError(f"{SETTINGS_PARAMETER_VARIABLE}.{unknown[0]}", f"is not one of {list(PARAMETER_VARIABLES)}")
+    twice = sorted(set(stored) & set(environ))
+    if twice:
+        raise ConfigError(f"{SETTINGS_PARAMETER_VARIABLE}.{twice[0]}", "is set in the environment as well; keep one")
+    return {**environ, **stored}
 
 
 def _agent_runtime_arn(raw: str | None) -> str | None:
