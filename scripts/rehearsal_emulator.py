@@ -40,6 +40,10 @@ PATCHES: dict[str, str] = {
                                     "'FunctionName') and no Fn::GetAtt on AWS::Lambda::Version (AttributeError); the "
                                     "alias is created through moto's Lambda backend (Ref and AliasArn: its ARN) and "
                                     "a version answers GetAtt Version",
+    "ssm-parameter-cfn": "an AWS::SSM::Parameter without Name gets a generated name from CloudFormation, and its "
+                         "Tags are a JSON object of key -> value; moto 5.2.5 passes Name None to put_parameter "
+                         "(AttributeError on None.lower) and reads Tags as a list of {Key, Value} (TypeError): the "
+                         "parameter gets the resource name moto generated for it, its tags the list form",
 }
 # ARN-shaped, so that IAM policy validation accepts it wherever the real value would be an ARN.
 SKIPPED_PLACEHOLDER = "arn:aws:rehearsal:::skipped/{logical_id}/{attribute}"
@@ -68,6 +72,25 @@ def patch_kms_cfn_tags() -> None:
 
     create_from_cloudformation_json._rehearsal_patched = True  # type: ignore[attr-defined]
     Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign]
+
+
+def patch_ssm_parameter_cfn() -> None:
+    from moto.ssm.models import Parameter
+
+    original: Callable[..., Any] = Parameter.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    if getattr(original, "_rehearsal_patched", False):
+        return
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = dict(cloudformation_json.get("Properties", {}))
+        properties["Name"] = properties.get("Name") or resource_name
+        if isinstance(properties.get("Tags"), dict):
+            properties["Tags"] = [{"Key": key, "Value": value} for key, value in properties["Tags"].items()]
+        return original(cls, resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name,
+                        **kwargs)
+
+    create_from_cloudformation_json._rehearsal_patched = True  # type: ignore[attr-defined]
+    Parameter.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign]
 
 
 def patch_outputs_of_skipped_types() -> None:
@@ -237,6 +260,7 @@ def apply_patches() -> None:
     patch_custom_resources_not_invoked()
     patch_iam_managed_policy_delete()
     patch_kms_cfn_tags()
+    patch_ssm_parameter_cfn()
     patch_outputs_of_skipped_types()
     patch_intrinsics()
 

@@ -270,11 +270,33 @@ def test_the_emulator_fixes_let_a_cdk_style_stack_pair_deploy_resolve_and_delete
         assert iam.list_roles()["Roles"] == [] and iam.list_policies(Scope="Local")["Policies"] == []
 
 
+def test_a_tagged_ssm_parameter_without_a_name_deploys_under_a_generated_one_and_is_deleted_with_its_stack():
+    import boto3
+    from moto import mock_aws
+
+    emulator_fixes.apply_patches()
+    template = {"Resources": {"Settings": {"Type": "AWS::SSM::Parameter", "Properties": {
+        "Type": "String", "Value": '{"MODELS":"[]"}', "Tier": "Standard", "Tags": {"project": "genai"}}}},
+        "Outputs": {"Name": {"Value": {"Ref": "Settings"}}}}
+    with mock_aws():
+        cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
+        cloudformation.create_stack(StackName="settings", TemplateBody=json.dumps(template))
+        (stack,) = cloudformation.describe_stacks(StackName="settings")["Stacks"]
+        assert stack["StackStatus"] == "CREATE_COMPLETE"
+        name = stack["Outputs"][0]["OutputValue"]
+        ssm = boto3.client("ssm", region_name="eu-west-1")
+        assert "Settings" in name and ssm.get_parameter(Name=name)["Parameter"]["Value"] == '{"MODELS":"[]"}'
+        assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"] == [
+            {"Key": "project", "Value": "genai"}]
+        cloudformation.delete_stack(StackName="settings")
+        assert ssm.describe_parameters()["Parameters"] == []
+
+
 def test_every_emulator_fix_is_listed_with_its_reason():
     assert set(emulator_fixes.PATCHES) == {"kms-cfn-tags", "outputs-of-skipped-types", "getatt-of-skipped-types",
                                            "ref-of-skipped-types",
                                            "custom-resources-not-invoked", "fn-getstackoutput", "iam-managed-policy-delete",
-                                           "lambda-alias-and-version-cfn"}
+                                           "lambda-alias-and-version-cfn", "ssm-parameter-cfn"}
     assert all(len(reason) > 60 for reason in emulator_fixes.PATCHES.values())
 
 
