@@ -16,11 +16,12 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
+      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
       let match: RegExpExecArray | null;
-      // A trailing \r may be the first half of \r\n: keep it until the next chunk.
-      while ((match = /\r\n|\n|\r(?!$)/.exec(buffer)) !== null) {
+      // A trailing \r may be the first half of \r\n: keep it until the next chunk. At the end nothing can follow,
+      // so it ends a line (it may end the last event).
+      const lineEnd = done ? /\r\n|\n|\r/ : /\r\n|\n|\r(?!$)/;
+      while ((match = lineEnd.exec(buffer)) !== null) {
         const line = buffer.slice(0, match.index);
         buffer = buffer.slice(match.index + match[0].length);
         if (line === "") {
@@ -37,6 +38,7 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
         if (name === "data") data.push(value);
         else if (name === "event") event = value;
       }
+      if (done) break;
     }
   } finally {
     reader.releaseLock();

@@ -64,7 +64,8 @@ def test_stop_says_the_answer_is_incomplete_and_returns_focus_to_generate(page) 
     # Stop as soon as the first text arrives (from the keyboard: the focused Stop button is activated).
     page.evaluate("""() => {
       const output = document.querySelector('[role=log][aria-label="Generated text"]');
-      const stop = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Stop');
+      const form = document.querySelector('form[aria-label="Prompt"]');
+      const stop = [...form.querySelectorAll('button')].find((b) => b.textContent === 'Stop');
       new MutationObserver((_, observer) => { observer.disconnect(); stop.focus(); stop.click(); })
         .observe(output, {childList: true, subtree: true, characterData: true});
     }""")
@@ -103,3 +104,26 @@ def test_a_message_typed_while_a_reply_streams_is_kept(page) -> None:
     message.fill("And my next question")  # typed while the reply is still streaming
     expect(send).to_be_enabled()
     expect(message).to_have_value("And my next question")
+
+
+def test_a_chat_reply_can_be_stopped_and_says_so(page) -> None:
+    screen = open_screen(page, "Chat")
+    screen.get_by_label("Message").fill("Tell me everything about streaming, in detail.")
+    # Stop as soon as the reply's first text arrives (the focused Stop button activated, as from the keyboard).
+    page.evaluate("""() => {
+      const transcript = document.querySelector('[aria-label="Conversation"]');
+      new MutationObserver((_, observer) => {
+        const reply = transcript.querySelectorAll('li')[1];
+        if (!reply || reply.textContent.length <= 'Assistant'.length) return;
+        observer.disconnect();
+        const form = document.querySelector('form[aria-label="New chat turn"]');
+        const stop = [...form.querySelectorAll('button')].find((b) => b.textContent === 'Stop');
+        stop.focus();
+        stop.click();
+      }).observe(transcript, {childList: true, subtree: true, characterData: true});
+    }""")
+    screen.get_by_role("button", name="Send").click()
+    reply = screen.get_by_role("list", name="Conversation").get_by_role("listitem").nth(1)
+    expect(reply).to_contain_text("Stopped")
+    expect(screen.get_by_role("button", name="Send")).to_be_focused()
+    expect(screen.get_by_label("Message")).to_have_value("Tell me everything about streaming, in detail.")

@@ -28,12 +28,15 @@ export function chatScreen(ctx: Context): HTMLElement {
   const message = h("textarea", { rows: 3, required: true });
   const sendButton = h("button", { type: "submit", class: "primary" }, "Send");
   const newButton = h("button", { type: "button" }, "New conversation");
+  const stopButton = h("button", { type: "button", hidden: true }, "Stop");
   const transcript = h("ol", { class: "transcript", "aria-label": "Conversation", "aria-live": "polite" });
   const status = h("p", { class: "hint" }, "New conversation.");
   const errors = h("div", { class: "error-slot" });
   const list = h("ul", { class: "conversations" });
   const listErrors = h("div", { class: "error-slot" });
   let conversationId: string | null = null;
+  let controller: AbortController | null = null;
+  stopButton.addEventListener("click", () => controller?.abort());
 
   const turn = (role: string, text: string) => {
     const body = h("div", { class: "turn-text" }, text);
@@ -127,22 +130,32 @@ export function chatScreen(ctx: Context): HTMLElement {
         const reply = turn("assistant", "");
         const body: Record<string, unknown> = { message: text, model: model.value };
         if (conversationId) body.conversation_id = conversationId;
+        const stream = new AbortController();
+        controller = stream;
+        stopButton.hidden = false;
         try {
           await api.stream("/chat/stream", body, (event: StreamEvent) => {
             if (event.type === "start" && event.conversation_id) start(event.conversation_id, `Conversation ${event.conversation_id}.`);
             else if (event.type === "delta") reply.append(document.createTextNode(event.text));
-          });
+          }, stream.signal);
         } catch (error) {
-          if (!reply.textContent) reply.closest("li")?.remove();
+          // Stopped: the partial reply stays, marked; the message stays in the box to send again or edit.
+          if (stream.signal.aborted) reply.after(h("p", { class: "hint" }, "Stopped by you: this reply is incomplete."));
+          else if (!reply.textContent) reply.closest("li")?.remove();
           throw error;
+        } finally {
+          stopButton.hidden = true;
         }
         if (message.value === text) message.value = ""; // keep what was typed while the reply streamed
         await refresh();
+      }, () => {
+        // The Stop button that had focus is hidden again: continue at Send, not at the page's start.
+        if (controller?.signal.aborted) sendButton.focus();
       }),
     },
     modelField,
     field("Message", message),
-    h("div", { class: "actions" }, sendButton, newButton),
+    h("div", { class: "actions" }, sendButton, stopButton, newButton),
   );
 
   void refresh();

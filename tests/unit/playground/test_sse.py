@@ -20,10 +20,10 @@ EXPECTED = [
 ]
 
 
-@pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 1000])
-def test_events_survive_any_chunking(run_module, chunk_size: int) -> None:
-    data = list(STREAM.encode("utf-8"))
-    messages = run_module("src/sse.ts", f"""
+def read_events(run_module, text: str, chunk_size: int) -> list[dict]:
+    """readSse over ``text``'s UTF-8 bytes delivered ``chunk_size`` bytes at a time."""
+    data = list(text.encode("utf-8"))
+    return run_module("src/sse.ts", f"""
       const bytes = new Uint8Array({json.dumps(data)});
       const body = new ReadableStream({{
         start(controller) {{
@@ -35,4 +35,16 @@ def test_events_survive_any_chunking(run_module, chunk_size: int) -> None:
       for await (const message of module.readSse(body)) out.push(message);
       console.log(JSON.stringify(out));
     """)
-    assert messages == EXPECTED
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 1000])
+def test_events_survive_any_chunking(run_module, chunk_size: int) -> None:
+    assert read_events(run_module, STREAM, chunk_size) == EXPECTED
+
+
+@pytest.mark.parametrize("chunk_size", [1, 1000])
+def test_an_event_ended_by_a_carriage_return_at_the_very_end_is_dispatched(run_module, chunk_size: int) -> None:
+    # "\r" alone ends a line (HTML event-stream format); it was held back as a possible "\r\n" and, with nothing
+    # after it, the stream's last event (the done event that says the answer is complete) was dropped.
+    messages = read_events(run_module, 'data: {"type":"done"}\r\r', chunk_size)
+    assert messages == [{"event": "message", "data": '{"type":"done"}'}]
