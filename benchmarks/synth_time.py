@@ -10,11 +10,16 @@ noisy the machine was. Lambda assets must be built first (``make assets``).
     .venv/bin/python benchmarks/synth_time.py --repeat 4
     .venv/bin/python benchmarks/synth_time.py --profile /tmp/synth.prof   # one cProfile'd app synth
     .venv/bin/python benchmarks/synth_time.py --phases 3   # per phase: wall, CPU, jsii round trips
+    .venv/bin/python benchmarks/synth_time.py --before /tmp/main   # also another checkout's app, same run
 
 Each side is reported twice: wall seconds (what the goal is stated in) and CPU seconds, user+sys of the whole
 ``cdk synth`` process tree (CLI, Python app, jsii kernel). On the shared machine wall time swings with other
 engineers' load (pair ratios 2x apart in one run); CPU time and round-trip counts hardly move, so they show
 whether a change helped when the wall-clock ratio cannot.
+
+``--before DIR`` times a second checkout (its own ``cdk.json``, ``.build`` and ``playground/dist``; this checkout's
+CLI and virtualenv) in the same rounds, in ABBA order against this one (baseline, before, app, app, before,
+baseline), and reports app/before ratios as well: a change's effect measured under the same load.
 """
 
 from __future__ import annotations
@@ -129,6 +134,8 @@ def main() -> None:
                         help="instead: N app synths through benchmarks/synth_phases.py (per-phase wall, CPU, round trips)")
     parser.add_argument("--candidate", metavar="APP_COMMAND",
                         help="also time the app run by this --app command (e.g. 'python -O app.py'), interleaved")
+    parser.add_argument("--before", metavar="DIR", type=Path,
+                        help="also time the app of another checkout (e.g. main before a change), interleaved")
     args = parser.parse_args()
 
     python = sys.executable
@@ -144,35 +151,38 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="one-bucket-") as tmp:
         baseline_dir = Path(tmp)
         (baseline_dir / "app.py").write_text(BASELINE_APP)
-        run_baseline = lambda: synth(f"{python} app.py", baseline_dir, [])  # noqa: E731
-        run_app = lambda: synth(None, ROOT, ["**"])  # noqa: E731
-        run_candidate = lambda: synth(args.candidate, ROOT, ["**"])  # noqa: E731
-        run_baseline(), run_app()  # warm the page cache, byte-code and jsii's module cache
-        baseline: list[Timing] = []
-        app: list[Timing] = []
-        candidate: list[Timing] = []
+        runners = {"baseline": lambda: synth(f"{python} app.py", baseline_dir, [])}
+        if args.before:
+            runners["before"] = lambda: synth(None, args.before.resolve(), ["**"])
+        runners["app"] = lambda: synth(None, ROOT, ["**"])
+        if args.candidate:
+            runners["candidate"] = lambda: synth(args.candidate, ROOT, ["**"])
+        for run in runners.values():  # warm the page cache, byte-code and jsii's module cache
+            run()
+        order = [*runners, *reversed(runners)]  # baseline, before, app, candidate, candidate, app, before, baseline
+        samples: dict[str, list[Timing]] = {name: [] for name in runners}
         for _ in range(args.repeat):
-            baseline.append(run_baseline())
-            app.append(run_app())
-            if args.candidate:
-                candidate.append(run_candidate())
-                candidate.append(run_candidate())
-            app.append(run_app())
-            baseline.append(run_baseline())
+            for name in order:
+                samples[name].append(runners[name]())
 
-    result: dict[str, object] = {"runs_per_side": len(app)}
-    sides = {"app": app, **({"candidate": candidate} if candidate else {})}
-    if candidate:
+    baseline = samples.pop("baseline")
+    result: dict[str, object] = {"runs_per_side": len(baseline)}
+    if args.candidate:
         result["candidate"] = args.candidate
+    if args.before:
+        result["before"] = str(args.before)
     for metric, pick in (("wall", lambda t: t.wall), ("cpu", lambda t: t.cpu)):
         base = [pick(t) for t in baseline]
         result[f"baseline_{metric}_s"] = _spread(base)
-        for name, runs in sides.items():
+        for name, runs in samples.items():
             values = [pick(t) for t in runs]
             pair_ratios = [v / b for v, b in zip(values, base, strict=True)]
             result[f"{name}_{metric}_s"] = _spread(values)
             result[f"{name}_{metric}_ratio_of_medians"] = round(statistics.median(values) / statistics.median(base), 2)
             result[f"{name}_{metric}_pair_ratio"] = {"min": round(min(pair_ratios), 2), "max": round(max(pair_ratios), 2)}
+        if args.before:
+            after, before = [pick(t) for t in samples["app"]], [pick(t) for t in samples["before"]]
+            result[f"app_vs_before_{metric}_ratio_of_medians"] = round(statistics.median(after) / statistics.median(before), 3)
     print(json.dumps(result, indent=2))
 
 

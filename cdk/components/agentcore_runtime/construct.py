@@ -20,6 +20,7 @@ from constructs import Construct
 from cdk.components.agentcore_runtime.props import AgentRuntimeProps
 from cdk.components.managed_policy_role import ManagedPolicyRole, account_service_principal
 from cdk.components.python_function.construct import built_asset, built_asset_hash
+from cdk.components.python_function.staging import link_into_assembly
 from cdk.policy import acknowledge
 from cdk.runtime_contracts import expose_runtime_packages
 
@@ -76,6 +77,7 @@ class AgentRuntime(Construct):
         # managed policy (the L2's role keeps them inline).
         self.role = ManagedPolicyRole(self, "Role", description="AgentCore Runtime execution role of the agent",
                                       assumed_by=account_service_principal(SERVICE, agentcore_arn("runtime/*")))
+        link_into_assembly(self, built_asset(ASSET), built_asset_hash(ASSET))  # instead of aws-cdk-lib's copy
         self.runtime = agentcore.Runtime(
             self, "Runtime",
             execution_role=self.role,

@@ -25,6 +25,7 @@ from cdk.components.python_function.environment_size import (
     estimate_value_bytes,
 )
 from cdk.components.python_function.settings_parameter import ParameterFits, parameter_tier, parameter_value
+from cdk.components.python_function.staging import link_into_assembly
 from cdk.policy import acknowledge
 
 # The newest Python runtime this aws-cdk-lib offers (cdk-nag's LambdaLatestVersion checks it), on
@@ -122,6 +123,7 @@ class PythonFunction(Construct):
             raise ValueError(f"log_level {log_level!r} is not one of {', '.join(_APPLICATION_LOG_LEVELS)}")
         code_dir = built_asset(asset, build_root)
         code_hash = built_asset_hash(asset, build_root)
+        link_into_assembly(self, code_dir, code_hash)  # instead of aws-cdk-lib's copy (staging.py)
 
         self.log_group = EncryptedLogGroup(
             self, "Logs", retention=log_retention, removal_policy=removal_policy, encryption_key=log_encryption_key,
