@@ -46,7 +46,6 @@ def main() -> None:
 
     mark("import_app")
     import stacks.account_stack
-    import stacks.pipeline_stack
     import stacks.stage  # noqa: F401 - what build_app imports, so that "build" is construction only
     from cdk.main import build_app
 

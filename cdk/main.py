@@ -27,7 +27,10 @@ def build_app(app: App | None = None, *, context: Mapping[str, Any] | None = Non
     # The account-level singletons of each selected environment's account and region, deployed before it.
     account_stages = {place.stage_id: AccountStage(app, place=place) for place in config.selected_account_places()}
     stages = {env.name: GenAiStage(app, env.name, config=env) for env in config.selected()}
-    if config.selected_name is None:  # delivery wraps every environment; `-c env=NAME` builds one environment only
+    # Delivery wraps every environment (`-c env=NAME` builds one environment only). Its module (aws_cdk.pipelines,
+    # CodeBuild, CodePipeline: ~0.1 s of imports per synth) is loaded only when cdk.json configures a pipeline or
+    # GitHub OIDC, the stacks add_delivery_stacks builds.
+    if config.selected_name is None and (config.pipeline is not None or config.github is not None):
         from stacks.pipeline_stack import add_delivery_stacks
 
         add_delivery_stacks(app, config, stages, account_stages)
