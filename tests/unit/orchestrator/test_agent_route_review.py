@@ -160,3 +160,55 @@ def test_a_404_or_405_message_never_echoes_the_path_the_caller_chose(call) -> No
     status, body, headers = call("POST", f"/v1/conversations/{MARKUP}")
     assert status == 405 and headers["Allow"] == "GET, DELETE"
     assert MARKUP not in json.dumps(body) and "/v1/conversations/{conversation_id}" in body["error"]["message"]
+
+
+# --------------------------------------------------------------------------- the streamed routes' HTTP app (LWA)
+class _BrokenStreams:
+    """A StreamService whose opening fails unexpectedly, with request text in the exception."""
+
+    def __init__(self) -> None:
+        self.service = SimpleNamespace(settings=SimpleNamespace(max_input_chars=1000))
+
+    def deadline(self, _: Any) -> Deadline:
+        return Deadline(10)
+
+    def open(self, operation: str, data: Any, ctx: Any) -> Any:
+        raise RuntimeError(f"unexpected: {data['message']}")
+
+
+@pytest.fixture
+def stream_app() -> Any:
+    import threading
+    import urllib.request
+
+    from orchestrator.streaming.server import REQUEST_CONTEXT_HEADER, build_server
+
+    httpd = build_server(_BrokenStreams(), port=0)  # type: ignore[arg-type]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    context = json.dumps({"requestId": "req-lwa-2", "authorizer": {"claims": {"sub": "alice-sub"}}})
+
+    def post(path: str, body: bytes, **headers: str) -> tuple[int, Any]:
+        request = urllib.request.Request(f"http://127.0.0.1:{httpd.server_address[1]}{path}", data=body, method="POST",
+                                         headers={"Content-Type": "application/json", REQUEST_CONTEXT_HEADER: context,
+                                                  **headers})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback http
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    yield post
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_an_unexpected_failure_opening_a_stream_is_a_json_500_logged_by_type_only(stream_app, capsys) -> None:
+    status, body = stream_app("/v1/agent/stream", json.dumps({"message": SECRET}).encode())
+    assert (status, body["error"]["code"], body["request_id"]) == (500, "internal_error", "req-lwa-2")
+    captured = capsys.readouterr()
+    assert "hunter2" not in json.dumps(body) + captured.out + captured.err and "Traceback" not in captured.err
+
+
+def test_the_stream_apps_404_never_echoes_the_path(stream_app) -> None:
+    status, body = stream_app(f"/v1/{MARKUP}".replace(" ", "%20"), b"{}")
+    assert status == 404 and "onerror" not in json.dumps(body) and "/v1/agent/stream" in body["error"]["message"]

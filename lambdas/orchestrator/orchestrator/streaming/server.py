@@ -53,7 +53,8 @@ class StreamRequestHandler(BaseHTTPRequestHandler):
         request_id = str(request_context.get("requestId") or uuid.uuid4())
         operation = STREAM_ROUTES.get(self.path.split("?", 1)[0])
         if operation is None:
-            self._send_error(NotFound(f"no streamed route {self.path}; routes: {sorted(STREAM_ROUTES)}"), request_id)
+            # The caller chose the path: not echoed (as routes.py's 404).
+            self._send_error(NotFound(f"no streamed route for this path; routes: {sorted(STREAM_ROUTES)}"), request_id)
             return
         try:
             caller = owner_of(request_context)  # the buffered routes' rule (owner.py)
@@ -73,6 +74,12 @@ class StreamRequestHandler(BaseHTTPRequestHandler):
         except ApiError as exc:
             logger.info("request failed", extra={"status": exc.status, "code": exc.code, "field": exc.field})
             self._send_error(exc, request_id)
+            return
+        except Exception as exc:  # noqa: BLE001 - as routes.py's handler: type only (a message could quote the text)
+            # Escaping do_POST, it would reach socketserver's handle_error: a traceback on stderr (the function's
+            # log) and a connection closed without an answer.
+            logger.error("unhandled error", extra={"error_type": type(exc).__name__})
+            self._send_error(ApiError("internal error; quote the request_id when reporting it"), request_id)
             return
         self._stream(stream)
         if metrics.metric_set:  # the model call's metrics (EMF on stdout, as the buffered handler's decorator does)
