@@ -138,10 +138,14 @@ class AgentRuntime(Construct):
 
     def grant_invoke(self, grantee: iam.IGrantable, *, endpoint: str = "DEFAULT") -> iam.Grant:
         """``bedrock-agentcore:InvokeAgentRuntime`` on exactly this Runtime and its ``endpoint`` (the qualifier the
-        caller sends). The L2's ``grant_invoke_runtime`` grants ``<runtime ARN>/*`` (every endpoint). IAM checks the
-        endpoint-qualified ARN ``<runtime ARN>/runtime-endpoint/<name>`` as well as the runtime's: so reported from
-        live AccessDenied messages in public projects (found with the code search); the service authorization
-        reference's action table could not be read offline, so this stays unverified against AWS."""
+        caller sends). The L2's ``grant_invoke_runtime`` grants ``<runtime ARN>/*`` (every endpoint; aws-cdk-lib
+        2.275 runtime-base.js, read in the installed package). IAM checks the endpoint-qualified ARN
+        ``<runtime ARN>/runtime-endpoint/<name>`` as well as the runtime's: so reported from live deployments in
+        public projects (aws-samples/remote-swe-agents PR #413: "the runtime-endpoint/DEFAULT sub-resource, which is
+        required for the actual invocation"); the service authorization reference's resource table could not be
+        read offline (only its page header is in the search corpus), so this stays unverified against AWS.
+        Not granted: ``InvokeAgentRuntimeForUser`` (only needed with the runtimeUserId header, which the API does
+        not send; botocore bedrock-agentcore 2024-02-28 InvokeAgentRuntime documentation)."""
         arn = self.runtime.agent_runtime_arn
         return iam.Grant.add_to_principal(grantee=grantee, actions=["bedrock-agentcore:InvokeAgentRuntime"],
                                           resource_arns=[arn, f"{arn}/runtime-endpoint/{endpoint}"])
