@@ -25,6 +25,10 @@ machine load. Reported per version, and ``after_vs_before`` as the per-round rat
     .venv/bin/python benchmarks/warm_overhead.py --requests 400 --rounds 5
     git archive main lambdas/orchestrator | tar -x -C /tmp/before
     .venv/bin/python benchmarks/warm_overhead.py --before /tmp/before/lambdas/orchestrator
+    sudo .venv/bin/python benchmarks/warm_overhead.py --before /tmp/before/lambdas/orchestrator --realtime
+
+``--realtime`` (SCHED_FIFO, root) keeps other processes from preempting the run: on a shared machine the wall
+tails are otherwise the other tenants' (Linux keeps 5% of each second for them: ``sched_rt_runtime_us``).
 """
 
 from __future__ import annotations
@@ -215,7 +219,15 @@ def main() -> None:
     parser.add_argument("--language", help="send the request's language field (e.g. en): no detection call")
     parser.add_argument("--after-language", help="with --before: the language field of the compared version's requests")
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--realtime",
+        action="store_true",
+        help="run at SCHED_FIFO priority 1 (needs root; children and threads inherit it): on a shared machine the "
+        "other processes cannot preempt the run, a stand-in for a quiet machine (not how Lambda schedules)",
+    )
     args = parser.parse_args()
+    if args.realtime:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
     if args.serve:
         serve(Path(args.serve), args.warmup, args.language)
     elif args.before:
