@@ -37,7 +37,10 @@ function mountScreens(ctx: Context, main: HTMLElement, nav: HTMLElement): void {
   replaceChildren(main);
 
   const show = (moveFocus: boolean) => {
-    const current = SCREENS.find((screen) => `#${screen.id}` === location.hash) ?? SCREENS[0];
+    const named = SCREENS.find((screen) => `#${screen.id}` === location.hash);
+    // Another fragment (the skip link's #main) names no screen: the current one stays. No fragment: the first.
+    if (!named && location.hash && moveFocus) return;
+    const current = named ?? SCREENS[0];
     if (!sections.has(current.id)) {
       const heading = h("h2", { id: `${current.id}-heading`, tabindex: -1 }, current.title);
       const section = h("section", { "aria-labelledby": heading.id }, heading, current.build(ctx));

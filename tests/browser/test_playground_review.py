@@ -127,3 +127,19 @@ def test_a_chat_reply_can_be_stopped_and_says_so(page) -> None:
     expect(reply).to_contain_text("Stopped")
     expect(screen.get_by_role("button", name="Send")).to_be_focused()
     expect(screen.get_by_label("Message")).to_have_value("Tell me everything about streaming, in detail.")
+
+
+def test_the_skip_link_keeps_the_current_screen(page) -> None:
+    screen = open_screen(page, "Chat")
+    page.get_by_role("link", name="Skip to content").focus()  # the page's first stop for Tab
+    page.keyboard.press("Enter")
+    # #main is no screen's name: it must not send the user back to the first screen.
+    expect(screen).to_be_visible()
+    expect(page.get_by_role("region", name="Generate", exact=True)).to_be_hidden()
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_back_to_the_address_without_a_fragment_shows_the_first_screen(page) -> None:
+    open_screen(page, "Chat")
+    page.go_back()
+    expect(page.get_by_role("region", name="Generate", exact=True)).to_be_visible()
