@@ -24,6 +24,7 @@ from cdk.components.bedrock_invocation_logging import ModelInvocationLogging
 from cdk.components.encrypted_log_group import retention_days
 from cdk.components.trail_security_alarms import TrailSecurityAlarms
 from cdk.config.account import ACCOUNT_STACK_ID, AccountPlace
+from cdk.config.environment import ENVIRONMENT_TAG_KEY, PROJECT_TAG_KEY
 
 
 class AccountStack(Stack):
@@ -86,9 +87,9 @@ class AccountStage(Stage):
     def __init__(self, scope: Construct, *, place: AccountPlace, **kwargs) -> None:
         super().__init__(scope, place.stage_id, env=Environment(account=place.account, region=place.region), **kwargs)
         self.place = place
-        Tags.of(self).add("project", place.project)
+        Tags.of(self).add(PROJECT_TAG_KEY, place.project)
         # Its own `environment` tag value: its costs show apart from every environment's budget and report.
-        Tags.of(self).add("environment", place.stage_id)
+        Tags.of(self).add(ENVIRONMENT_TAG_KEY, place.stage_id)
         self.account_stack = AccountStack(
             self,
             ACCOUNT_STACK_ID,

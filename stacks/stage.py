@@ -10,6 +10,7 @@ from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from cdk.config import EnvironmentConfig
+from cdk.config.environment import ENVIRONMENT_TAG_KEY, PROJECT_TAG_KEY
 from stacks.agents_stack import AgentsStack
 from stacks.alerting_stack import AlertingStack
 from stacks.bedrock_stack import BedrockStack
@@ -31,8 +32,9 @@ class GenAiStage(Stage):
             **kwargs,
         )
         self.config = config
-        Tags.of(self).add("project", config.project)
-        Tags.of(self).add("environment", config.name)
+        # The budget (cdk/components/cost_budget) filters on the environment tag; config refuses tags with these keys.
+        Tags.of(self).add(PROJECT_TAG_KEY, config.project)
+        Tags.of(self).add(ENVIRONMENT_TAG_KEY, config.name)
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 

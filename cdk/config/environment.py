@@ -8,11 +8,13 @@ parses the keys every environment has and composes the sections.
 from __future__ import annotations
 
 import copy
+import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdk.components.cost_budget.props import ENVIRONMENT_TAG_KEY
 from cdk.components.knowledge_base.props import KnowledgeBaseProps
 from cdk.config.account import ACCOUNT_STACK, MANAGED_KEY, parse_managed_by
 from cdk.config.agents import AgentsConfig, parse_agents
@@ -37,6 +39,14 @@ PROJECT_PATTERN = r"[a-z][a-z0-9-]{1,19}"
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                       2922, 3288, 3653)
 REMOVAL_POLICIES = ("retain", "destroy")
+
+# The tags stacks/stage.py puts on every resource before the environment's own ``tags``: the budget filters on
+# user:environment$<name> (cdk/components/cost_budget), so a ``tags`` entry may not replace either.
+PROJECT_TAG_KEY = "project"
+STAGE_TAG_KEYS = (PROJECT_TAG_KEY, ENVIRONMENT_TAG_KEY)
+# Tag keys AWS accepts (Tagging AWS Resources user guide, "Tag naming limits and requirements"): 1-128 letters,
+# digits, spaces and _ . : / = + - @, not starting with the reserved "aws:"; values up to 256 of the same characters.
+_TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,23 @@ def resolve_extends(environments: Mapping[str, Any], name: str, path: str) -> di
     return resolved
 
 
+def _tags(section: Section) -> dict[str, str]:
+    """``tags``: extra tags on every resource of the environment, checked as AWS checks them at deploy."""
+    tags = section.string_map("tags", {})
+    for key, value in tags.items():
+        path = f"{section.child_path('tags')}.{key}"
+        if key in STAGE_TAG_KEYS:
+            raise ConfigError(path, f"{key!r} is set by the stage ({', '.join(STAGE_TAG_KEYS)}: the environment's "
+                                    "budget and cost report filter on them); choose another key")
+        if key.lower().startswith("aws:"):
+            raise ConfigError(path, "keys starting with 'aws:' are reserved by AWS")
+        if not 1 <= len(key) <= 128 or not 0 <= len(value) <= 256:
+            raise ConfigError(path, "a tag key has 1-128 characters and its value at most 256")
+        if not _TAG_TEXT.fullmatch(key) or not _TAG_TEXT.fullmatch(value):
+            raise ConfigError(path, "tag keys and values may hold letters, digits, spaces and the characters _ . : / = + - @")
+    return tags
+
+
 def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str) -> EnvironmentConfig:
     section = Section(raw, path)
     config = EnvironmentConfig(
@@ -118,7 +145,7 @@ def parse_environment(name: str, project: str, raw: Mapping[str, Any], path: str
         project=project,
         region=section.string("region", pattern=REGION_PATTERN, pattern_hint="an AWS region such as eu-west-1"),
         account=section.string("account", None, pattern=ACCOUNT_PATTERN, pattern_hint="a 12-digit AWS account id"),
-        tags=types.MappingProxyType(section.string_map("tags", {})),
+        tags=types.MappingProxyType(_tags(section)),
         log_retention_days=section.integer("log_retention_days", 30, choices=LOG_RETENTION_DAYS),
         removal_policy=section.string("removal_policy", "retain", choices=REMOVAL_POLICIES),
         account_singletons=parse_managed_by(section.child_path(MANAGED_KEY), section.raw(MANAGED_KEY, None)),

@@ -39,3 +39,19 @@ def test_bad_values_name_the_key_path(section, path, fragment):
     with pytest.raises(ConfigError) as error:
         _budget(section)
     assert error.value.path == path and fragment in str(error.value)
+
+
+@pytest.mark.parametrize("key", ["environment", "project"])
+def test_a_tag_cannot_replace_the_tags_the_budget_and_the_cost_report_filter_on(key):
+    """stacks/stage.py tags every resource environment=<name> and project=<project>, then adds ``tags``: a ``tags``
+    entry with the same key replaced the value, so the budget's filter user:environment$<name> matched nothing."""
+    with pytest.raises(ConfigError) as error:
+        load_app_config({"environments": {"dev": {"region": "eu-west-1", "tags": {key: "shared"}}}})
+    assert error.value.path == f"environments.dev.tags.{key}" and "set by the stage" in str(error.value)
+
+
+@pytest.mark.parametrize("key, fragment", [("aws:owner", "reserved"), ("x" * 129, "1-128"), ("team#1", "characters")])
+def test_a_tag_key_aws_would_refuse_at_deploy_fails_synth_naming_it(key, fragment):
+    with pytest.raises(ConfigError) as error:
+        load_app_config({"environments": {"dev": {"region": "eu-west-1", "tags": {key: "x"}}}})
+    assert error.value.path == f"environments.dev.tags.{key}" and fragment in str(error.value)
