@@ -90,10 +90,12 @@ def _training_line(env: EnvironmentConfig, region: str) -> str | None:
 
 
 def synthesized_templates(cdk_out: Path | None, names: Sequence[str]) -> dict[str, dict[str, dict[str, Any]]]:
-    """environment -> stack name -> template, from an existing cloud assembly or a fresh offline synth."""
+    """environment -> stack name -> template, from an existing cloud assembly or a fresh offline synth (into a
+    temporary directory, removed afterwards: the assembly holds every Lambda asset)."""
     if cdk_out is None:
-        cdk_out = Path(tempfile.mkdtemp(prefix="cost-report-"))
-        _synthesize(cdk_out)
+        with tempfile.TemporaryDirectory(prefix="cost-report-") as outdir:
+            _synthesize(Path(outdir))
+            return synthesized_templates(Path(outdir), names)
     environments: dict[str, dict[str, dict[str, Any]]] = {}
     for name in names:
         manifest_path = cdk_out / f"assembly-{name}" / "manifest.json"

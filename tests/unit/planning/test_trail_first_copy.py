@@ -38,3 +38,24 @@ def test_only_the_first_account_stack_of_an_account_gets_the_free_copy():
         strictest.observability, cloudtrail=dataclasses.replace(strictest.observability.cloudtrail,
                                                                 organization_trail_covers_account=True))))
     assert script.trail_first_copies([covered]) == set()
+
+
+def test_a_fresh_synth_for_the_report_leaves_no_cloud_assembly_behind(tmp_path, monkeypatch):
+    """`make cost-report` synthesizes every environment into a temporary directory: it was never removed, so each
+    run left a whole cloud assembly (templates and Lambda assets) in /tmp."""
+    import json
+    import tempfile
+
+    script = _script()
+
+    def fake_synth(outdir: Path) -> None:
+        (outdir / "assembly-dev").mkdir(parents=True)
+        (outdir / "assembly-dev" / "dev-api.template.json").write_text(json.dumps({"Resources": {}}))
+        (outdir / "assembly-dev" / "manifest.json").write_text(json.dumps({"artifacts": {"devApi": {
+            "type": "aws:cloudformation:stack",
+            "properties": {"templateFile": "dev-api.template.json", "stackName": "genai-dev-api"}}}}))
+
+    monkeypatch.setattr(script, "_synthesize", fake_synth)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert script.synthesized_templates(None, ["dev"]) == {"dev": {"genai-dev-api": {"Resources": {}}}}
+    assert list(tmp_path.iterdir()) == []
