@@ -11,11 +11,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cdk.planning.resource_costs import Kind, PricingContext, ResourceCost, price_resources
+from cdk.planning.resource_costs import Charge, Kind, PricingContext, ResourceCost, price_resources
 from cdk.planning.service_prices import ServicePrices, load_service_prices
 from cdk.planning.usage_costs import TYPICAL_INPUT_CHARS, UsageRow, platform_of, usage_rows
 
-__all__ = ["EnvironmentReport", "TypeLine", "environment_report", "render"]
+__all__ = ["CUSTOM_METRICS", "EnvironmentReport", "TypeLine", "environment_report", "render"]
+
+# Not a resource type: the orchestrator's embedded-metric-format series, each billed as a custom metric for every
+# month it is published in (CloudWatch pricing: per metric-month, prorated by the hour).
+CUSTOM_METRICS = "CloudWatch custom metrics (EMF)"
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,26 @@ def environment_report(name: str, region: str, templates: Mapping[str, Mapping[s
     context = PricingContext(region=region, prices=prices, endpoint=endpoint, trail_first_copy=trail_first_copy)
     costs = [cost for stack, template in templates.items() for cost in price_resources(stack, template, context)]
     usage = usage_rows(list(allowed_models), platform_of(templates.values()), prices, region)
+    if usage:
+        costs += _custom_metrics(len(usage), context)
     return EnvironmentReport(name, region, _group(costs), tuple(usage), prices.as_of.isoformat())
+
+
+def _custom_metrics(pairs: int, context: PricingContext) -> list[ResourceCost]:
+    """The series the orchestrator's metrics contract (service_metrics.APP_DIMENSION_SETS, which the dashboard and
+    alarms read) yields once every (use case, model) pair has run: the per-call metrics once per pair, every other
+    metric at least once (more as PII entity types, block reasons, filter checks and status classes occur)."""
+    from cdk.components.service_metrics.metrics import APP_DIMENSION_SETS  # imports aws_cdk: only when reporting
+
+    per_call = [name for name, dimensions in APP_DIMENSION_SETS.items() if {"model", "use_case"} <= set(dimensions)]
+    others = len(APP_DIMENSION_SETS) - len(per_call)
+    count = len(per_call) * pairs + others
+    note = (f"{len(per_call)} per (use case, model) pair x {pairs} + at least 1 each of {others} more; more as PII "
+            "entity types, block reasons and filter checks occur")
+    charge = Charge(1, context.price("cloudwatch.custom_metric_month"), note)
+    return [ResourceCost("", f"series {index}", CUSTOM_METRICS, Kind.PRICED, (charge,),
+                         "the orchestrator's EMF series, each a custom metric-month once published")
+            for index in range(count)]
 
 
 def _money(value: float | None, unverified: bool = False, markdown: bool = False) -> str:
