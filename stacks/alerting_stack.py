@@ -14,6 +14,12 @@ from cdk.policy import acknowledge
 NO_SUBSCRIBER_WARNING = "genai:alarms:no-subscriber"
 
 
+def needs_subscriber(config: EnvironmentConfig) -> bool:
+    """Whether a topic nobody hears is a warning: the environment keeps its data, or its budget notifies the topic
+    (a budget whose notifications reach no one is a cost guard that never fires)."""
+    return config.retain_data or config.budget is not None
+
+
 class AlertingStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -27,11 +33,14 @@ class AlertingStack(Stack):
             existing_topic_arn=observability.alarm_topic_arn,
             removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
         )
-        if config.retain_data and not self.alarm_topic.has_subscribers:
+        if needs_subscriber(config) and not self.alarm_topic.has_subscribers:
+            why = " and ".join(part for part, applies in (("this environment keeps its data", config.retain_data),
+                                                          ("its cost budget notifies it", config.budget is not None))
+                               if applies)
             Annotations.of(self).add_warning_v2(
                 NO_SUBSCRIBER_WARNING,
-                f"environments.{config.name}.observability has neither alarm_emails nor alarm_topic_arn: this "
-                "environment keeps its data, yet its alarms notify a topic nobody subscribes to. Set one of them "
+                f"environments.{config.name}.observability has neither alarm_emails nor alarm_topic_arn: "
+                f"{why}, yet its alarms notify a topic nobody subscribes to. Set one of them "
                 "(README: observability.alarm_emails, alarm_topic_arn).",
             )
             if observability.no_alarm_subscriber_reason:

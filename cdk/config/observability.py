@@ -60,7 +60,7 @@ class ObservabilityConfig:
     # synth when neither is set.
     alarm_emails: tuple[str, ...] = ()
     alarm_topic_arn: str | None = None
-    # Why an environment that keeps its data may deploy with no one subscribed (the synth warning stays; the
+    # Why an environment that keeps its data or has a budget may deploy with no one subscribed (the synth warning stays; the
     # policy gates accept it for this reason). Leave unset so that the gates stop such a deploy.
     no_alarm_subscriber_reason: str | None = None
     daily_token_budget: int = 10_000_000

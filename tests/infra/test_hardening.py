@@ -12,7 +12,7 @@ import pytest
 from cdk.components.bedrock_guardrail.props import IMAGE_CONTENT_FILTERS
 from cdk.components.orchestration_api.construct import ROUTES
 from cdk.config import ConfigError, load_app_config
-from stacks.alerting_stack import NO_SUBSCRIBER_WARNING
+from stacks.alerting_stack import NO_SUBSCRIBER_WARNING, needs_subscriber
 from tests.infra.synth import cdk_context, flat
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -65,10 +65,10 @@ def _metadata(synthesized, environment: str, construct_id: str, kind: str) -> li
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_an_environment_that_keeps_its_data_warns_when_no_one_hears_its_alarms(synthesized, environment):
+def test_an_environment_that_keeps_its_data_or_has_a_budget_warns_when_no_one_hears_its_alarms(synthesized, environment):
     """A warning, which the policy gates turn into a stop unless the environment states a reason."""
     config = _config(environment).observability
-    unheard = _config(environment).retain_data and not (config.alarm_emails or config.alarm_topic_arn)
+    unheard = needs_subscriber(_config(environment)) and not (config.alarm_emails or config.alarm_topic_arn)
     warnings = [w for w in _metadata(synthesized, environment, "Alerting", "aws:cdk:warning")
                 if NO_SUBSCRIBER_WARNING in str(w)]
     acknowledged = {rule: reason for entry in _metadata(synthesized, environment, "Alerting",
