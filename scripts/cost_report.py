@@ -145,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reference-region", default=compute_planner.DEFAULT_REGION,
                         help="region of the reference endpoint prices shown when an environment's region has none")
     args = parser.parse_args(argv)
+    if args.env and args.format == "markdown":
+        parser.error("--format markdown rewrites README.md's block of every environment: leave out --env")
 
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     try:

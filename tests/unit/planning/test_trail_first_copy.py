@@ -7,6 +7,8 @@ import dataclasses
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 from cdk.config import load_app_config
 from tests.infra.synth import cdk_context
 
@@ -59,3 +61,13 @@ def test_a_fresh_synth_for_the_report_leaves_no_cloud_assembly_behind(tmp_path, 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert script.synthesized_templates(None, ["dev"]) == {"dev": {"genai-dev-api": {"Resources": {}}}}
     assert list(tmp_path.iterdir()) == []
+
+
+def test_markdown_for_some_environments_never_rewrites_the_readme_block_of_all(monkeypatch, capsys):
+    """--format markdown rewrites README.md's generated block; with --env it replaced every environment's section
+    by the chosen ones'. Refused before any synth (exit 2, naming both options)."""
+    script = _script()
+    monkeypatch.setattr(script, "synthesized_templates", lambda *args: pytest.fail("synthesized"))
+    with pytest.raises(SystemExit) as exit_:
+        script.main(["--env", "dev", "--format", "markdown"])
+    assert exit_.value.code == 2 and "--env" in capsys.readouterr().err
