@@ -44,7 +44,7 @@ def preview_prompt(service: Service, data: Mapping[str, Any], ctx: RequestContex
         "backend": model.backend,
         "prompt": describe_request(model, request),
         "parameters": params.describe(),
-        "screening": {**screening.analysis, "verdict": "allowed", "blocked_by": []},
+        "screening": screening_summary(screening.analysis),
         "estimated_input_tokens": estimate_tokens((request.system or "") + "".join(text for _, text in request.turns)),
         "model_call": grounded is None or bool(grounded.documents),
         "request_id": ctx.request_id,
@@ -52,6 +52,19 @@ def preview_prompt(service: Service, data: Mapping[str, Any], ctx: RequestContex
     if grounded is not None:
         body["grounding"] = grounded.summary() if grounded.documents else grounded.no_documents()["grounding"]
     return body
+
+
+def screening_summary(analysis: Mapping[str, Any]) -> dict[str, Any]:
+    """The input screening as the preview shows it: the analysis, an ``allowed`` verdict (a blocked input never gets
+    here) and ``pii.types``, the types of the entities it masked, named as /v1/moderate names them (the entities'
+    offsets index the pieces joined for screening, so a client shows types, not spans)."""
+    summary: dict[str, Any] = {**analysis, "verdict": "allowed", "blocked_by": []}
+    pii = analysis.get("pii")
+    if isinstance(pii, Mapping):
+        entities = pii.get("entities") or ()
+        masked = {e["type"] for e in entities if isinstance(e, Mapping) and "type" in e and e.get("action", "mask") == "mask"}
+        summary["pii"] = {**pii, "types": sorted(masked)}
+    return summary
 
 
 def describe_request(model: ModelSpec, request: ModelRequest) -> dict[str, Any]:

@@ -212,3 +212,17 @@ def test_an_unexpected_failure_opening_a_stream_is_a_json_500_logged_by_type_onl
 def test_the_stream_apps_404_never_echoes_the_path(stream_app) -> None:
     status, body = stream_app(f"/v1/{MARKUP}".replace(" ", "%20"), b"{}")
     assert status == 404 and "onerror" not in json.dumps(body) and "/v1/agent/stream" in body["error"]["message"]
+
+
+# --------------------------------------------------------------------------- POST /v1/prompt/preview
+def test_the_preview_names_the_pii_types_it_masked_as_the_playground_shows_them(call, aws, runtime_for) -> None:
+    """The playground's preview shows ``screening.pii.types`` ("PII masked"); the preview never sent them, so it read
+    "none" for a prompt with masked e-mails. The types, as /v1/moderate gives them, never the spans' text."""
+    from .test_streaming import comprehend
+
+    comprehend(aws)
+    runtime_for(None)  # the real safety package over Comprehend at the HTTP edge
+    status, preview, _ = call("POST", "/v1/prompt/preview", {"use_case": "summarize",
+                                                               "input": "Ask dana@example.com to approve it."})
+    assert status == 200, preview
+    assert preview["screening"]["pii"]["types"] == ["EMAIL"] and "dana@" not in json.dumps(preview)
