@@ -159,5 +159,5 @@ playground: $(VENV)/.installed playground/dist/.built
 	$(PY) -m playground_dev --port $(PORT)
 
 # The README's playground screenshots (docs/screenshots/): the browser tests, told to write them there.
-screenshots: setup
+screenshots: setup browser
 	PLAYGROUND_SCREENSHOTS=write $(PY) -m pytest -q tests/browser

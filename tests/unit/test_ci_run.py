@@ -28,3 +28,11 @@ def test_a_python3_without_venv_gets_python3_venv_before_make_test(tmp_path):
     installs = [line for line in lines if line.startswith("apt-get install")]
     assert installs and "python3-venv" in installs[0].split(), lines
     assert lines[-1] == "make test" and lines.index(installs[0]) < len(lines) - 1
+
+
+def test_make_screenshots_installs_the_browser_like_make_test():
+    """`make screenshots` runs the browser tests too, but did not depend on the `browser` target: on a fresh machine
+    it failed where `make test` installs Debian's Chromium first."""
+    plans = {target: subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                                    check=True).stdout for target in ("test", "screenshots")}
+    assert all("install -y -qq chromium" in plan for plan in plans.values()), plans["screenshots"][-500:]

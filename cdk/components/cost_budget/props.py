@@ -54,10 +54,12 @@ class BudgetProps:
                            _thresholds("forecast_thresholds_percent", tuple(self.forecast_thresholds_percent)))
         object.__setattr__(self, "actual_thresholds_percent",
                            _thresholds("actual_thresholds_percent", tuple(self.actual_thresholds_percent)))
-        count = len(self.forecast_thresholds_percent) + len(self.actual_thresholds_percent)
-        if not 1 <= count <= MAX_NOTIFICATIONS:
-            raise BudgetPropsError("actual_thresholds_percent",
-                                   f"{count} notifications in all; a budget allows 1 to {MAX_NOTIFICATIONS}")
+        forecast, actual = len(self.forecast_thresholds_percent), len(self.actual_thresholds_percent)
+        if not 1 <= forecast + actual <= MAX_NOTIFICATIONS:
+            # The limit is on both lists together: name the one holding most of the notifications.
+            raise BudgetPropsError("forecast_thresholds_percent" if forecast > actual else "actual_thresholds_percent",
+                                   f"{forecast + actual} notifications in all (forecast_thresholds_percent + "
+                                   f"actual_thresholds_percent); a budget allows 1 to {MAX_NOTIFICATIONS}")
         for name in ("tag_key", "tag_value"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value or "$" in value or len(value) > 256:

@@ -55,3 +55,11 @@ def test_a_tag_key_aws_would_refuse_at_deploy_fails_synth_naming_it(key, fragmen
     with pytest.raises(ConfigError) as error:
         load_app_config({"environments": {"dev": {"region": "eu-west-1", "tags": {key: "x"}}}})
     assert error.value.path == f"environments.dev.tags.{key}" and fragment in str(error.value)
+
+
+def test_too_many_notifications_name_the_list_that_holds_most_of_them():
+    """Nine forecast thresholds and the default two actual ones failed naming actual_thresholds_percent."""
+    with pytest.raises(ConfigError) as error:
+        _budget({"forecast_thresholds_percent": list(range(10, 100, 10))})
+    assert error.value.path == "environments.dev.budget.forecast_thresholds_percent"
+    assert "11 notifications" in str(error.value) and "actual_thresholds_percent" in str(error.value)
