@@ -82,8 +82,9 @@ class PlaygroundStack(Stack):
             props=HostedUiProps(domain_prefix=domain_prefix, token_validity_minutes=playground.token_validity_minutes,
                                 session_hours=playground.session_hours),
         )
-        # The page fetches tokens from the hosted UI's /oauth2/token and, in IAM mode, credentials from Cognito
-        # Identity; it leaves for the hosted UI's /login and /logout by navigation (form-action covers its forms).
+        # The page fetches tokens from the hosted UI's /oauth2/token (and revokes them at /oauth2/revoke) and, in IAM
+        # mode, credentials from Cognito Identity. It leaves for the hosted UI's /oauth2/authorize and /logout by
+        # navigation and posts no form there, so form-action stays 'self' (it governs form submissions only).
         identity_endpoint = f"https://cognito-identity.{self.region}.{self.url_suffix}"
         connect = [self.sign_in.base_url, *([identity_endpoint] if iam_mode else [])]
         api_origin = ApiOrigin(domain_name=f"{api.api.rest_api_id}.execute-api.{self.region}.{self.url_suffix}",
@@ -93,7 +94,7 @@ class PlaygroundStack(Stack):
         self.site = PlaygroundSite(
             self, "Site", props=playground.site, api=api_origin,
             log_retention=retention_days(config.log_retention_days), removal_policy=removal,
-            connect_origins=connect, form_origins=[self.sign_in.base_url], log_encryption_key=logs_key,
+            connect_origins=connect, log_encryption_key=logs_key,
         )
         redirect_uri = f"{self.site.url}/"
         self.client = self.sign_in.add_browser_client("PlaygroundClient", redirect_uri=redirect_uri)
