@@ -68,3 +68,20 @@ def test_each_orchestrator_environment_keeps_768_bytes_of_lambdas_4_kb_with_ever
                      props["Environment"]["Variables"].items()}
         total, _ = estimate_environment_bytes(Stack(App(), "Measure"), variables)
         assert total <= 4096 - 768, (stack.environment, handler, total)
+
+
+def test_a_value_ssm_refuses_fails_synth_naming_the_function():
+    """botocore ssm PutParameter (Value): "You can't include values wrapped in double brackets {{}}": a knowledge
+    base description with {{...}} in cdk.json would otherwise fail only at deploy."""
+    from aws_cdk import App, Duration, RemovalPolicy, Stack
+    from aws_cdk import aws_logs as logs
+
+    from cdk.components.python_function import PythonFunction
+
+    app = App()
+    PythonFunction(Stack(app, "S"), "Fn", asset="orchestrator", handler="handler.handler", service_name="s",
+                   metrics_namespace="n", memory_size=128, timeout=Duration.seconds(3), reserved_concurrency=None,
+                   log_retention=logs.RetentionDays.ONE_DAY, removal_policy=RemovalPolicy.DESTROY,
+                   parameter_environment={"KNOWLEDGE_BASES": '[{"description": "see {{guide}}"}]'})
+    with pytest.raises(RuntimeError, match=r"settings parameter of S/Fn holds '\{\{'"):
+        app.synth()

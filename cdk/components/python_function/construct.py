@@ -216,7 +216,7 @@ class PythonFunction(Construct):
         size = estimate_value_bytes(self, value)
         parameter = ssm.StringParameter(self, "Settings", string_value=value, tier=parameter_tier(size),
                                         description=f"Settings of {self.node.path} (JSON: {', '.join(variables)})")
-        self.node.add_validation(ParameterFits(size, self.node.path))
+        self.node.add_validation(ParameterFits(size, self.node.path, value))
         iam.Grant.add_to_principal(grantee=self.role, actions=["ssm:GetParameter"],
                                    resource_arns=[parameter.parameter_arn])
         return parameter

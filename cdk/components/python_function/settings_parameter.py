@@ -34,14 +34,20 @@ def parameter_tier(size: int) -> ssm.ParameterTier:
 
 @jsii.implements(IValidation)
 class ParameterFits:
-    """Synthesis fails when the value may exceed an Advanced parameter's 8 KB, naming the function."""
+    """Synthesis fails, naming the function, when the value may exceed an Advanced parameter's 8 KB, or holds
+    ``{{``, which SSM refuses in a value (botocore ssm PutParameter, Value: "You can't include values wrapped in
+    double brackets {{}}"); JSON written by ``json.dumps`` never has it, so it comes from configuration text."""
 
-    def __init__(self, size: int, owner: str) -> None:
-        self._size, self._owner = size, owner
+    def __init__(self, size: int, owner: str, value: str) -> None:
+        self._size, self._owner, self._braces = size, owner, "{{" in value
 
     def validate(self) -> list[str]:
-        if self._size <= ADVANCED_LIMIT_BYTES:
-            return []
-        return [f"the settings parameter of {self._owner} may reach {self._size} bytes once deployed, over SSM's "
-                f"{ADVANCED_LIMIT_BYTES}-byte limit of an Advanced parameter (tokens counted at their longest): "
-                "configure fewer models or knowledge bases for this environment"]
+        errors = []
+        if self._size > ADVANCED_LIMIT_BYTES:
+            errors.append(f"the settings parameter of {self._owner} may reach {self._size} bytes once deployed, over "
+                          f"SSM's {ADVANCED_LIMIT_BYTES}-byte limit of an Advanced parameter (tokens counted at their "
+                          "longest): configure fewer models or knowledge bases for this environment")
+        if self._braces:
+            errors.append(f"the settings parameter of {self._owner} holds '{{{{', which SSM refuses in a parameter "
+                          "value: remove it from the configuration's text (a knowledge base description, say)")
+        return errors
