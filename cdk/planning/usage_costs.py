@@ -117,6 +117,14 @@ def _sum(prices: Iterable[tuple[float, Price]]) -> float | None:
     return total
 
 
+def _billed(policy: str, config: Any) -> bool:
+    """Whether a guardrail policy bills per text unit: sensitive-information filters only for managed PII entities
+    (regular expressions are free: the policy's regex-only form)."""
+    if not config:
+        return False
+    return policy != "SensitiveInformationPolicyConfig" or bool(config.get("PiiEntitiesConfig"))
+
+
 @dataclass(frozen=True)
 class Platform:
     """What the environment's templates say about the request path."""
@@ -142,7 +150,7 @@ def platform_of(templates: Iterable[Mapping[str, Any]]) -> Platform:
                 memory = props.get("MemorySize", 128)
                 architecture = (props.get("Architectures") or ["x86_64"])[0]
             if resource["Type"] == "AWS::Bedrock::Guardrail":
-                policies = tuple(key for key in GUARDRAIL_POLICY_PRICES if key in props)
+                policies = tuple(key for key in GUARDRAIL_POLICY_PRICES if _billed(key, props.get(key)))
     return Platform(memory_mb=memory or 128, architecture=architecture, waf=waf, guardrail_policies=policies)
 
 

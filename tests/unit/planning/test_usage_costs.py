@@ -34,3 +34,20 @@ def test_each_paid_guardrail_policy_adds_its_text_units():
     assert with_guardrail.safety_usd - without.safety_usd == pytest.approx(2 * 0.15)
     # Comprehend: language, PII and toxicity on the input, PII and toxicity on the output: 5 calls x 3 units minimum
     assert without.safety_usd == pytest.approx(5 * 3 * 0.0001 * 1000)
+
+
+def test_a_regex_only_sensitive_information_policy_is_not_billed():
+    """Guardrails bill sensitive-information filters for managed PII entities only; regular expressions are free.
+    platform_of priced any SensitiveInformationPolicyConfig, so a regex-only guardrail paid $0.10 per 1,000 text
+    units per direction that AWS does not charge."""
+    from cdk.planning.usage_costs import platform_of
+
+    def guardrail(sensitive):
+        return [{"Resources": {"Guardrail": {"Type": "AWS::Bedrock::Guardrail", "Properties": {
+            "ContentPolicyConfig": {"FiltersConfig": []}, "SensitiveInformationPolicyConfig": sensitive}}}}]
+
+    regex_only = {"RegexesConfig": [{"Name": "ticket", "Pattern": "T-[0-9]+", "Action": "ANONYMIZE"}]}
+    managed = {**regex_only, "PiiEntitiesConfig": [{"Type": "EMAIL", "Action": "ANONYMIZE"}]}
+    assert platform_of(guardrail(regex_only)).guardrail_policies == ("ContentPolicyConfig",)
+    assert platform_of(guardrail(managed)).guardrail_policies == ("ContentPolicyConfig",
+                                                                 "SensitiveInformationPolicyConfig")
