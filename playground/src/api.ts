@@ -27,7 +27,13 @@ export type StreamEvent =
   | { type: "citation"; n: number; source: string; score: number; excerpt: string }
   | { type: "usage"; input_tokens: number; output_tokens: number; estimated_cost_usd?: number }
   | { type: "done"; stop_reason: string | null; request_id: string; turn?: number; grounding?: unknown }
-  | { type: "error"; error: { code: string; message: string; field?: string }; request_id: string };
+  | {
+      type: "error";
+      error: { code: string; message: string; field?: string };
+      status: number;
+      retry_after?: number;
+      request_id: string;
+    };
 
 interface ErrorBody {
   error?: { code?: string; message?: string; field?: string };
@@ -138,8 +144,10 @@ export class Api {
       const event = parseEvent(message.data, requestId);
       if (event.type === "start") requestId = event.request_id;
       if (event.type === "error") {
-        // Status 0: the HTTP status (200) was sent before the failure; the event carries the code, not a status.
-        throw new ApiError(0, event.error.code, event.error.message, event.request_id, null, event.error.field ?? null);
+        // Status 0: the HTTP status (200) was sent before the failure. The event's retry_after is the wait the
+        // buffered route's Retry-After would have given.
+        throw new ApiError(0, event.error.code, event.error.message, event.request_id, event.retry_after ?? null,
+          event.error.field ?? null);
       }
       onEvent(event);
       if (event.type === "done") return;

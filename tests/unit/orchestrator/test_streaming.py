@@ -139,6 +139,10 @@ def test_a_mid_stream_aws_error_ends_with_the_buffered_error_object(
     assert last["type"] == "error" and last["error"]["code"] == code, last
     assert [e["type"] for e in events].count("error") == 1 and "done" not in [e["type"] for e in events]
     assert "upstream_code" in last["error"]
+    # The HTTP status (200) went out before the failure: the event says what the buffered route would have answered,
+    # and a throttled stream says how long to wait, as Retry-After does there.
+    assert last["status"] == status
+    assert (last.get("retry_after") is not None) == (status == 429)
 
 
 def test_a_caller_that_goes_away_closes_the_model_stream(aws: fakes.FakeAws, streams: Any, safety_fake: Any) -> None:

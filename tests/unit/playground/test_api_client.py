@@ -26,7 +26,7 @@ def stream_outcome(run_module, frames: list[str], auth: str = "{headers: async (
         await api.stream("/generate/stream", {{}}, (event) => events.push(event.type));
       }} catch (caught) {{
         error = {{name: caught.constructor.name, status: caught.status, code: caught.code, message: caught.message,
-                 requestId: caught.requestId, needsSignIn: caught.needsSignIn}};
+                 requestId: caught.requestId, needsSignIn: caught.needsSignIn, retryAfter: caught.retryAfter}};
       }}
       console.log(JSON.stringify({{events, error}}));
     """)
@@ -54,6 +54,13 @@ def test_an_error_event_after_the_200_is_not_reported_as_http_200(run_module) ->
     error = stream_outcome(run_module, [START, failed])["error"]
     assert (error["code"], error["message"], error["requestId"]) == ("model_throttled", "slow down", "req-1")
     assert error["status"] != 200, "the stream's error was labelled with the HTTP status of the stream's start"
+
+
+def test_a_throttled_stream_says_how_long_to_wait_like_the_buffered_429(run_module) -> None:
+    failed = ('data: {"type":"error","error":{"code":"throttled","message":"slow down"},"status":429,'
+              '"retry_after":2,"request_id":"req-1"}\n\n')
+    error = stream_outcome(run_module, [START, failed])["error"]
+    assert (error["code"], error["retryAfter"], error["requestId"]) == ("throttled", 2, "req-1")
 
 
 def test_a_sign_in_failure_is_reported_as_such_with_sign_in_offered_not_as_an_unreachable_api(run_module) -> None:

@@ -9,8 +9,9 @@ is one JSON object with a ``type``:
 ``citation``  ``{"type": "citation", "n", "source", "score", "excerpt"}``: grounded answers, one per
               document the answer cites, after the last ``delta`` (the buffered ``citations`` items)
 ``usage``     ``{"type": "usage", "input_tokens", "output_tokens", "estimated"?, "estimated_cost_usd"}``
-``error``     ``{"type": "error", "error": {"code", "message", ...}, "request_id"}``: the buffered API's error
-              object; last event
+``error``     ``{"type": "error", "error": {"code", "message", ...}, "status", "retry_after"?, "request_id"}``: the
+              buffered API's error object, the status it would have answered (the stream's own, 200, went out
+              first) and, throttled or unavailable, the seconds its Retry-After would have said; last event
 ``done``      ``{"type": "done", "stop_reason", "request_id", "turn"?, "grounding"?, "session_id"?, "steps"?}``: last event
               (``stop_reason`` null: grounded, no document matched, no model was called)
 
@@ -49,7 +50,8 @@ def error_event(exc: Exception, request_id: str, **log_extra: Any) -> dict[str, 
     if isinstance(exc, ApiError):
         log = logger.warning if exc.status >= 500 else logger.info
         log("stream failed", extra={"status": exc.status, "code": exc.code, **log_extra})
-        return event("error", error=exc.body(), request_id=request_id)
+        wait = {"retry_after": exc.retry_after} if exc.retry_after is not None else {}
+        return event("error", error=exc.body(), status=exc.status, **wait, request_id=request_id)
     logger.error("stream failed", extra={"error_type": type(exc).__name__})
-    return event("error", error=ApiError("internal error; quote the request_id when reporting it").body(),
-                 request_id=request_id)
+    internal = ApiError("internal error; quote the request_id when reporting it")
+    return event("error", error=internal.body(), status=internal.status, request_id=request_id)
