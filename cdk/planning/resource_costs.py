@@ -114,6 +114,16 @@ def _alarm(props: Mapping[str, Any], ctx: PricingContext) -> list[Charge]:
     return [Charge(count, ctx.price(key), f"{count} metric{'s' if count > 1 else ''}" + (", high resolution" if high else ""))]
 
 
+def _kms_key(props: Mapping[str, Any], ctx: PricingContext) -> list[Charge]:
+    """A key-month; with yearly rotation each of the first two rotations adds one (capped there since April 2024:
+    archived AWS KMS pricing page and third-party write-ups; unverified against the live page)."""
+    price = ctx.price("kms.key_month")
+    if props.get("EnableKeyRotation") is not True:
+        return [Charge(1, price)]
+    later = "n/a" if price.usd is None else f"${2 * price.usd:.2f} in the 2nd year, ${3 * price.usd:.2f} from the 3rd"
+    return [Charge(1, price, f"first year; rotating yearly: {later}")]
+
+
 def _metric_filter(props: Mapping[str, Any], ctx: PricingContext) -> list[Charge]:
     count = len(props.get("MetricTransformations") or [1])
     return [Charge(count, ctx.price("cloudwatch.custom_metric_month"), "custom metrics once the filter publishes")]
@@ -198,7 +208,7 @@ _SEE_REQUESTS = "see the per-1,000-requests table"
 
 CLASSIFICATION: Mapping[str, Classification] = {
     # priced: a fixed monthly charge
-    "AWS::KMS::Key": Classification(P, "$1 per key-month (+ per rotation, first two)", _per_month("kms.key_month")),
+    "AWS::KMS::Key": Classification(P, "$1 per key-month (+ per rotation, first two)", _kms_key),
     "AWS::CloudWatch::Dashboard": Classification(P, "per dashboard-month", _per_month("cloudwatch.dashboard_month")),
     "AWS::CloudWatch::Alarm": Classification(P, "per alarm metric-month (standard / high resolution)", _alarm),
     "AWS::CloudWatch::CompositeAlarm": Classification(P, "per composite alarm-month",

@@ -74,3 +74,11 @@ def test_snap_start_adds_the_snapshot_cache_of_the_live_version_and_is_missing_w
     assert "restore" in cached.charges[0].note
     assert _cost("AWS::Lambda::Function", props, region="eu-west-1").monthly is None  # no price there: not zero
     assert _cost("AWS::Lambda::Function", {"MemorySize": 1024}).monthly == 0
+
+
+def test_a_rotating_key_says_what_it_costs_once_rotated():
+    """Every key the app creates rotates yearly, and each of the first two rotations adds a key-month ($3 a month from
+    the third year, AWS KMS pricing since April 2024): the report priced every key at $1 with no word of it."""
+    rotating = _cost("AWS::KMS::Key", {"EnableKeyRotation": True})
+    assert rotating.monthly == 1.0 and "$3" in rotating.charges[0].note
+    assert _cost("AWS::KMS::Key", {"EnableKeyRotation": False}).charges[0].note == ""
