@@ -30,7 +30,6 @@ class RunGuard(HookProvider):
     def __init__(self, state: RunState, *, limits: Limits, pricing: Pricing, offered: frozenset[str],
                  clock: Callable[[], float]) -> None:
         self.state, self.limits, self.pricing, self.offered, self.clock = state, limits, pricing, offered, clock
-        self._cancelled_model_call = False
 
     def register_hooks(self, registry: Any, **_: Any) -> None:
         registry.add_callback(BeforeModelCallEvent, self.before_model)
@@ -47,15 +46,15 @@ class RunGuard(HookProvider):
                 self._check_time()
         if state.stop is not None:
             event.cancel = state.stop.message
-            self._cancelled_model_call = True  # the SDK still sends AfterModelCallEvent, with its cancel text
 
     def after_model(self, event: AfterModelCallEvent) -> None:
         if event.stop_response is None:  # the call failed: the SDK raises its exception (loop.py maps it)
             return
-        if self._cancelled_model_call:  # not a model call: nothing to count
-            self._cancelled_model_call = False
-            return
         state = self.state
+        # A stop set before this call means before_model cancelled it (nothing sets one in between), yet the SDK
+        # still sends this event with its cancel text: not a model call, nothing to count.
+        if state.stop is not None:
+            return
         state.steps += 1
         usage = (event.stop_response.message.get("metadata") or {}).get("usage") or {}
         input_tokens, output_tokens = int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0))

@@ -38,7 +38,9 @@ SYSTEM_PROMPT = (
 )
 #: The SDK logs each model request and response (prompts, tool results, answers) at DEBUG: its loggers never go
 #: below WARNING here, whatever the root logger's level, so no unmasked text reaches the Runtime's log group.
+#: Set once, where the SDK comes in (as orchestrator/observability.py does for botocore's loggers).
 SDK_LOG_LEVEL = logging.WARNING
+logging.getLogger("strands").setLevel(SDK_LOG_LEVEL)
 
 
 class AgentLoop:
@@ -47,7 +49,6 @@ class AgentLoop:
         """``model``: a Strands model provider (``bedrock_model.guarded_bedrock_model``)."""
         self.model, self.tools, self.limits, self.pricing, self.clock = model, tools, limits, pricing, clock
         self.search_tools = search_tools  # bare names whose results carry citable documents
-        logging.getLogger("strands").setLevel(SDK_LOG_LEVEL)
 
     def run(self, message: str, *, history: Sequence[tuple[str, str]], allowed: frozenset[str],
             context: Sequence[str] = (), progress: Callable[[dict[str, Any]], None] | None = None) -> RunResult:
