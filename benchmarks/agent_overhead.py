@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # localaws: the project's AWS fakes
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambdas" / "agent_runtime"))
 
 import boto3
@@ -28,7 +29,8 @@ from agent_runtime.bedrock_model import guarded_bedrock_model
 from agent_runtime.loop import SYSTEM_PROMPT, AgentLoop
 from agent_runtime.run_state import Pricing, ToolOutcome, ToolSpec
 from agent_runtime.settings_contract import Limits
-from botocore.awsrequest import AWSResponse
+
+from localaws.fakes import aws_response
 
 MODEL_ID = "eu.anthropic.claude-haiku-4-5-20251001-v1:0"
 GUARDRAIL = {"guardrailIdentifier": "arn:aws:bedrock:eu-west-1:123456789012:guardrail/gr0abc123def",
@@ -51,24 +53,16 @@ SCRIPT = tuple(json.dumps(reply).encode() for reply in (
 STEPS = len(SCRIPT)
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def stream(self, **_: object):
-        yield self.data
-
-
 class ScriptedBedrock:
     """Answers each Converse request with the script's next reply, before anything is sent."""
 
     def __init__(self) -> None:
         self.index = 0
 
-    def __call__(self, request, **_: object) -> AWSResponse:
+    def __call__(self, request, **_: object):
         body = SCRIPT[self.index % STEPS]
         self.index += 1
-        return AWSResponse(request.url, 200, {"Content-Type": "application/json"}, _Body(body))
+        return aws_response(request, 200, body)
 
 
 class FakeTools:
